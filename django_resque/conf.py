@@ -1,0 +1,53 @@
+"""The RESQUE settings dict, merged over defaults and read lazily."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    # Where Redis is: a URL, or CONNECTION naming a django-redis CACHES alias to share its pool.
+    "REDIS_URL": "redis://localhost:6379/0",
+    "CONNECTION": None,
+    # Prefix of every key, without the colon; "resque" is what Ruby, PHP and Node use.
+    "NAMESPACE": "resque",
+    # Queues a worker listens to when neither --queues nor QUEUE is given, in priority order.
+    "QUEUES": ["default"],
+    # Queue of a @job that names none.
+    "DEFAULT_QUEUE": "default",
+    # Seconds before a Redis connect or reply is given up (so enqueue never hangs).
+    "SOCKET_TIMEOUT": 5.0,
+    "SOCKET_CONNECT_TIMEOUT": 5.0,
+    # Seconds an idle worker waits for a wake-up before polling the queues again.
+    "POLL_INTERVAL": 1.0,
+    # Perform each job in a forked child (Resque's model); False performs in the worker.
+    "FORK_PER_JOB": True,
+    # Largest payload accepted at enqueue, in bytes.
+    "MAX_PAYLOAD_BYTES": 1024 * 1024,
+}
+
+
+def get_config() -> dict[str, Any]:
+    """Return RESQUE merged over DEFAULTS; cached until the setting changes."""
+    return _config()
+
+
+@cache
+def _config() -> dict[str, Any]:
+    user = getattr(settings, "RESQUE", None) or {}
+    if not isinstance(user, dict):
+        user = {}  # reported by check E001; fall back to defaults so the process still starts
+    return {**DEFAULTS, **user}
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    if setting == "RESQUE":
+        _config.cache_clear()
+        from django_resque import connection
+
+        connection.reset()

@@ -1,0 +1,47 @@
+"""One Redis client per process, built from settings and rebuilt after a fork."""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from django_resque.conf import get_config
+
+_client: redis.Redis | None = None
+_client_pid: int | None = None
+
+
+def get_redis() -> redis.Redis:
+    """Return this process's Redis client (bytes in, bytes out)."""
+    global _client, _client_pid
+    if _client is None or _client_pid != os.getpid():
+        _client = _build()
+        _client_pid = os.getpid()
+    return _client
+
+
+def reset() -> None:
+    """Forget the client, so the next get_redis() builds one from current settings."""
+    global _client, _client_pid
+    _client = None
+    _client_pid = None
+
+
+def _build() -> redis.Redis:
+    config = get_config()
+    if config["CONNECTION"]:
+        from django_redis import get_redis_connection
+
+        return get_redis_connection(config["CONNECTION"])
+    # No client-side retries: redis-py re-sends a command after a read timeout even when Redis
+    # already ran it, which would push a payload twice or move two jobs.
+    return redis.Redis.from_url(
+        config["REDIS_URL"],
+        socket_timeout=config["SOCKET_TIMEOUT"],
+        socket_connect_timeout=config["SOCKET_CONNECT_TIMEOUT"],
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=30,
+    )

@@ -1,0 +1,150 @@
+"""Perform one payload in a forked child and learn what came of it.
+
+The child reports its Outcome as JSON over a pipe and leaves with os._exit, so none of the
+parent's atexit handlers, buffered files or Django connections are run or flushed twice. A child
+that dies without reporting (a signal, os._exit, a segfault) is a DirtyExit failure.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import select
+import signal
+from collections.abc import Callable
+
+from django.db import connections
+
+from django_resque.outcome import Outcome
+from django_resque.perform import perform
+
+PR_SET_PDEATHSIG = 1
+_CHILD_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
+
+def perform_in_child(
+    raw: bytes,
+    *,
+    in_child: Callable[[], None] | None = None,
+    on_fork: Callable[[int], None] | None = None,
+    tick: Callable[[int], None] | None = None,
+    tick_seconds: float = 1.0,
+) -> Outcome:
+    """Fork, perform the payload in the child, wait for it, and return its outcome.
+
+    `on_fork(pid)` runs in the parent right after the fork; `tick(pid)` runs in the parent every
+    `tick_seconds` while the child works (heartbeats, timeouts and shutdown hang off it).
+    """
+    connections.close_all()  # a child must never share the parent's database sockets
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (runs in the child)
+        os.close(read_end)
+        _run_child(raw, write_end, in_child)
+    os.close(write_end)
+    if on_fork is not None:
+        on_fork(pid)
+    report, status = wait_for_child(pid, read_end, tick, tick_seconds)
+    return outcome_of(pid, report, status)
+
+
+def wait_for_child(
+    pid: int, read_end: int, tick: Callable[[int], None] | None, tick_seconds: float
+) -> tuple[bytes, int]:
+    """Collect the child's report until it exits (grandchildren holding the pipe do not matter)."""
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
+    chunks: list[bytes] = []
+    try:
+        while not _child_exited(poller.poll(tick_seconds * 1000), pidfd, read_end, chunks, poller):
+            if tick is not None:
+                tick(pid)
+        chunks.extend(_drain(read_end))
+    finally:
+        os.close(pidfd)
+        os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks), status
+
+
+def _child_exited(
+    events: list[tuple[int, int]],
+    pidfd: int,
+    read_end: int,
+    chunks: list[bytes],
+    poller: select.poll,
+) -> bool:
+    exited = False
+    for fd, _ in events:
+        if fd == pidfd:
+            exited = True
+        elif fd == read_end:
+            chunk = os.read(read_end, 65536)
+            if chunk:
+                chunks.append(chunk)
+            else:
+                poller.unregister(read_end)
+    return exited
+
+
+def _drain(fd: int) -> list[bytes]:
+    os.set_blocking(fd, False)
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except BlockingIOError:
+        pass
+    return chunks
+
+
+def _run_child(raw: bytes, write_end: int, in_child: Callable[[], None] | None) -> None:
+    code = 1
+    try:
+        _become_child()
+        if in_child is not None:
+            in_child()
+        outcome = perform(raw)
+        _write_all(write_end, outcome.to_json().encode("utf-8"))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _become_child() -> None:
+    """Die with the parent, lead a process group of our own, and take default signals."""
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    os.setpgid(0, 0)
+    for signum in _CHILD_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+
+
+def outcome_of(pid: int, report: bytes, status: int) -> Outcome:
+    """Turn what a child wrote and how it ended into an Outcome."""
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        return Outcome.dirty_exit(f"Child pid {pid} was killed by signal {_signal_name(signum)}.")
+    code = os.WEXITSTATUS(status)
+    if code != 0:
+        return Outcome.dirty_exit(f"Child pid {pid} exited with status {code}.")
+    if not report:
+        return Outcome.dirty_exit(f"Child pid {pid} exited 0 without reporting an outcome.")
+    return Outcome.from_json(report.decode("utf-8"))
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return f"{signum} ({signal.Signals(signum).name})"
+    except ValueError:
+        return str(signum)

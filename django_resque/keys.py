@@ -1,0 +1,78 @@
+"""Every Redis key django_resque reads or writes, and nothing else formats key names.
+
+The Resque keys are exactly those Ruby resque, resque-scheduler, php-resque and node-resque use
+(`namespace:` + name), so workers in any of those languages can share the Redis. Keys that only
+django_resque uses live under `namespace:dj:`, a prefix no Resque implementation writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django_resque.conf import get_config
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    namespace: str
+
+    def _k(self, name: str) -> str:
+        return f"{self.namespace}:{name}"
+
+    # --- Resque: queues -------------------------------------------------------------------
+    def queues(self) -> str:
+        """set of queue names; every client SADDs on enqueue."""
+        return self._k("queues")
+
+    def queue(self, name: str) -> str:
+        """list of payload JSON; RPUSH to enqueue, LPOP (or our reserve script) to take."""
+        return self._k(f"queue:{name}")
+
+    # --- Resque: workers ------------------------------------------------------------------
+    def workers(self) -> str:
+        """set of worker ids `host:pid:queues`; written by every worker at start-up."""
+        return self._k("workers")
+
+    def worker(self, worker_id: str) -> str:
+        """string: the in-flight record `{"queue","run_at","payload"}`; absent when idle."""
+        return self._k(f"worker:{worker_id}")
+
+    def worker_started(self, worker_id: str) -> str:
+        """string: when the worker started, in Ruby's `Time#to_s` form."""
+        return self._k(f"worker:{worker_id}:started")
+
+    def heartbeats(self) -> str:
+        """hash worker id -> ISO-8601 time of the last heartbeat (Ruby >= 1.26)."""
+        return self._k("workers:heartbeat")
+
+    def pause_all(self) -> str:
+        """string: "true" pauses every worker (Ruby >= 2.3)."""
+        return self._k("pause-all-workers")
+
+    def prune_lock(self) -> str:
+        """string with TTL: held by the worker pruning dead workers (same key as Ruby)."""
+        return self._k("pruning_dead_workers_in_progress")
+
+    # --- Resque: stats --------------------------------------------------------------------
+    def stat(self, name: str, worker_id: str | None = None) -> str:
+        """string integer `stat:processed` / `stat:failed`, or per worker with `:<id>`."""
+        return self._k(f"stat:{name}" if worker_id is None else f"stat:{name}:{worker_id}")
+
+    # --- Resque: failures -----------------------------------------------------------------
+    def failed(self) -> str:
+        """list of failure records (Ruby's fields) that resque-web reads."""
+        return self._k("failed")
+
+    # --- django_resque only ---------------------------------------------------------------
+    def wake(self, queue: str) -> str:
+        """list of wake-up tokens pushed beside each payload so idle workers block, not poll."""
+        return self._k(f"dj:wake:{queue}")
+
+    def paused_queues(self) -> str:
+        """set of queue names no django_resque worker reserves from while paused."""
+        return self._k("dj:paused")
+
+
+def get_keys() -> Keys:
+    """Return the key map for the configured namespace."""
+    return Keys(get_config()["NAMESPACE"])

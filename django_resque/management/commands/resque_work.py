@@ -1,0 +1,90 @@
+"""manage.py resque_work: run a Resque worker on the given queues."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_resque.conf import get_config
+from django_resque.exceptions import InvalidJob
+from django_resque.jobs import validate_queue_name
+from django_resque.workers import Worker
+
+LEVELS = {0: logging.WARNING, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
+
+
+class Command(BaseCommand):
+    help = "Reserve and perform jobs from the given queues, in priority order (Resque's worker)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--queues",
+            "-q",
+            help="Comma-separated queues in priority order; '*' is every queue (alphabetically), "
+            "'!name' excludes. Default: the QUEUE environment variable, else RESQUE['QUEUES'].",
+        )
+        parser.add_argument("--burst", action="store_true", help="Exit once every queue is empty.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            help="Seconds an idle worker waits before polling again "
+            "(default RESQUE['POLL_INTERVAL']).",
+        )
+        parser.add_argument(
+            "--no-fork",
+            action="store_true",
+            help="Perform jobs in the worker process instead of a forked child.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        _configure_logging(_verbosity(options["verbosity"]))
+        config = get_config()
+        interval = config["POLL_INTERVAL"] if options["interval"] is None else options["interval"]
+        if not 0 < interval < config["SOCKET_TIMEOUT"]:
+            raise CommandError(
+                f"--interval must be more than 0 and less than RESQUE['SOCKET_TIMEOUT'] "
+                f"({config['SOCKET_TIMEOUT']}), got {interval}."
+            )
+        Worker(
+            _queues(options["queues"]),
+            fork=config["FORK_PER_JOB"] and not options["no_fork"],
+            interval=interval,
+            burst=options["burst"],
+        ).work()
+
+
+def _queues(option: str | None) -> list[str]:
+    text = option or os.environ.get("QUEUES") or os.environ.get("QUEUE")
+    names = [q.strip() for q in text.split(",")] if text else list(get_config()["QUEUES"])
+    if not names or any(not n for n in names):
+        raise CommandError(f"--queues needs comma-separated queue names, got {text!r}.")
+    for name in names:
+        pattern = name.removeprefix("!")
+        if any(c in pattern for c in "*?[]{}"):
+            continue
+        try:
+            validate_queue_name(pattern)
+        except InvalidJob as exc:
+            raise CommandError(str(exc)) from exc
+    return names
+
+
+def _verbosity(option: int) -> int:
+    if os.environ.get("VVERBOSE"):
+        return 3
+    if os.environ.get("VERBOSE"):
+        return max(option, 2)
+    return option
+
+
+def _configure_logging(verbosity: int) -> None:
+    """Show our log lines on stderr at the level --verbosity asks for, unless logging is set up."""
+    logger = logging.getLogger("django_resque")
+    logger.setLevel(LEVELS.get(verbosity, logging.DEBUG))
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)

@@ -1,0 +1,116 @@
+"""The payload: the JSON object a Resque queue holds for one enqueued call.
+
+Wire format, as Ruby resque writes it: `{"class":"<job name>","args":[...]}` encoded compactly
+(`,` and `:` separators, no spaces) with non-ASCII kept as UTF-8, keys in that order. Fields that
+only django_resque reads come after them: `kwargs` (when any are given) and `id`. Every consumer
+in the Resque family ignores fields it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django_resque.exceptions import MalformedPayload
+
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    job_name: str
+    args: list[Any]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> str:
+        """Return the compact JSON that goes on a queue."""
+        obj: dict[str, Any] = {"class": self.job_name, "args": self.args}
+        if self.kwargs:
+            obj["kwargs"] = self.kwargs
+        if self.id is not None:
+            obj["id"] = self.id
+        obj.update(self.extras)
+        return _encoder.encode(obj)
+
+
+def to_json_args(
+    args: Sequence[Any], kwargs: Mapping[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """Check that arguments survive a JSON round trip; raise TypeError saying what to pass."""
+    for index, value in enumerate(args):
+        _check(value, f"args[{index}]")
+    for name, value in kwargs.items():
+        _check(value, f"kwargs[{name!r}]")
+    return list(args), dict(kwargs)
+
+
+def _check(value: Any, where: str) -> None:
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"Job argument {where} is {value!r}, which JSON cannot carry.")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check(item, f"{where}[{index}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"Job argument {where} has the key {key!r}; JSON object keys must be "
+                    "strings, so pass str(key)."
+                )
+            _check(item, f"{where}[{key!r}]")
+        return
+    raise TypeError(
+        f"Job argument {where} is a {type(value).__module__}.{type(value).__qualname__}, which "
+        f"JSON cannot carry. {_advice(value)}"
+    )
+
+
+def _advice(value: Any) -> str:
+    kind = type(value).__name__
+    if hasattr(value, "_meta") and hasattr(value, "pk"):
+        return "Pass its primary key (obj.pk) and fetch the row inside the job."
+    if kind in {"datetime", "date", "time"}:
+        return "Pass an ISO 8601 string (value.isoformat()) instead."
+    if kind in {"Decimal", "UUID"}:
+        return "Pass str(value) instead."
+    if isinstance(value, bytes | bytearray):
+        return "Pass text, or base64-encode the bytes."
+    if isinstance(value, set | frozenset):
+        return "Pass a list instead."
+    return "Pass strings, numbers, booleans, None, lists or dicts with string keys."
+
+
+def decode(raw: bytes | str) -> Payload:
+    """Parse a payload read from Redis; raise MalformedPayload if it is not a Resque job."""
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedPayload(f"payload is not JSON: {_preview(raw)}") from exc
+    if not isinstance(obj, dict):
+        raise MalformedPayload(f"payload is not a JSON object: {_preview(raw)}")
+    name, args = obj.get("class"), obj.get("args", [])
+    if not isinstance(name, str) or not name:
+        raise MalformedPayload(f"payload has no job name in 'class': {_preview(raw)}")
+    if not isinstance(args, list):
+        raise MalformedPayload(f"payload 'args' is not a list: {_preview(raw)}")
+    kwargs = obj.get("kwargs", {})
+    if not isinstance(kwargs, dict):
+        raise MalformedPayload(f"payload 'kwargs' is not an object: {_preview(raw)}")
+    job_id = obj.get("id")
+    extras = {k: v for k, v in obj.items() if k not in {"class", "args", "kwargs", "id"}}
+    return Payload(name, args, kwargs, job_id if isinstance(job_id, str) else None, extras)
+
+
+def _preview(raw: bytes | str, limit: int = 200) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return repr(text[:limit] + ("…" if len(text) > limit else ""))

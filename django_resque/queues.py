@@ -1,0 +1,104 @@
+"""Queues: Resque's named Redis lists of payloads, listed in the `queues` set."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+import redis
+
+from django_resque import scripts
+from django_resque.conf import get_config
+from django_resque.connection import get_redis
+from django_resque.exceptions import EnqueueError
+from django_resque.keys import get_keys
+
+WAKE_TOKEN_CAP = 1000
+
+
+def push(queue: str, *payloads: str) -> int:
+    """Append payloads to a queue in one round trip; raise EnqueueError if Redis refused."""
+    limit = get_config()["MAX_PAYLOAD_BYTES"]
+    encoded = [p.encode("utf-8") for p in payloads]
+    for data in encoded:
+        if len(data) > limit:
+            raise EnqueueError(
+                f"Payload of {len(data)} bytes is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}); "
+                "store large data elsewhere (a file, a model) and pass its key."
+            )
+    keys = get_keys()
+    try:
+        return int(
+            scripts.run(
+                "enqueue",
+                [keys.queues(), keys.queue(queue), keys.wake(queue)],
+                [queue, WAKE_TOKEN_CAP, *encoded],
+            )
+        )
+    except redis.RedisError as exc:
+        raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
+
+
+def names() -> list[str]:
+    """Return every known queue name, sorted."""
+    return sorted(_text(n) for n in get_redis().smembers(get_keys().queues()))
+
+
+def size(queue: str) -> int:
+    """Return how many payloads wait on a queue."""
+    return int(get_redis().llen(get_keys().queue(queue)))
+
+
+def peek(queue: str, start: int = 0, count: int = 20) -> list[bytes]:
+    """Return up to `count` raw payloads from position `start`, oldest first."""
+    if count <= 0:
+        return []
+    raws = get_redis().lrange(get_keys().queue(queue), start, start + count - 1)
+    return [_bytes(p) for p in raws]
+
+
+def clear(queue: str) -> int:
+    """Drop every payload of a queue (the name stays known); return how many were dropped."""
+    client, keys = get_redis(), get_keys()
+    with client.pipeline() as pipe:
+        pipe.llen(keys.queue(queue))
+        pipe.delete(keys.queue(queue), keys.wake(queue))
+        dropped, _ = pipe.execute()
+    return int(dropped)
+
+
+def remove(queue: str) -> None:
+    """Forget a queue and its payloads, as Resque.remove_queue does."""
+    client, keys = get_redis(), get_keys()
+    with client.pipeline() as pipe:
+        pipe.srem(keys.queues(), queue)
+        pipe.delete(keys.queue(queue), keys.wake(queue))
+        pipe.execute()
+
+
+def resolve(patterns: list[str], known: list[str]) -> list[str]:
+    """Expand a worker's queue list: globs as Ruby does (sorted per pattern), `!x` excludes."""
+    excluded = [p[1:] for p in patterns if p.startswith("!")]
+    result: list[str] = []
+    for pattern in (p for p in patterns if not p.startswith("!")):
+        matches = (
+            sorted(q for q in known if fnmatchcase(q, pattern)) if _is_glob(pattern) else [pattern]
+        )
+        result.extend(q for q in matches if q not in result)
+    return [q for q in result if not any(fnmatchcase(q, e) for e in excluded)]
+
+
+def is_dynamic(patterns: list[str]) -> bool:
+    """Return True if the list has globs or exclusions, so it must be resolved against Redis."""
+    return any(_is_glob(p) or p.startswith("!") for p in patterns)
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[]{}")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value

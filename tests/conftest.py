@@ -1,0 +1,71 @@
+"""Fixtures: a private redis-server for the session, a clean database per test, real workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis as redis_py
+from django.conf import settings
+
+from tests.helpers import ROOT, RedisServer, manage, worker_env
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Start a redis-server of our own on a free loopback port; stop it by pid at the end."""
+    server = RedisServer().start()
+    os.environ["RESQUE_TEST_REDIS_URL"] = server.url
+    _point_settings_at(server.url)
+    yield server
+    server.stop()
+
+
+def _point_settings_at(url: str) -> None:
+    from django_resque import conf, connection
+
+    settings.RESQUE["REDIS_URL"] = url
+    conf._config.cache_clear()
+    connection.reset()
+
+
+@pytest.fixture(autouse=True)
+def redis(redis_server: RedisServer) -> Iterator[redis_py.Redis]:
+    """A client on the test server, whose database is empty when each test starts."""
+    _point_settings_at(redis_server.url)
+    client = redis_py.Redis.from_url(redis_server.url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> str:
+    return str(tmp_path / "ledger.txt")
+
+
+@pytest.fixture
+def start_worker() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start `manage.py resque_work` as a real process; kill whatever is left of it at the end."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            manage("resque_work", *args),
+            env=worker_env(**(env or {})),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)

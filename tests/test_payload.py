@@ -1,0 +1,85 @@
+import datetime
+import decimal
+import json
+
+import pytest
+
+from django_resque.exceptions import MalformedPayload
+from django_resque.payload import Payload, decode, to_json_args
+
+
+def test_payload_bytes_are_what_ruby_resque_writes_for_the_same_call():
+    # Ruby: Resque.enqueue(Emailer, "a@example.com", "Hi") writes exactly this.
+    assert Payload("Emailer", ["a@example.com", "Hi"]).encode() == (
+        '{"class":"Emailer","args":["a@example.com","Hi"]}'
+    )
+
+
+def test_payload_keeps_non_ascii_as_utf8_and_nested_values_compact():
+    encoded = Payload("Billing::Charge", [{"name": "Zoë", "items": [1, 2.5, None, True]}]).encode()
+    assert (
+        encoded == '{"class":"Billing::Charge","args":[{"name":"Zoë","items":[1,2.5,null,true]}]}'
+    )
+
+
+def test_extras_come_after_class_and_args():
+    encoded = Payload("a.b", [1], {"k": 2}, id="abc").encode()
+    assert encoded == '{"class":"a.b","args":[1],"kwargs":{"k":2},"id":"abc"}'
+    assert list(json.loads(encoded)) == ["class", "args", "kwargs", "id"]
+
+
+@pytest.mark.parametrize(
+    ("value", "advice"),
+    [
+        (datetime.datetime(2026, 1, 1), "ISO 8601"),
+        (decimal.Decimal("1.5"), "str(value)"),
+        (b"bytes", "base64"),
+        ({1, 2}, "list"),
+        (object(), "strings, numbers"),
+        (float("nan"), "JSON cannot carry"),
+    ],
+)
+def test_non_json_arguments_raise_type_error_saying_what_to_pass(value, advice):
+    with pytest.raises(TypeError, match="JSON") as excinfo:
+        to_json_args([1, [value]], {})
+    assert advice in str(excinfo.value)
+    assert "args[1][0]" in str(excinfo.value)
+
+
+def test_dict_keys_that_are_not_strings_are_refused():
+    with pytest.raises(TypeError, match="keys must be strings"):
+        to_json_args([], {"options": {1: "one"}})
+
+
+def test_tuples_travel_as_lists():
+    assert to_json_args([(1, 2)], {}) == ([(1, 2)], {})
+    assert Payload("x", [(1, 2)]).encode() == '{"class":"x","args":[[1,2]]}'
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"\xff\xfe",
+        b"[1,2]",
+        b'"a string"',
+        b'{"args":[]}',
+        b'{"class":"","args":[]}',
+        b'{"class":5,"args":[]}',
+        b'{"class":"x","args":{"a":1}}',
+        b'{"class":"x","args":[],"kwargs":[1]}',
+    ],
+)
+def test_malformed_payloads_are_refused_with_a_clear_error(raw):
+    with pytest.raises(MalformedPayload):
+        decode(raw)
+
+
+def test_decode_reads_payloads_of_every_resque_implementation():
+    ruby = decode(b'{"class":"Emailer","args":[1]}')
+    node = decode(b'{"class":"Emailer","queue":"mail","args":[1]}')
+    php = decode(b'{"class":"Emailer","args":[{"a":1}],"id":"0123","prefix":"","queue_time":1.5}')
+    assert (ruby.job_name, ruby.args, ruby.id) == ("Emailer", [1], None)
+    assert node.extras == {"queue": "mail"}
+    assert php.id == "0123" and php.extras == {"prefix": "", "queue_time": 1.5}
+    assert decode(b'{"class":"x"}').args == []

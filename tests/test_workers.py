@@ -1,0 +1,189 @@
+"""The worker as a real process: `python -m django resque_work` against the test Redis."""
+
+import json
+import re
+import signal
+import subprocess
+
+import pytest
+
+from django_resque import enqueue
+from tests import jobs
+from tests.helpers import run_command, wait_until
+
+
+def burst(*args: str) -> subprocess.CompletedProcess[str]:
+    result = run_command("resque_work", "--burst", "-v", "2", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.mark.parametrize("mode", [[], ["--no-fork"]])
+def test_burst_worker_performs_every_job_then_exits(redis, ledger, mode):
+    for token in ("a", "b", "c"):
+        jobs.record.delay(ledger, token)
+    result = burst("--queues", "default", *mode)
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["a", "b", "c"]
+    assert redis.llen("resque:queue:default") == 0
+    assert redis.get("resque:stat:processed") == b"3"
+    assert redis.smembers("resque:workers") == set()
+    assert "event=got queue=default job=tests.jobs.record" in result.stderr
+    assert "event=done queue=default job=tests.jobs.record" in result.stderr
+
+
+def test_each_job_runs_in_its_own_child_in_fork_mode(ledger):
+    jobs.record.delay(ledger, "a")
+    jobs.record.delay(ledger, "b")
+    burst("--queues", "default")
+    pids = {row[1] for row in jobs.read_ledger(ledger)}
+    assert len(pids) == 2
+
+
+def test_queues_are_taken_in_the_order_given(ledger):
+    jobs.record_low.delay(ledger, "1")
+    jobs.record.delay(ledger, "2")
+    jobs.record_high.delay(ledger, "3")
+    burst("--queues", "high,default,low")
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["high", "2", "low"]
+
+
+def test_star_means_every_queue_alphabetically(ledger):
+    jobs.record_low.delay(ledger, "1")
+    jobs.record.using(queue="zeta").delay(ledger, "z")
+    jobs.record_high.delay(ledger, "2")
+    burst("--queues", "*")
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["high", "low", "z"]
+
+
+def test_exclusions_and_queue_env_var(ledger):
+    jobs.record_low.delay(ledger, "1")
+    jobs.record_high.delay(ledger, "2")
+    result = run_command("resque_work", "--burst", env={"QUEUE": "*,!low"})
+    assert result.returncode == 0
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["high"]
+
+
+def test_a_payload_pushed_by_hand_like_redis_cli_is_performed(redis, ledger):
+    redis.sadd("resque:queues", "default")
+    redis.rpush("resque:queue:default", json.dumps({"class": "Emailer", "args": [ledger, "Hi"]}))
+    redis.rpush(
+        "resque:queue:default",
+        json.dumps({"class": "Billing::Charge", "queue": "default", "args": [ledger, 100]}),
+    )
+    burst()
+    assert jobs.read_ledger(ledger) == [["Emailer", "Hi"], ["Billing::Charge", "100"]]
+
+
+def test_a_job_that_raises_becomes_a_failure_record_with_rubys_fields(redis):
+    handle = jobs.fail.delay("boom")
+    result = burst("--queues", "default")
+    assert "event=failed queue=default job=tests.jobs.fail exception=ValueError" in result.stderr
+    record = json.loads(redis.lindex("resque:failed", 0))
+    assert list(record) == [
+        "failed_at",
+        "payload",
+        "exception",
+        "error",
+        "backtrace",
+        "worker",
+        "queue",
+    ]
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \w+", record["failed_at"])
+    assert record["payload"] == {"class": "tests.jobs.fail", "args": ["boom"], "id": handle.id}
+    assert (record["exception"], record["error"], record["queue"]) == (
+        "ValueError",
+        "boom",
+        "default",
+    )
+    assert record["backtrace"] and all(isinstance(line, str) for line in record["backtrace"])
+    assert "tests/jobs.py" in record["backtrace"][-1] and "in `fail'" in record["backtrace"][-1]
+    assert re.fullmatch(r"[^:]+:\d+:default", record["worker"])
+    assert redis.get("resque:stat:failed") == b"1"
+    assert redis.get("resque:stat:processed") == b"1"  # Ruby counts failures as processed too
+
+
+@pytest.mark.parametrize(
+    ("raw", "exception"),
+    [
+        (b"not json at all", "django_resque.exceptions.MalformedPayload"),
+        (b"[1,2,3]", "django_resque.exceptions.MalformedPayload"),
+        (b'{"class":"Emailer","args":"no list"}', "django_resque.exceptions.MalformedPayload"),
+        (
+            b'{"class":"os.system","args":["touch /tmp/pwned"]}',
+            "django_resque.exceptions.UnknownJob",
+        ),
+        (b"\x80\x04\x95pickle", "django_resque.exceptions.MalformedPayload"),
+    ],
+)
+@pytest.mark.parametrize("mode", [[], ["--no-fork"]])
+def test_bad_payloads_become_failures_and_the_worker_goes_on(redis, ledger, raw, exception, mode):
+    redis.sadd("resque:queues", "default")
+    redis.rpush("resque:queue:default", raw)
+    jobs.record.delay(ledger, "after")
+    burst(*mode)
+    record = json.loads(redis.lindex("resque:failed", 0))
+    assert record["exception"] == exception
+    assert jobs.read_ledger(ledger)[0][0] == "after"
+    assert redis.llen("resque:failed") == 1
+
+
+def test_a_child_that_dies_without_reporting_is_a_dirty_exit(redis, ledger):
+    jobs.exit_hard.delay(3)
+    jobs.exit_hard.delay(0)
+    jobs.record.delay(ledger, "after")
+    burst()
+    errors = [json.loads(r)["error"] for r in redis.lrange("resque:failed", 0, -1)]
+    assert "exited with status 3" in errors[0]
+    assert "exited 0 without reporting an outcome" in errors[1]
+    assert jobs.read_ledger(ledger)[0][0] == "after"
+
+
+def test_a_running_worker_wakes_for_new_jobs_and_stops_on_term(redis, ledger, start_worker):
+    worker = start_worker("--queues", "default", "-v", "2")
+    wait_until(lambda: redis.scard("resque:workers") == 1)
+    jobs.record.delay(ledger, "x")
+    wait_until(lambda: jobs.read_ledger(ledger))
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=10) == 0
+    assert redis.scard("resque:workers") == 0
+    assert redis.get("resque:stat:processed") == b"1"
+
+
+def test_worker_registers_as_ruby_does(redis, start_worker):
+    worker = start_worker("--queues", "high,default")
+    wait_until(lambda: redis.scard("resque:workers") == 1)
+    (worker_id,) = redis.smembers("resque:workers")
+    host, pid, queue_list = worker_id.decode().split(":")
+    assert (int(pid), queue_list) == (worker.pid, "high,default")
+    assert re.fullmatch(
+        rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}",
+        redis.get(b"resque:worker:" + worker_id + b":started"),
+    )
+    assert re.fullmatch(
+        rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", redis.hget("resque:workers:heartbeat", worker_id)
+    )
+
+
+def test_in_flight_record_is_rubys_working_on_json(redis, ledger, start_worker):
+    jobs.sleep_for.delay(ledger, 3)
+    start_worker("--queues", "default")
+    wait_until(lambda: jobs.read_ledger(ledger))
+    (worker_id,) = redis.smembers("resque:workers")
+    record = json.loads(redis.get(b"resque:worker:" + worker_id))
+    assert list(record) == ["queue", "run_at", "payload"]
+    assert record["queue"] == "default"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["run_at"])
+    assert record["payload"]["class"] == "tests.jobs.sleep_for"
+
+
+def test_bad_options_are_command_errors():
+    result = run_command("resque_work", "--queues", "a:b")
+    assert result.returncode != 0 and "Queue name 'a:b' is not valid" in result.stderr
+    result = run_command("resque_work", "--interval", "0")
+    assert result.returncode != 0 and "--interval" in result.stderr
+
+
+def test_enqueue_from_another_language_is_performed_by_registered_name(ledger):
+    enqueue("Emailer", ledger, "from-ruby")
+    burst()
+    assert jobs.read_ledger(ledger) == [["Emailer", "from-ruby"]]
