@@ -1,0 +1,46 @@
+"""manage.py demo_seed: create the demo login and enqueue sample jobs so every page has data."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from demo import jobs
+from demo.models import Post
+
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "the",
+    "lazy",
+    "dog",
+    "while",
+    "resque",
+    "workers",
+    "do",
+    "the",
+    "slow",
+    "work",
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo admin login and enqueue sample jobs."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--posts", type=int, default=5)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user_model = get_user_model()
+        if not user_model.objects.filter(username="demo").exists():
+            user_model.objects.create_superuser("demo", "demo@example.com", "demo")
+        for n in range(options["posts"]):
+            post = Post.objects.create(title=f"Post {n + 1}", body=" ".join(WORDS[: 5 + n]))
+            jobs.recalculate_word_count.delay(post.pk)
+            jobs.post_to_partner_api.delay(post.pk)
+        jobs.send_welcome_email.delay("new-user@example.com")
+        self.stdout.write(f"enqueued jobs for {options['posts']} posts")
