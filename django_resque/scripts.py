@@ -28,3 +28,8 @@ def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None 
     except NoScriptError:
         client.script_load(source)
         return client.evalsha(sha, len(keys), *keys, *args)
+
+
+def source(name: str) -> bytes:
+    """Return the text of lua/<name>.lua (for EVAL inside a MULTI, where EVALSHA cannot load)."""
+    return _script(name)[0]
