@@ -118,3 +118,26 @@ def test_queues_can_be_paused_one_by_one(redis):
     assert queues.paused() == ["emails", "low"]
     queues.resume("emails")
     assert queues.paused() == ["low"]
+
+
+def test_a_new_worker_waits_for_a_live_holder_of_its_id_and_recovers_a_dead_ones_job(redis):
+    """A reused pid (container restart): the id repeats, the live one is never pruned."""
+    import threading
+
+    from django_resque.identity import claim_id
+    from django_resque.signals import Signals
+
+    predecessor = reserved_worker(redis)
+    redis.hset("resque:workers:heartbeat", predecessor.id, "2099-01-01T00:00:00Z")  # alive
+    claimed = threading.Event()
+    thread = threading.Thread(
+        target=lambda: (claim_id(predecessor.id, 0.05, Signals(10)), claimed.set())
+    )
+    thread.start()
+    assert not claimed.wait(0.5)  # it waits while the holder heartbeats
+    assert redis.exists(f"resque:worker:{predecessor.id}")
+    redis.hset("resque:workers:heartbeat", predecessor.id, OLD)  # the holder died
+    thread.join(20)
+    assert claimed.is_set()
+    assert redis.lindex("resque:queue:default", 0) == ODD_PAYLOAD
+    assert not redis.exists(f"resque:worker:{predecessor.id}")
