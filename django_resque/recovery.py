@@ -28,6 +28,7 @@ from django_resque.worker_registry import parse_time, redis_now
 logger = logging.getLogger(__name__)
 
 RECOVERY_MEMORY = 7 * 24 * 3600  # seconds a payload's recovery count is remembered
+FOREIGN_TIMEOUT = 300.0  # Ruby's default prune interval (5 x its 60 s heartbeat)
 # Our record as reserve.lua writes it (Ruby's layout too): the payload is the raw tail.
 _RECORD = re.compile(rb'\A\{"queue":("(?:[^"\\]|\\.)*"),"run_at":"[^"]*","payload":(.*)\}\Z', re.S)
 
@@ -68,16 +69,24 @@ def in_flight(record: bytes) -> InFlight | None:
 def prune(pruner_id: str) -> int:
     """Recover every worker whose heartbeat is stale; return how many were pruned.
 
-    Called by a worker that holds the prune lock (taken with its heartbeat).
+    Called by a worker that holds the prune lock (taken with its heartbeat). Workers without
+    an incarnation token are other Resque implementations, which heartbeat less often: they are
+    judged by Ruby's own default prune interval, so a live Ruby worker is never pruned.
     """
     timeout = float(get_config()["HEARTBEAT_TIMEOUT"])
+    keys = get_keys()
+    with get_redis().pipeline(transaction=False) as pipe:
+        pipe.hgetall(keys.heartbeats())
+        pipe.hkeys(keys.incarnations())
+        beats, ours = pipe.execute()
+    ours = {_bytes(i) for i in ours}
     now = redis_now()
-    beats = get_redis().hgetall(get_keys().heartbeats())
     pruned = 0
     for raw_id, raw_beat in beats.items():
         wid = _bytes(raw_id).decode()
         beat = parse_time(raw_beat)
-        if wid == pruner_id or beat is None or (now - beat).total_seconds() <= timeout:
+        limit = timeout if _bytes(raw_id) in ours else max(timeout, FOREIGN_TIMEOUT)
+        if wid == pruner_id or beat is None or (now - beat).total_seconds() <= limit:
             continue
         if recover_dead(wid, _bytes(raw_beat), now=now):
             pruned += 1

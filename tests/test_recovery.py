@@ -141,3 +141,15 @@ def test_a_new_worker_waits_for_a_live_holder_of_its_id_and_recovers_a_dead_ones
     assert claimed.is_set()
     assert redis.lindex("resque:queue:default", 0) == ODD_PAYLOAD
     assert not redis.exists(f"resque:worker:{predecessor.id}")
+
+
+def test_a_ruby_worker_is_judged_by_rubys_own_prune_interval(redis):
+    """Ruby heartbeats once a minute: a 40 s old heartbeat is alive, a 10 minute old one dead."""
+    from datetime import timedelta
+
+    now = redis_now()
+    for wid, age in (("ruby1:1:default", 40), ("ruby2:2:default", 600)):
+        redis.sadd("resque:workers", wid)
+        redis.hset("resque:workers:heartbeat", wid, (now - timedelta(seconds=age)).isoformat())
+    assert recovery.prune("me") == 1
+    assert redis.smembers("resque:workers") == {b"ruby1:1:default"}
