@@ -19,3 +19,7 @@ class MalformedPayload(ResqueError):
 
 class UnknownJob(ResqueError):
     """Raised when a payload names a job that no @job registered in this process."""
+
+
+class WorkerIdInUse(ResqueError):
+    """Raised when a worker is stopped while another live process still heartbeats its id."""

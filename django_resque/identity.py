@@ -14,6 +14,7 @@ from datetime import datetime
 from django_resque import recovery, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
+from django_resque.exceptions import WorkerIdInUse
 from django_resque.keys import get_keys
 from django_resque.signals import Signals
 from django_resque.worker_registry import parse_time, redis_now
@@ -35,8 +36,13 @@ def claim_id(worker_id: str, interval: float, signals: Signals) -> None:
             beat = beat.encode()
         now = redis_now()
         moment = parse_time(beat)
-        if moment is None or (now - moment).total_seconds() > timeout or signals.stopping:
+        if moment is None or (now - moment).total_seconds() > timeout:
             break
+        if signals.stopping:
+            raise WorkerIdInUse(
+                f"Worker id {worker_id} is still used by a live process; stopped before it "
+                "went away. Give each host a unique hostname."
+            )
         logger.warning("worker=%s event=id-in-use action=wait-for-stale-heartbeat", worker_id)
         time.sleep(interval)
     if beat is not None or client.exists(keys.worker(worker_id)):

@@ -100,7 +100,11 @@ class Worker:
         if self.signals.stop_now:  # TERM arrived while reserving: the job has not started
             recovery.requeue_own(self.id)
             return False
-        self.process(*reserved)
+        try:
+            self.process(*reserved)
+        except _REDIS_DOWN as exc:  # the outcome is unrecorded: the job goes back, runs again
+            self._reclaim = True
+            self._wait_for_redis(exc)
         return True
 
     def startup(self) -> None:

@@ -153,3 +153,17 @@ def test_a_ruby_worker_is_judged_by_rubys_own_prune_interval(redis):
         redis.hset("resque:workers:heartbeat", wid, (now - timedelta(seconds=age)).isoformat())
     assert recovery.prune("me") == 1
     assert redis.smembers("resque:workers") == {b"ruby1:1:default"}
+
+
+def test_a_worker_stopped_while_its_id_is_in_use_never_touches_the_live_holder(redis):
+    from django_resque.exceptions import WorkerIdInUse
+    from django_resque.identity import claim_id
+    from django_resque.signals import Signals
+
+    holder = reserved_worker(redis)
+    redis.hset("resque:workers:heartbeat", holder.id, "2099-01-01T00:00:00Z")
+    stopping = Signals(10)
+    stopping.quit = True
+    with pytest.raises(WorkerIdInUse):
+        claim_id(holder.id, 0.05, stopping)
+    assert redis.exists(f"resque:worker:{holder.id}")

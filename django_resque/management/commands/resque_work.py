@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.conf import get_config
-from django_resque.exceptions import InvalidJob
+from django_resque.exceptions import InvalidJob, WorkerIdInUse
 from django_resque.jobs import validate_queue_name
 from django_resque.limits import Recycling
 from django_resque.supervisor import Supervisor
@@ -88,7 +88,10 @@ class Command(BaseCommand):
             ).work()
 
         if options["count"] == 1:
-            run_worker()
+            try:
+                run_worker()
+            except WorkerIdInUse as exc:
+                raise CommandError(str(exc)) from exc
         else:
             title = f"for {','.join(worker_queues)}"
             Supervisor(options["count"], run_worker, burst=options["burst"], title=title).run()
