@@ -167,3 +167,13 @@ def test_a_worker_stopped_while_its_id_is_in_use_never_touches_the_live_holder(r
     with pytest.raises(WorkerIdInUse):
         claim_id(holder.id, 0.05, stopping)
     assert redis.exists(f"resque:worker:{holder.id}")
+
+
+def test_heartbeats_are_redis_time_in_iso_8601(redis):
+    from django_resque.worker_registry import parse_time
+
+    worker = Worker(["default"])
+    register(worker.id, worker.token)
+    worker.heartbeat.beat()
+    written = parse_time(redis.hget("resque:workers:heartbeat", worker.id))
+    assert written is not None and abs((redis_now() - written).total_seconds()) < 5
