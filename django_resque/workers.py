@@ -80,31 +80,30 @@ class Worker:
     def work_once(self) -> bool:
         """Reserve and perform one payload, or wait for one; return False to end a burst."""
         try:
-            self.heartbeat.beat_if_due()
-            if self.signals.paused:
-                self._title("Paused")
-                time.sleep(self.interval)
-                return True
-            reserved = self.reserve()
+            return self._work_once()
         except Pruned:
             self._reborn()
-            return True
         except _REDIS_DOWN as exc:
             self._wait_for_redis(exc)
+        return True
+
+    def _work_once(self) -> bool:
+        self.heartbeat.beat_if_due()
+        if self.signals.paused:
+            self._title("Paused")
+            time.sleep(self.interval)
             return True
+        reserved = self.reserve()
         if reserved is None:
             if self.burst:
                 return False
             self.wait_for_work()
             return True
-        if self.signals.stop_now:  # TERM arrived while reserving: the job has not started
-            recovery.requeue_own(self.id)
+        self._reclaim = True  # until its outcome is recorded, trouble puts this job back
+        if self.signals.stop_now:  # TERM arrived while reserving: shutdown puts it back
             return False
-        try:
-            self.process(*reserved)
-        except _REDIS_DOWN as exc:  # the outcome is unrecorded: the job goes back, runs again
-            self._reclaim = True
-            self._wait_for_redis(exc)
+        self.process(*reserved)
+        self._reclaim = False
         return True
 
     def startup(self) -> None:
