@@ -6,9 +6,11 @@ import dataclasses
 import inspect
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from django_resque import bulk
+from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
 from django_resque.payload import Payload, to_json_args
@@ -75,6 +77,20 @@ class Job(Generic[P, R]):
         return JobHandle(id=payload.id or "", job_name=self.name, queue=self.queue_name)
 
     enqueue = delay
+
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> Call:
+        """Bundle one call's arguments for enqueue_many (needed for keyword arguments)."""
+        return Call(args, kwargs)
+
+    def enqueue_many(
+        self, calls: Iterable[Sequence[Any] | Call], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> list[JobHandle]:
+        """Enqueue one payload per call in a few pipelined round trips; see docs/bulk.md.
+
+        Each item is a tuple (or list) of positional arguments, or `job.call(...)`. Every item
+        is checked before anything is sent, so bad input raises and stores nothing.
+        """
+        return bulk.enqueue_many(self, calls, chunk_size=chunk_size)
 
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON."""
