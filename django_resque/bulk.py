@@ -8,12 +8,11 @@ pipelined round trip.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django_resque.payload import Payload, to_json_args
+from django_resque.payload import Payload, new_job_id, to_json_args
 
 if TYPE_CHECKING:
     from django_resque.jobs import Job, JobHandle
@@ -62,4 +61,4 @@ def _payload(name: str, index: int, call: Sequence[Any] | Call) -> Payload:
         json_args, json_kwargs = to_json_args(args, kwargs)
     except TypeError as exc:
         raise TypeError(f"enqueue_many item {index}: {exc}") from exc
-    return Payload(name, json_args, json_kwargs, id=uuid.uuid4().hex)
+    return Payload(name, json_args, json_kwargs, id=new_job_id())

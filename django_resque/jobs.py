@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
@@ -13,7 +12,7 @@ from django_resque import bulk
 from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.payload import Payload, to_json_args
+from django_resque.payload import Payload, new_job_id, to_json_args
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,7 +94,7 @@ class Job(Generic[P, R]):
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON."""
         json_args, json_kwargs = to_json_args(args, kwargs)
-        return Payload(self.name, json_args, json_kwargs, id=uuid.uuid4().hex)
+        return Payload(self.name, json_args, json_kwargs, id=new_job_id())
 
 
 @overload
