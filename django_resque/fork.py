@@ -18,6 +18,7 @@ from django.db import connections
 
 from django_resque.child_redis import ChildRedis
 from django_resque.outcome import Outcome
+from django_resque.payload import Payload
 from django_resque.perform import perform
 
 PR_SET_PDEATHSIG = 1
@@ -29,6 +30,7 @@ _CHILD_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
 
 def perform_in_child(
     raw: bytes,
+    decoded: Payload | None = None,
     *,
     in_child: Callable[[], None] | None = None,
     on_fork: Callable[[int], None] | None = None,
@@ -47,7 +49,7 @@ def perform_in_child(
     pid = os.fork()
     if pid == 0:  # pragma: no cover  (runs in the child)
         os.close(read_end)
-        _run_child(raw, write_end, in_child)
+        _run_child(raw, decoded, write_end, in_child)
     os.close(write_end)
     if on_fork is not None:
         on_fork(pid)
@@ -108,14 +110,16 @@ def _drain(fd: int) -> list[bytes]:
     return chunks
 
 
-def _run_child(raw: bytes, write_end: int, in_child: Callable[[], None] | None) -> None:
+def _run_child(
+    raw: bytes, decoded: Payload | None, write_end: int, in_child: Callable[[], None] | None
+) -> None:
     code = 1
     try:
         _become_child()
         _child_redis.adopt()
         if in_child is not None:
             in_child()
-        outcome = perform(raw)
+        outcome = perform(raw, decoded)
         flag = _CLEAN if _child_redis.clean_in_child() else _DIRTY
         _write_all(write_end, flag + outcome.to_json().encode("utf-8"))
         code = 0

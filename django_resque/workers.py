@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -19,7 +20,7 @@ from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
 from django_resque.keys import get_keys
 from django_resque.outcome import Outcome
-from django_resque.payload import MalformedPayload, decode
+from django_resque.payload import MalformedPayload, Payload, decode
 from django_resque.perform import perform
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class Worker:
         self._finished = 0  # jobs performed but not yet counted in stat:processed
         self._queues: list[str] = []
         self._queues_at = 0.0
+        self._keys_for: list[str] | None = None
+        self._keys_cache: list[str] = []
 
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
@@ -115,10 +118,19 @@ class Worker:
     def reserve(self) -> tuple[str, bytes] | None:
         """Count the last job and take the next payload, in one script; None when all are empty."""
         names = self.queue_names()
-        keys = self.keys
         result = scripts.run(
-            "reserve",
-            [
+            "reserve", self._reserve_keys(names), [self._finished, _utc_now_iso(), *names]
+        )
+        self._finished = 0
+        if not result:
+            return None
+        return result[0].decode(), result[1]
+
+    def _reserve_keys(self, names: list[str]) -> list[str]:
+        """The reserve script's KEYS for these queues, built once per queue list (hot path)."""
+        if self._keys_for != names:
+            keys = self.keys
+            self._keys_cache = [
                 keys.worker(self.id),
                 keys.stat("processed"),
                 keys.stat("processed", self.id),
@@ -126,13 +138,9 @@ class Worker:
                 keys.paused_queues(),
                 *(keys.queue(q) for q in names),
                 *(keys.wake(q) for q in names),
-            ],
-            [self._finished, _iso_utc(datetime.now(UTC)), *names],
-        )
-        self._finished = 0
-        if not result:
-            return None
-        return result[0].decode(), result[1]
+            ]
+            self._keys_for = list(names)
+        return self._keys_cache
 
     def queue_names(self) -> list[str]:
         """Return the concrete queues to reserve from, resolving globs at most once a poll."""
@@ -156,10 +164,11 @@ class Worker:
     # --- perform and record ---------------------------------------------------------------
     def process(self, queue: str, raw: bytes) -> None:
         """Perform one reserved payload and record its outcome."""
-        name = _job_name(raw)
+        payload = _decoded(raw)
+        name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
-        self._title(f"Processing {queue} since {datetime.now():%Y-%m-%d %H:%M:%S} [{name}]")
-        outcome = self._perform(queue, raw, name)
+        self._title(f"Processing {queue} since {_local_now_text()} [{name}]")
+        outcome = self._perform(queue, raw, name, payload)
         if outcome.ok:
             logger.info("worker=%s event=done queue=%s job=%s", self.id, queue, name)
         else:
@@ -175,15 +184,14 @@ class Worker:
         self._finished += 1
         self._title(f"Waiting for {','.join(self.patterns)}")
 
-    def _perform(self, queue: str, raw: bytes, name: str) -> Outcome:
+    def _perform(self, queue: str, raw: bytes, name: str, payload: Payload | None) -> Outcome:
         if not self.fork:
-            return perform(raw)
+            return perform(raw, payload)
         return perform_in_child(
             raw,
-            in_child=lambda: self._title(
-                f"Processing {queue} since {datetime.now():%Y-%m-%d %H:%M:%S} [{name}]"
-            ),
-            on_fork=lambda pid: self._title(f"Forked {pid} at {datetime.now():%H:%M:%S}"),
+            payload,
+            in_child=lambda: self._title(f"Processing {queue} since {_local_now_text()} [{name}]"),
+            on_fork=lambda pid: self._title(f"Forked {pid} at {_local_now_text()[11:]}"),
         )
 
     # --- signals and titles ---------------------------------------------------------------
@@ -204,11 +212,35 @@ class Worker:
         setproctitle(f"resque-{__version__}: {text}")
 
 
-def _job_name(raw: bytes) -> str:
+def _decoded(raw: bytes) -> Payload | None:
+    """Decode once in the worker; perform() gets the result (and reports malformed payloads)."""
     try:
-        return decode(raw).job_name
+        return decode(raw)
     except MalformedPayload:
-        return "<malformed>"
+        return None
+
+
+_clock: dict[str, tuple[int, str]] = {}
+
+
+def _per_second(kind: str, now: float, render: Callable[[float], str]) -> str:
+    """Format a timestamp at most once a second: titles and run_at change once a second anyway."""
+    second = int(now)
+    cached = _clock.get(kind)
+    if cached is None or cached[0] != second:
+        cached = (second, render(second))
+        _clock[kind] = cached
+    return cached[1]
+
+
+def _utc_now_iso() -> str:
+    return _per_second("utc", time.time(), lambda s: _iso_utc(datetime.fromtimestamp(s, UTC)))
+
+
+def _local_now_text() -> str:
+    return _per_second(
+        "local", time.time(), lambda s: f"{datetime.fromtimestamp(s):%Y-%m-%d %H:%M:%S}"
+    )
 
 
 def _iso_utc(moment: datetime) -> str:
