@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from django_resque.conf import DEFAULTS, get_config
 from django_resque.exceptions import InvalidJob
@@ -44,6 +44,7 @@ def check_settings(
     messages += _check_connection(config)
     messages += _check_names(config)
     messages += _check_numbers(config)
+    messages += _check_workers(config)
     return messages
 
 
@@ -118,6 +119,62 @@ def _check_numbers(config: dict[str, Any]) -> list[CheckMessage]:
     if not isinstance(config["FORK_PER_JOB"], bool):
         messages.append(
             Error("RESQUE['FORK_PER_JOB'] must be True or False.", id="django_resque.E009")
+        )
+    return messages
+
+
+# --- workers (issue 4): E020-E029, W020-W029 ------------------------------------------------
+def _positive(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+
+
+def _check_workers(config: dict[str, Any]) -> list[CheckMessage]:
+    interval, timeout = config["HEARTBEAT_INTERVAL"], config["HEARTBEAT_TIMEOUT"]
+    if not (_positive(interval) and _positive(timeout)):
+        return [
+            Error(
+                "RESQUE['HEARTBEAT_INTERVAL'] and RESQUE['HEARTBEAT_TIMEOUT'] must be positive "
+                f"numbers of seconds, got {interval!r} and {timeout!r}.",
+                id="django_resque.E020",
+            )
+        ]
+    messages: list[CheckMessage] = []
+    if timeout < 2 * interval:
+        messages.append(
+            Error(
+                f"RESQUE['HEARTBEAT_TIMEOUT'] ({timeout}) is less than twice "
+                f"RESQUE['HEARTBEAT_INTERVAL'] ({interval}).",
+                hint="Live workers would be taken for dead between two heartbeats and their jobs "
+                "run twice; keep the timeout at least 3 intervals (defaults: 5 and 30).",
+                id="django_resque.E021",
+            )
+        )
+    recoveries = config["MAX_RECOVERIES"]
+    if isinstance(recoveries, bool) or not isinstance(recoveries, int) or recoveries < 0:
+        messages.append(
+            Error(
+                f"RESQUE['MAX_RECOVERIES'] is {recoveries!r}; it must be an integer >= 0.",
+                hint="0 fails every job a dead worker held instead of running it again.",
+                id="django_resque.E022",
+            )
+        )
+    if config["JOB_TIMEOUT"] is not None and not _positive(config["JOB_TIMEOUT"]):
+        messages.append(
+            Error(
+                f"RESQUE['JOB_TIMEOUT'] is {config['JOB_TIMEOUT']!r}; it must be None (no limit) "
+                "or a positive number of seconds.",
+                id="django_resque.E023",
+            )
+        )
+    if interval > 60:
+        messages.append(
+            Warning(
+                f"RESQUE['HEARTBEAT_INTERVAL'] is {interval} s.",
+                hint="Ruby resque workers sharing this Redis prune workers whose heartbeat is "
+                "older than 300 s by default, and a dead worker's job waits for interval + "
+                "timeout; keep the interval at a minute or less.",
+                id="django_resque.W020",
+            )
         )
     return messages
 

@@ -40,6 +40,10 @@ class Job(Generic[P, R]):
     func: Callable[P, R]
     name: str
     queue: str | None = None
+    # Seconds the worker lets one run take before it kills the child (None: RESQUE["JOB_TIMEOUT"]).
+    timeout: float | None = None
+    # If a worker dies while running it, record a failure instead of running it again.
+    at_most_once: bool = False
 
     def __post_init__(self) -> None:
         if not callable(self.func):
@@ -51,6 +55,17 @@ class Job(Generic[P, R]):
             )
         if self.queue is not None:
             validate_queue_name(self.queue)
+        if self.timeout is not None and (
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or not 0 < self.timeout < float("inf")
+        ):
+            raise InvalidJob(
+                f"@job(timeout={self.timeout!r}) is not valid: give a positive number of seconds, "
+                "or None for RESQUE['JOB_TIMEOUT']."
+            )
+        if not isinstance(self.at_most_once, bool):
+            raise InvalidJob(f"@job(at_most_once={self.at_most_once!r}) must be True or False.")
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run the function here and now, as if it were not a job."""
@@ -101,10 +116,20 @@ class Job(Generic[P, R]):
 def job(func: Callable[P, R], /) -> Job[P, R]: ...
 @overload
 def job(
-    *, name: str | None = None, queue: str | None = None
+    *,
+    name: str | None = None,
+    queue: str | None = None,
+    timeout: float | None = None,
+    at_most_once: bool = False,
 ) -> Callable[[Callable[P, R]], Job[P, R]]: ...
 def job(
-    func: Callable[P, R] | None = None, /, *, name: str | None = None, queue: str | None = None
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    queue: str | None = None,
+    timeout: float | None = None,
+    at_most_once: bool = False,
 ) -> Job[P, R] | Callable[[Callable[P, R]], Job[P, R]]:
     """Register a function as a job; usable bare (`@job`) or with options (`@job(queue=...)`)."""
 
@@ -116,7 +141,13 @@ def job(
                 f"{f.__qualname__} is defined inside a function; workers can only find "
                 "module-level functions, so move it to a module (for example jobs.py)."
             )
-        definition = Job(func=f, name=name or f"{f.__module__}.{f.__qualname__}", queue=queue)
+        definition = Job(
+            func=f,
+            name=name or f"{f.__module__}.{f.__qualname__}",
+            queue=queue,
+            timeout=timeout,
+            at_most_once=at_most_once,
+        )
         register(definition)
         return definition
 

@@ -73,6 +73,17 @@ class Keys:
         """set of queue names no django_resque worker reserves from while paused."""
         return self._k("dj:paused")
 
+    # --- django_resque only: worker recovery (issue 4) --------------------------------------
+    def incarnations(self) -> str:
+        """hash worker id -> token of the live process holding that id; written at register,
+        removed at unregister and by prune, so a pruned-but-alive process is fenced out."""
+        return self._k("dj:incarnations")
+
+    def recoveries(self, digest: str) -> str:
+        """string integer (TTL): how often the payload with this SHA-1 was recovered from dead
+        workers; over RESQUE["MAX_RECOVERIES"] it is failed as a poison pill. Written by prune."""
+        return self._k(f"dj:recovered:{digest}")
+
 
 def get_keys() -> Keys:
     """Return the key map for the configured namespace (one shared instance per namespace)."""

@@ -138,3 +138,18 @@ def _text(value: bytes | str) -> str:
 
 def _bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
+
+
+def pause(queue: str) -> None:
+    """Stop django_resque workers reserving from one queue; jobs stay queued (Ruby ignores it)."""
+    get_redis().sadd(get_keys().paused_queues(), queue)
+
+
+def resume(queue: str) -> None:
+    """Let workers reserve from a paused queue again."""
+    get_redis().srem(get_keys().paused_queues(), queue)
+
+
+def paused() -> list[str]:
+    """Return the paused queue names, sorted."""
+    return sorted(_text(n) for n in get_redis().smembers(get_keys().paused_queues()))

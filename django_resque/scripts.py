@@ -58,3 +58,8 @@ def _pipelined(
         for keys, args in calls:
             pipe.evalsha(sha, len(keys), *keys, *args)
         return list(pipe.execute(raise_on_error=False))
+
+
+def source(name: str) -> bytes:
+    """Return the text of lua/<name>.lua (for EVAL inside a MULTI, where EVALSHA cannot load)."""
+    return _script(name)[0]

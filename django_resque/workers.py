@@ -5,27 +5,34 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import signal
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import FrameType
 
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, failures, queues, scripts
+from django_resque import __version__, failures, queues, recovery, scripts
+from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
+from django_resque.heartbeat import Heartbeat, Pruned
+from django_resque.identity import claim_id, register, unregister
+from django_resque.jobs import get_job
 from django_resque.keys import get_keys
+from django_resque.limits import Recycling, limit_child_memory
+from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
-from django_resque.perform import perform
+from django_resque.signals import Signals
+from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 
 logger = logging.getLogger(__name__)
 
 _RECONNECT_BACKOFF_MAX = 5.0
+_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 
 class Worker:
@@ -39,6 +46,9 @@ class Worker:
         interval: float = 1.0,
         burst: bool = False,
         hostname: str | None = None,
+        shutdown_timeout: float = 10.0,
+        recycling: Recycling | None = None,
+        max_child_memory: int | None = None,
     ) -> None:
         self.patterns = queues
         self.fork = fork
@@ -46,9 +56,14 @@ class Worker:
         self.burst = burst
         self.hostname = hostname or socket.gethostname()
         self.id = f"{self.hostname}:{os.getpid()}:{','.join(queues)}"
+        self.token = uuid.uuid4().hex  # this incarnation; a reused pid gets another
         self.keys = get_keys()
-        self.shutdown_requested = False
+        self.signals = Signals(shutdown_timeout)
+        self.heartbeat = Heartbeat(self.id, self.token)
+        self.recycling = recycling or Recycling()
+        self.max_child_memory = max_child_memory
         self._finished = 0  # jobs performed but not yet counted in stat:processed
+        self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self._queues: list[str] = []
         self._queues_at = 0.0
         self._keys_for: list[str] | None = None
@@ -56,20 +71,28 @@ class Worker:
 
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
-        """Work until told to stop (or, in burst mode, until the queues are empty)."""
+        """Work until told to stop, recycled, or (in burst mode) the queues are empty."""
         self.startup()
         try:
-            while not self.shutdown_requested:
+            while not self.signals.stopping and not self.recycling.due():
                 if not self.work_once():
                     break
         finally:
-            self.unregister()
+            self.shutdown()
 
     def work_once(self) -> bool:
         """Reserve and perform one payload, or wait for one; return False to end a burst."""
         try:
+            self.heartbeat.beat_if_due()
+            if self.signals.paused:
+                self._title("Paused")
+                time.sleep(self.interval)
+                return True
             reserved = self.reserve()
-        except redis.ConnectionError as exc:
+        except Pruned:
+            self._reborn()
+            return True
+        except _REDIS_DOWN as exc:
             self._wait_for_redis(exc)
             return True
         if reserved is None:
@@ -77,50 +100,55 @@ class Worker:
                 return False
             self.wait_for_work()
             return True
-        queue, raw = reserved
-        self.process(queue, raw)
+        if self.signals.stop_now:  # TERM arrived while reserving: the job has not started
+            recovery.requeue_own(self.id)
+            return False
+        self.process(*reserved)
         return True
 
     def startup(self) -> None:
-        """Install signal handlers, register in Redis and freeze the heap for cheap forks."""
-        self._install_signal_handlers()
-        self.register()
+        """Install signal handlers, claim our id, register, and freeze the heap for cheap forks."""
+        self.signals.install()
+        claim_id(self.id, self.interval, self.signals)
+        register(self.id, self.token)
+        self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
         logger.info("worker=%s event=started queues=%s", self.id, ",".join(self.patterns))
         self._title(f"Waiting for {','.join(self.patterns)}")
 
-    def register(self) -> None:
-        """Add this worker to `workers`, with Ruby's `started` time and a first heartbeat."""
-        client = get_redis()
-        with client.pipeline() as pipe:
-            pipe.sadd(self.keys.workers(), self.id)
-            pipe.set(
-                self.keys.worker_started(self.id), _ruby_time_to_s(datetime.now().astimezone())
-            )
-            pipe.hset(self.keys.heartbeats(), self.id, _iso_utc(datetime.now(UTC)))
-            pipe.execute()
-
-    def unregister(self) -> None:
-        """Count what is uncounted and remove this worker's keys, as Ruby's unregister_worker."""
-        keys, wid = self.keys, self.id
-        with get_redis().pipeline() as pipe:
-            if self._finished:
-                pipe.incrby(keys.stat("processed"), self._finished)
-            pipe.srem(keys.workers(), wid)
-            pipe.delete(keys.worker(wid), keys.worker_started(wid))
-            pipe.hdel(keys.heartbeats(), wid)
-            pipe.delete(keys.stat("processed", wid), keys.stat("failed", wid))
-            pipe.execute()
+    def shutdown(self) -> None:
+        """Put back a job that never ran, count what is uncounted, and unregister."""
+        if self._reclaim:
+            recovery.requeue_own(self.id)
+        unregister(self.id, self._finished)
         self._finished = 0
         logger.info("worker=%s event=stopped", self.id)
+
+    def _reborn(self) -> None:
+        """Re-register under a new token after being pruned while alive (SIGSTOP, frozen VM)."""
+        logger.warning("worker=%s event=was-pruned action=re-register", self.id)
+        self._finished = 0  # those jobs were put back by the pruner; not ours to count
+        self.token = uuid.uuid4().hex
+        self.heartbeat = Heartbeat(self.id, self.token)
+        register(self.id, self.token)
+        self.heartbeat.beat()
 
     # --- reserve --------------------------------------------------------------------------
     def reserve(self) -> tuple[str, bytes] | None:
         """Count the last job and take the next payload, in one script; None when all are empty."""
+        if self._reclaim:  # the last reserve's reply may be lost: its payload is in our record
+            recovery.requeue_own(self.id)
+            self._reclaim = False
         names = self.queue_names()
+        self._reclaim = True
         result = scripts.run(
-            "reserve", self._reserve_keys(names), [self._finished, _utc_now_iso(), *names]
+            "reserve",
+            self._reserve_keys(names),
+            [self._finished, _utc_now_iso(), self.id, self.token, *names],
         )
+        self._reclaim = False
+        if result == -1:
+            raise Pruned(self.id)
         self._finished = 0
         if not result:
             return None
@@ -136,6 +164,7 @@ class Worker:
                 keys.stat("processed", self.id),
                 keys.pause_all(),
                 keys.paused_queues(),
+                keys.incarnations(),
                 *(keys.queue(q) for q in names),
                 *(keys.wake(q) for q in names),
             ]
@@ -153,22 +182,28 @@ class Worker:
         return self._queues
 
     def wait_for_work(self) -> None:
-        """Block until a wake-up token arrives or the poll interval passes."""
+        """Block until a wake-up token arrives or the poll interval passes (signals wait)."""
         names = self.queue_names()
+        self._title(f"Waiting for {','.join(self.patterns)}")
         if not names:
             time.sleep(self.interval)
             return
-        logger.debug("worker=%s event=idle", self.id)
         get_redis().blpop([self.keys.wake(q) for q in names], timeout=self.interval)
 
     # --- perform and record ---------------------------------------------------------------
     def process(self, queue: str, raw: bytes) -> None:
-        """Perform one reserved payload and record its outcome."""
+        """Perform one reserved payload and record its outcome (unless it went back)."""
         payload = _decoded(raw)
         name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
-        self._title(f"Processing {queue} since {_local_now_text()} [{name}]")
+        self._title(f"Processing {queue} since {_now()} [{name}]")
         outcome = self._perform(queue, raw, name, payload)
+        if outcome is not None:
+            self.record(queue, raw, name, outcome)
+        self.recycling.job_done()
+
+    def record(self, queue: str, raw: bytes, name: str, outcome: Outcome) -> None:
+        """Record what came of one job: the one place an Outcome becomes Redis state."""
         if outcome.ok:
             logger.info("worker=%s event=done queue=%s job=%s", self.id, queue, name)
         else:
@@ -182,27 +217,44 @@ class Worker:
                 outcome.error,
             )
         self._finished += 1
-        self._title(f"Waiting for {','.join(self.patterns)}")
 
-    def _perform(self, queue: str, raw: bytes, name: str, payload: Payload | None) -> Outcome:
+    def _perform(
+        self, queue: str, raw: bytes, name: str, payload: Payload | None
+    ) -> Outcome | None:
         if not self.fork:
-            return perform(raw, payload)
-        return perform_in_child(
+            return perform_here(raw, self.id, self.heartbeat, self.signals, payload)
+        watch = ChildWatch(self.signals, self.heartbeat, _timeout_of(name))
+        forked: list[int] = []
+
+        def in_child() -> None:
+            limit_child_memory(self.max_child_memory)
+            self._title(f"Processing {queue} since {_now()} [{name}]")
+
+        def on_fork(pid: int) -> None:
+            forked.append(pid)
+            self._title(f"Forked {pid} at {_now()}")
+
+        outcome = perform_in_child(
             raw,
             payload,
-            in_child=lambda: self._title(f"Processing {queue} since {_local_now_text()} [{name}]"),
-            on_fork=lambda pid: self._title(f"Forked {pid} at {_local_now_text()[11:]}"),
+            in_child=in_child,
+            on_fork=on_fork,
+            tick=watch.tick,
+            tick_seconds=TICK_SECONDS,
         )
+        kill_leftovers(forked[0])  # grandchildren the job left behind die with it
+        return self._settle(watch, forked[0], outcome)
 
-    # --- signals and titles ---------------------------------------------------------------
-    def _install_signal_handlers(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
-            signal.signal(signum, self._request_shutdown)
+    def _settle(self, watch: ChildWatch, pid: int, outcome: Outcome) -> Outcome | None:
+        if watch.verdict is Verdict.REQUEUE:
+            recovery.requeue_own(self.id)
+            return None
+        if watch.verdict is Verdict.ABANDONED:
+            self._reborn()
+            return None
+        return watch.outcome(pid, outcome)
 
-    def _request_shutdown(self, signum: int, frame: FrameType | None) -> None:
-        logger.info("worker=%s event=shutdown signal=%s", self.id, signal.Signals(signum).name)
-        self.shutdown_requested = True
-
+    # --- Redis trouble and titles ---------------------------------------------------------
     def _wait_for_redis(self, exc: Exception) -> None:
         logger.warning("worker=%s event=redis-unavailable error=%s", self.id, exc)
         time.sleep(min(self.interval * 2, _RECONNECT_BACKOFF_MAX))
@@ -210,6 +262,14 @@ class Worker:
     @staticmethod
     def _title(text: str) -> None:
         setproctitle(f"resque-{__version__}: {text}")
+
+
+def _timeout_of(name: str) -> float | None:
+    definition = get_job(name)
+    if definition is not None and definition.timeout is not None:
+        return float(definition.timeout)
+    default = get_config()["JOB_TIMEOUT"]
+    return None if default is None else float(default)
 
 
 def _decoded(raw: bytes) -> Payload | None:
@@ -223,9 +283,9 @@ def _decoded(raw: bytes) -> Payload | None:
 _clock: dict[str, tuple[int, str]] = {}
 
 
-def _per_second(kind: str, now: float, render: Callable[[float], str]) -> str:
-    """Format a timestamp at most once a second: titles and run_at change once a second anyway."""
-    second = int(now)
+def _per_second(kind: str, render: Callable[[float], str]) -> str:
+    """Format the time at most once a second: titles and run_at have 1 s resolution anyway."""
+    second = int(time.time())
     cached = _clock.get(kind)
     if cached is None or cached[0] != second:
         cached = (second, render(second))
@@ -234,18 +294,12 @@ def _per_second(kind: str, now: float, render: Callable[[float], str]) -> str:
 
 
 def _utc_now_iso() -> str:
-    return _per_second("utc", time.time(), lambda s: _iso_utc(datetime.fromtimestamp(s, UTC)))
+    return _per_second("utc", lambda s: _iso_utc(datetime.fromtimestamp(s, UTC)))
 
 
-def _local_now_text() -> str:
-    return _per_second(
-        "local", time.time(), lambda s: f"{datetime.fromtimestamp(s):%Y-%m-%d %H:%M:%S}"
-    )
+def _now() -> str:
+    return _per_second("local", lambda s: f"{datetime.fromtimestamp(s):%Y-%m-%d %H:%M:%S}")
 
 
 def _iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _ruby_time_to_s(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S %z")

@@ -95,3 +95,61 @@ def leave_reply_unread(key: str) -> None:
     client = get_redis()
     client.rpush(key, client.client_id())
     client.connection.send_command("ECHO", "unread")  # type: ignore[union-attr]
+
+
+# --- worker faults (issue 4) ----------------------------------------------------------------
+@job
+def slow_record(ledger: str, token: str, seconds: float) -> str:
+    """Ledger `start <token> <pid>`, sleep, then `end <token> <pid>`: a run is complete at end.
+
+    Sleeps in short steps, so time spent stopped (SIGSTOP) does not count as work done.
+    """
+    write_ledger(ledger, "start", token, os.getpid())
+    for _ in range(int(seconds / 0.05)):
+        time.sleep(0.05)
+    write_ledger(ledger, "end", token, os.getpid())
+    return token
+
+
+@job(at_most_once=True)
+def slow_once(ledger: str, token: str, seconds: float) -> None:
+    write_ledger(ledger, "start", token, os.getpid())
+    time.sleep(seconds)
+    write_ledger(ledger, "end", token, os.getpid())
+
+
+@job(timeout=1)
+def hang_with_grandchild(ledger: str) -> None:
+    """Ignore SIGALRM, leave a grandchild, and hang: only the parent's kill can end this."""
+    import signal
+    import subprocess
+
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    grandchild = subprocess.Popen(["sleep", "600"])
+    write_ledger(ledger, "grandchild", grandchild.pid, os.getpid())
+    time.sleep(600)
+
+
+@job
+def leave_grandchild(ledger: str) -> None:
+    import subprocess
+
+    grandchild = subprocess.Popen(["sleep", "600"])
+    write_ledger(ledger, "grandchild", grandchild.pid, os.getpid())
+
+
+@job
+def crash(how: str) -> None:
+    import ctypes
+    import signal
+
+    if how == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif how == "segfault":
+        ctypes.string_at(0)
+    os._exit(3)
+
+
+@job
+def allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))

@@ -59,3 +59,9 @@ RESQUE = {
     "POLL_INTERVAL": 0.2,
     "SOCKET_TIMEOUT": 5.0,
 }
+# Worker fault tests shorten heartbeats and timeouts for the worker processes they start.
+for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT"):
+    if os.environ.get(f"RESQUE_TEST_{_key}"):
+        RESQUE[_key] = float(os.environ[f"RESQUE_TEST_{_key}"])
+if os.environ.get("RESQUE_TEST_MAX_RECOVERIES"):
+    RESQUE["MAX_RECOVERIES"] = int(os.environ["RESQUE_TEST_MAX_RECOVERIES"])

@@ -3,7 +3,8 @@
 -- Taking a payload off its queue and writing the worker's in-flight record (Resque's
 -- `worker:<id>` "working on" JSON) happen in this one script, so there is no moment at which a
 -- reserved payload exists nowhere: a worker killed at any point leaves it either on the queue or
--- in its record, where recovery finds it.
+-- in its record, where recovery finds it. A worker incarnation that was pruned as dead (its
+-- token is gone from dj:incarnations) takes and counts nothing: its job was already put back.
 --
 -- KEYS[1]  <ns>:worker:<id>            string  in-flight record; SET when a payload is taken,
 --                                              DEL when the queues are empty
@@ -11,12 +12,18 @@
 -- KEYS[3]  <ns>:stat:processed:<id>    string  INCRBY ARGV[1]
 -- KEYS[4]  <ns>:pause-all-workers      string  "true" (any case, trimmed) -> take nothing
 -- KEYS[5]  <ns>:dj:paused              set     queue names that are paused -> skipped
--- KEYS[6 .. 5+n]        <ns>:queue:<q>    lists, in the worker's priority order
--- KEYS[6+n .. 5+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
+-- KEYS[6]  <ns>:dj:incarnations        hash    worker id -> token of the live incarnation
+-- KEYS[7 .. 6+n]        <ns>:queue:<q>    lists, in the worker's priority order
+-- KEYS[7+n .. 6+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
 -- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
--- ARGV[3 .. 2+n] queue names, in the order of KEYS[6 ..]
--- Returns {queue name, payload} or false when every queue is empty, paused, or all are paused.
+-- ARGV[3]  worker id
+-- ARGV[4]  this incarnation's token
+-- ARGV[5 .. 4+n] queue names, in the order of KEYS[7 ..]
+-- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
+if redis.call('HGET', KEYS[6], ARGV[3]) ~= ARGV[4] then
+  return -1
+end
 local finished = tonumber(ARGV[1])
 if finished > 0 then
   redis.call('INCRBY', KEYS[2], finished)
@@ -27,11 +34,11 @@ if pause and string.lower(string.gsub(pause, '^%s*(.-)%s*$', '%1')) == 'true' th
   redis.call('DEL', KEYS[1])
   return false
 end
-local n = #ARGV - 2
+local n = #ARGV - 4
 for i = 1, n do
-  local name = ARGV[2 + i]
+  local name = ARGV[4 + i]
   if redis.call('SISMEMBER', KEYS[5], name) == 0 then
-    local raw = redis.call('LPOP', KEYS[5 + i])
+    local raw = redis.call('LPOP', KEYS[6 + i])
     if raw then
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw
@@ -46,7 +53,7 @@ for i = 1, n do
 end
 -- Every queue is empty: stale wake tokens would only cause idle spins, so drop them.
 for i = 1, n do
-  redis.call('DEL', KEYS[5 + n + i])
+  redis.call('DEL', KEYS[6 + n + i])
 end
 redis.call('DEL', KEYS[1])
 return false

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
 from django_resque.jobs import validate_queue_name
+from django_resque.limits import Recycling
+from django_resque.supervisor import Supervisor
 from django_resque.workers import Worker
 
 LEVELS = {0: logging.WARNING, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
@@ -38,6 +40,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Perform jobs in the worker process instead of a forked child.",
         )
+        parser.add_argument(
+            "--shutdown-timeout",
+            type=float,
+            default=10.0,
+            help="Seconds a running job may still take after TERM/INT before its child is killed "
+            "and the job put back on its queue (default 10).",
+        )
+        parser.add_argument(
+            "--count", type=int, default=1, help="Run N workers under one supervisor (default 1)."
+        )
+        parser.add_argument(
+            "--max-jobs",
+            type=int,
+            help="Exit (to be replaced) after a random number of jobs between N and 2N.",
+        )
+        parser.add_argument(
+            "--max-memory", type=int, help="Exit (to be replaced) once the worker's RSS is over MB."
+        )
+        parser.add_argument(
+            "--max-child-memory",
+            type=int,
+            help="Cap each forked child's address space at MB (RLIMIT_AS): MemoryError beyond.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         _configure_logging(_verbosity(options["verbosity"]))
@@ -48,12 +73,37 @@ class Command(BaseCommand):
                 f"--interval must be more than 0 and less than RESQUE['SOCKET_TIMEOUT'] "
                 f"({config['SOCKET_TIMEOUT']}), got {interval}."
             )
-        Worker(
-            _queues(options["queues"]),
-            fork=config["FORK_PER_JOB"] and not options["no_fork"],
-            interval=interval,
-            burst=options["burst"],
-        ).work()
+        _check_limits(options)
+        worker_queues = _queues(options["queues"])
+
+        def run_worker() -> None:
+            Worker(
+                worker_queues,
+                fork=config["FORK_PER_JOB"] and not options["no_fork"],
+                interval=interval,
+                burst=options["burst"],
+                shutdown_timeout=options["shutdown_timeout"],
+                recycling=Recycling(options["max_jobs"], options["max_memory"]),
+                max_child_memory=options["max_child_memory"],
+            ).work()
+
+        if options["count"] == 1:
+            run_worker()
+        else:
+            title = f"for {','.join(worker_queues)}"
+            Supervisor(options["count"], run_worker, burst=options["burst"], title=title).run()
+
+
+def _check_limits(options: dict[str, Any]) -> None:
+    if options["shutdown_timeout"] < 0:
+        raise CommandError(
+            f"--shutdown-timeout must be 0 or more, got {options['shutdown_timeout']}."
+        )
+    for name in ("count", "max_jobs", "max_memory", "max_child_memory"):
+        value = options[name]
+        if value is not None and value < 1:
+            flag = "--" + name.replace("_", "-")
+            raise CommandError(f"{flag} must be a positive integer, got {value}.")
 
 
 def _queues(option: str | None) -> list[str]:

@@ -1,0 +1,57 @@
+"""Heartbeat: the worker parent says it is alive, and now and then takes its turn to prune."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+from django_resque import recovery, scripts
+from django_resque.conf import get_config
+from django_resque.keys import get_keys
+
+logger = logging.getLogger(__name__)
+
+
+class Pruned(Exception):
+    """Raised when this worker incarnation was pruned as dead while it was in fact alive."""
+
+
+@dataclass
+class Heartbeat:
+    """Beats every HEARTBEAT_INTERVAL seconds; costs nothing between beats.
+
+    Each beat is one script (lua/heartbeat.lua) that writes Redis TIME, checks this incarnation
+    was not pruned, and tries the prune lock, so recovery runs somewhere about once an interval
+    without any extra round trip per job.
+    """
+
+    worker_id: str
+    token: str
+    interval: float = field(default_factory=lambda: float(get_config()["HEARTBEAT_INTERVAL"]))
+    _next: float = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._next
+
+    def beat_if_due(self) -> None:
+        """Beat if the interval has passed; raise Pruned if this incarnation was pruned."""
+        if self.due():
+            self.beat()
+
+    def beat(self) -> None:
+        """Write the heartbeat now and prune if this worker got the lock."""
+        self._next = time.monotonic() + self.interval
+        keys = get_keys()
+        alive, got_lock = scripts.run(
+            "heartbeat",
+            [keys.heartbeats(), keys.incarnations(), keys.prune_lock()],
+            [self.worker_id, self.token, max(1, math.ceil(self.interval))],
+        )
+        if not alive:
+            raise Pruned(f"worker {self.worker_id} was pruned as dead")
+        if got_lock:
+            pruned = recovery.prune(self.worker_id)
+            if pruned:
+                logger.info("worker=%s event=prune-done pruned=%s", self.worker_id, pruned)

@@ -1,0 +1,81 @@
+"""A worker's identity in Redis: claiming its Resque id, registering, unregistering.
+
+The id is Resque's `host:pid:queues` (required on the wire), which repeats when a pid is
+reused (a container restart). So each process also holds a random incarnation token in
+dj:incarnations: prune removes it, and a paused process that comes back finds itself fenced out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from django_resque import recovery, scripts
+from django_resque.conf import get_config
+from django_resque.connection import get_redis
+from django_resque.keys import get_keys
+from django_resque.signals import Signals
+from django_resque.worker_registry import parse_time, redis_now
+
+logger = logging.getLogger(__name__)
+
+
+def claim_id(worker_id: str, interval: float, signals: Signals) -> None:
+    """Wait while another live process heartbeats under this id; recover a dead one's job.
+
+    A predecessor with our id (same host, reused pid) that died mid-job left its record under
+    our key; it is pruned like any dead worker before we register over it.
+    """
+    keys, client = get_keys(), get_redis()
+    timeout = float(get_config()["HEARTBEAT_TIMEOUT"])
+    while True:
+        beat = client.hget(keys.heartbeats(), worker_id)
+        if isinstance(beat, str):
+            beat = beat.encode()
+        now = redis_now()
+        moment = parse_time(beat)
+        if moment is None or (now - moment).total_seconds() > timeout or signals.stopping:
+            break
+        logger.warning("worker=%s event=id-in-use action=wait-for-stale-heartbeat", worker_id)
+        time.sleep(interval)
+    if beat is not None or client.exists(keys.worker(worker_id)):
+        recovery.recover_dead(worker_id, beat, now=now)
+
+
+def register(worker_id: str, token: str) -> None:
+    """Add the worker to `workers` with Ruby's `started` time and our incarnation token."""
+    keys = get_keys()
+    with get_redis().pipeline() as pipe:  # MULTI: never registered without a heartbeat
+        pipe.sadd(keys.workers(), worker_id)
+        pipe.set(keys.worker_started(worker_id), ruby_time_to_s(datetime.now().astimezone()))
+        pipe.hset(keys.incarnations(), worker_id, token)
+        pipe.eval(
+            scripts.source("heartbeat").decode(),
+            3,
+            keys.heartbeats(),
+            keys.incarnations(),
+            keys.prune_lock(),
+            worker_id,
+            token,
+            0,
+        )
+        pipe.execute()
+
+
+def unregister(worker_id: str, finished: int) -> None:
+    """Count what is uncounted and remove the worker's keys, as Ruby's unregister_worker."""
+    keys = get_keys()
+    with get_redis().pipeline() as pipe:
+        if finished:
+            pipe.incrby(keys.stat("processed"), finished)
+        pipe.srem(keys.workers(), worker_id)
+        pipe.delete(keys.worker(worker_id), keys.worker_started(worker_id))
+        pipe.hdel(keys.heartbeats(), worker_id)
+        pipe.hdel(keys.incarnations(), worker_id)
+        pipe.delete(keys.stat("processed", worker_id), keys.stat("failed", worker_id))
+        pipe.execute()
+
+
+def ruby_time_to_s(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S %z")
