@@ -30,18 +30,36 @@ def reset() -> None:
     _client_pid = None
 
 
+def use_in_this_process(client: redis.Redis) -> None:
+    """Make get_redis() return `client` in this process (a forked child adopting a connection)."""
+    global _client, _client_pid
+    _client = client
+    _client_pid = os.getpid()
+
+
 def _build() -> redis.Redis:
     config = get_config()
     if config["CONNECTION"]:
         from django_redis import get_redis_connection
 
         return get_redis_connection(config["CONNECTION"])
-    # No client-side retries: redis-py re-sends a command after a read timeout even when Redis
-    # already ran it, which would push a payload twice or move two jobs.
+    return build_client()
+
+
+def build_client(*, single_connection: bool = False) -> redis.Redis:
+    """Return a new client for RESQUE["REDIS_URL"].
+
+    No client-side retries: redis-py re-sends a command after a read timeout even when Redis
+    already ran it, which would push a payload twice or move two jobs. A single-connection
+    client (the one forked children share, see child_redis) connects at once and skips the
+    periodic health-check PING, because its owner checks it before every fork instead.
+    """
+    config = get_config()
     return redis.Redis.from_url(
         config["REDIS_URL"],
         socket_timeout=config["SOCKET_TIMEOUT"],
         socket_connect_timeout=config["SOCKET_CONNECT_TIMEOUT"],
         retry=Retry(NoBackoff(), 0),
-        health_check_interval=30,
+        health_check_interval=0 if single_connection else 30,
+        single_connection_client=single_connection,
     )

@@ -12,18 +12,25 @@ import os
 import select
 import signal
 from collections.abc import Callable
+from functools import cache
 
 from django.db import connections
 
+from django_resque.child_redis import ChildRedis
 from django_resque.outcome import Outcome
+from django_resque.payload import Payload
 from django_resque.perform import perform
 
 PR_SET_PDEATHSIG = 1
+# First byte of a child's report: may the parent hand the child's Redis connection on?
+_CLEAN, _DIRTY = b"C", b"D"
+_child_redis = ChildRedis()
 _CHILD_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 
 def perform_in_child(
     raw: bytes,
+    decoded: Payload | None = None,
     *,
     in_child: Callable[[], None] | None = None,
     on_fork: Callable[[int], None] | None = None,
@@ -36,16 +43,19 @@ def perform_in_child(
     `tick_seconds` while the child works (heartbeats, timeouts and shutdown hang off it).
     """
     connections.close_all()  # a child must never share the parent's database sockets
+    _child_redis.prepare()
+    _libc()  # loaded (and cached) here, so children inherit it instead of each calling dlopen
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover  (runs in the child)
         os.close(read_end)
-        _run_child(raw, write_end, in_child)
+        _run_child(raw, decoded, write_end, in_child)
     os.close(write_end)
     if on_fork is not None:
         on_fork(pid)
     report, status = wait_for_child(pid, read_end, tick, tick_seconds)
-    return outcome_of(pid, report, status)
+    _child_redis.settle(clean=status == 0 and report[:1] == _CLEAN)
+    return outcome_of(pid, report[1:], status)
 
 
 def wait_for_child(
@@ -100,14 +110,18 @@ def _drain(fd: int) -> list[bytes]:
     return chunks
 
 
-def _run_child(raw: bytes, write_end: int, in_child: Callable[[], None] | None) -> None:
+def _run_child(
+    raw: bytes, decoded: Payload | None, write_end: int, in_child: Callable[[], None] | None
+) -> None:
     code = 1
     try:
         _become_child()
+        _child_redis.adopt()
         if in_child is not None:
             in_child()
-        outcome = perform(raw)
-        _write_all(write_end, outcome.to_json().encode("utf-8"))
+        outcome = perform(raw, decoded)
+        flag = _CLEAN if _child_redis.clean_in_child() else _DIRTY
+        _write_all(write_end, flag + outcome.to_json().encode("utf-8"))
         code = 0
     finally:
         os._exit(code)
@@ -116,13 +130,18 @@ def _run_child(raw: bytes, write_end: int, in_child: Callable[[], None] | None) 
 def _become_child() -> None:
     """Die with the parent, lead a process group of our own, and take default signals."""
     parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     os.setpgid(0, 0)
     for signum in _CHILD_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    """libc, loaded once in the parent so no child pays a dlopen."""
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _write_all(fd: int, data: bytes) -> None:

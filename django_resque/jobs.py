@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from django_resque import bulk
+from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.payload import Payload, to_json_args
+from django_resque.payload import Payload, new_job_id, to_json_args
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -91,10 +92,24 @@ class Job(Generic[P, R]):
 
     enqueue = delay
 
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> Call:
+        """Bundle one call's arguments for enqueue_many (needed for keyword arguments)."""
+        return Call(args, kwargs)
+
+    def enqueue_many(
+        self, calls: Iterable[Sequence[Any] | Call], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> list[JobHandle]:
+        """Enqueue one payload per call in a few pipelined round trips; see docs/bulk.md.
+
+        Each item is a tuple (or list) of positional arguments, or `job.call(...)`. Every item
+        is checked before anything is sent, so bad input raises and stores nothing.
+        """
+        return bulk.enqueue_many(self, calls, chunk_size=chunk_size)
+
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON."""
         json_args, json_kwargs = to_json_args(args, kwargs)
-        return Payload(self.name, json_args, json_kwargs, id=uuid.uuid4().hex)
+        return Payload(self.name, json_args, json_kwargs, id=new_job_id())
 
 
 @overload

@@ -8,6 +8,7 @@ django_resque uses live under `namespace:dj:`, a prefix no Resque implementation
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django_resque.conf import get_config
 
@@ -85,5 +86,10 @@ class Keys:
 
 
 def get_keys() -> Keys:
-    """Return the key map for the configured namespace."""
-    return Keys(get_config()["NAMESPACE"])
+    """Return the key map for the configured namespace (one shared instance per namespace)."""
+    return _keys_for(get_config()["NAMESPACE"])
+
+
+@cache
+def _keys_for(namespace: str) -> Keys:
+    return Keys(namespace)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 import redis
 
@@ -17,6 +18,7 @@ from django_resque import recovery
 from django_resque.heartbeat import Heartbeat, Pruned
 from django_resque.identity import unregister
 from django_resque.outcome import Outcome
+from django_resque.payload import Payload
 from django_resque.perform import perform
 from django_resque.signals import Signals
 
@@ -26,45 +28,74 @@ _TICK = 0.2
 
 
 def perform_here(
-    raw: bytes, worker_id: str, heartbeat: Heartbeat, signals: Signals
+    raw: bytes,
+    worker_id: str,
+    heartbeat: Heartbeat,
+    signals: Signals,
+    decoded: Payload | None = None,
 ) -> Outcome | None:
     """Perform in this process; None when this worker was pruned meanwhile (not ours to record)."""
-    done = threading.Event()
-    pruned = threading.Event()
-    keeper = threading.Thread(
-        target=_keep_alive,
-        args=(worker_id, heartbeat, signals, done, pruned),
-        name="django-resque-heartbeat",
-        daemon=True,
-    )
-    keeper.start()
+    _keeper.start_job(worker_id, heartbeat, signals)
     try:
-        outcome = perform(raw)
+        outcome = perform(raw, decoded)
     finally:
-        done.set()
-        keeper.join()
-    if pruned.is_set():
+        pruned = _keeper.end_job()
+    if pruned:
         return None
     return outcome
 
 
-def _keep_alive(
-    worker_id: str,
-    heartbeat: Heartbeat,
-    signals: Signals,
-    done: threading.Event,
-    pruned: threading.Event,
-) -> None:
-    while not done.wait(_TICK):
-        if signals.immediate:
-            logger.warning("worker=%s event=immediate-stop action=requeue-and-exit", worker_id)
-            recovery.requeue_own(worker_id)
-            unregister(worker_id, 0)
-            os._exit(1)
-        try:
-            heartbeat.beat_if_due()
-        except Pruned:
-            pruned.set()
-            return
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            logger.warning("worker=%s event=heartbeat-failed error=%s", worker_id, exc)
+class _Keeper:
+    """One long-lived thread per process that keeps the job in progress alive.
+
+    Starting and joining a thread for every job cost more than a short job itself (a thread
+    start, a join and two GIL hand-overs per job), so the thread lives as long as the process
+    and only acts while a job is marked in progress. The lock makes the hand-over exact: once
+    end_job() returns, the thread will not beat for that job again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._job: tuple[str, Heartbeat, Signals] | None = None
+        self._pruned = False
+        self._pid: int | None = None
+
+    def start_job(self, worker_id: str, heartbeat: Heartbeat, signals: Signals) -> None:
+        with self._lock:
+            self._job = (worker_id, heartbeat, signals)
+            self._pruned = False
+        if self._pid != os.getpid():  # first job in this process (threads do not survive fork)
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, name="django-resque-heartbeat", daemon=True).start()
+
+    def end_job(self) -> bool:
+        """Mark the job finished; return True if this worker was pruned while it ran."""
+        with self._lock:
+            self._job = None
+            return self._pruned
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(_TICK)
+            with self._lock:
+                if self._job is not None and not self._pruned:
+                    self._pruned = not _keep_alive_once(*self._job)
+
+
+_keeper = _Keeper()
+
+
+def _keep_alive_once(worker_id: str, heartbeat: Heartbeat, signals: Signals) -> bool:
+    """One tick while a job runs: honour an immediate stop, beat; False once we were pruned."""
+    if signals.immediate:
+        logger.warning("worker=%s event=immediate-stop action=requeue-and-exit", worker_id)
+        recovery.requeue_own(worker_id)
+        unregister(worker_id, 0)
+        os._exit(1)
+    try:
+        heartbeat.beat_if_due()
+    except Pruned:
+        return False
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        logger.warning("worker=%s event=heartbeat-failed error=%s", worker_id, exc)
+    return True

@@ -7,19 +7,20 @@ import logging
 from django_resque.exceptions import UnknownJob
 from django_resque.jobs import get_job
 from django_resque.outcome import Outcome
-from django_resque.payload import decode
+from django_resque.payload import Payload, decode
 
 logger = logging.getLogger(__name__)
 
 
-def perform(raw: bytes) -> Outcome:
+def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
     """Run the job a payload names and return what came of it; never raises.
 
     This is the one place that catches BaseException from user code: whatever a job raises
-    (SystemExit included) becomes a failure record instead of ending the worker.
+    (SystemExit included) becomes a failure record instead of ending the worker. `decoded` is
+    the payload the worker already decoded from `raw`, so it is not parsed twice.
     """
     try:
-        payload = decode(raw)
+        payload = decoded if decoded is not None else decode(raw)
         definition = get_job(payload.job_name)
         if definition is None:
             raise UnknownJob(

@@ -13,18 +13,12 @@ from django_resque.exceptions import EnqueueError
 from django_resque.keys import get_keys
 
 WAKE_TOKEN_CAP = 1000
+CHUNKS_PER_ROUND_TRIP = 10  # script calls pipelined together by push_many
 
 
 def push(queue: str, *payloads: str) -> int:
     """Append payloads to a queue in one round trip; raise EnqueueError if Redis refused."""
-    limit = get_config()["MAX_PAYLOAD_BYTES"]
-    encoded = [p.encode("utf-8") for p in payloads]
-    for data in encoded:
-        if len(data) > limit:
-            raise EnqueueError(
-                f"Payload of {len(data)} bytes is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}); "
-                "store large data elsewhere (a file, a model) and pass its key."
-            )
+    encoded = _checked(payloads)
     keys = get_keys()
     try:
         return int(
@@ -36,6 +30,48 @@ def push(queue: str, *payloads: str) -> int:
         )
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
+
+
+def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
+    """Append many payloads, `chunk_size` per script call, several calls per round trip.
+
+    Every payload is size-checked before the first is sent. If Redis fails part way, the
+    EnqueueError says how many payloads (the first ones, in order) were stored.
+    """
+    encoded = _checked(payloads)
+    keys = get_keys()
+    key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
+    chunks = [encoded[i : i + chunk_size] for i in range(0, len(encoded), chunk_size)]
+    stored = 0
+    try:
+        for start in range(0, len(chunks), CHUNKS_PER_ROUND_TRIP):
+            batch = chunks[start : start + CHUNKS_PER_ROUND_TRIP]
+            replies = scripts.run_many(
+                "enqueue", [(key_list, [queue, WAKE_TOKEN_CAP, *chunk]) for chunk in batch]
+            )
+            errors = [r for r in replies if isinstance(r, Exception)]
+            ok = zip(batch, replies, strict=True)
+            stored += sum(len(chunk) for chunk, reply in ok if not isinstance(reply, Exception))
+            if errors:
+                raise errors[0]
+    except redis.RedisError as exc:
+        raise EnqueueError(
+            f"Could not enqueue all of {len(encoded)} payloads on queue={queue!r}; "
+            f"{stored} were stored: {exc}"
+        ) from exc
+    return stored
+
+
+def _checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
+    limit = get_config()["MAX_PAYLOAD_BYTES"]
+    encoded = [p.encode("utf-8") for p in payloads]
+    for data in encoded:
+        if len(data) > limit:
+            raise EnqueueError(
+                f"Payload of {len(data)} bytes is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}); "
+                "store large data elsewhere (a file, a model) and pass its key."
+            )
+    return encoded
 
 
 def names() -> list[str]:

@@ -30,6 +30,36 @@ def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None 
         return client.evalsha(sha, len(keys), *keys, *args)
 
 
+def run_many(
+    name: str, calls: list[tuple[list[str], list[Any]]], client: redis.Redis | None = None
+) -> list[Any]:
+    """Run lua/<name>.lua once per (keys, args) in one pipelined round trip, in order.
+
+    Returns each call's reply, or the exception Redis answered it with (the others still ran).
+    Calls that met NOSCRIPT (the script cache was empty) did nothing, so they alone are sent
+    again after loading the script; no call ever runs twice.
+    """
+    client = client or get_redis()
+    source, sha = _script(name)
+    results = _pipelined(client, sha, calls)
+    missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
+    if missing:
+        client.script_load(source)
+        retried = _pipelined(client, sha, [calls[i] for i in missing])
+        for i, result in zip(missing, retried, strict=True):
+            results[i] = result
+    return results
+
+
+def _pipelined(
+    client: redis.Redis, sha: str, calls: list[tuple[list[str], list[Any]]]
+) -> list[Any]:
+    with client.pipeline(transaction=False) as pipe:
+        for keys, args in calls:
+            pipe.evalsha(sha, len(keys), *keys, *args)
+        return list(pipe.execute(raise_on_error=False))
+
+
 def source(name: str) -> bytes:
     """Return the text of lua/<name>.lua (for EVAL inside a MULTI, where EVALSHA cannot load)."""
     return _script(name)[0]

@@ -8,6 +8,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import redis
@@ -24,7 +25,7 @@ from django_resque.keys import get_keys
 from django_resque.limits import Recycling, limit_child_memory
 from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
-from django_resque.payload import MalformedPayload, decode
+from django_resque.payload import MalformedPayload, Payload, decode
 from django_resque.signals import Signals
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 
@@ -65,6 +66,8 @@ class Worker:
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self._queues: list[str] = []
         self._queues_at = 0.0
+        self._keys_for: list[str] | None = None
+        self._keys_cache: list[str] = []
 
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
@@ -140,21 +143,11 @@ class Worker:
             recovery.requeue_own(self.id)
             self._reclaim = False
         names = self.queue_names()
-        keys = self.keys
         self._reclaim = True
         result = scripts.run(
             "reserve",
-            [
-                keys.worker(self.id),
-                keys.stat("processed"),
-                keys.stat("processed", self.id),
-                keys.pause_all(),
-                keys.paused_queues(),
-                keys.incarnations(),
-                *(keys.queue(q) for q in names),
-                *(keys.wake(q) for q in names),
-            ],
-            [self._finished, _iso_utc(datetime.now(UTC)), self.id, self.token, *names],
+            self._reserve_keys(names),
+            [self._finished, _utc_now_iso(), self.id, self.token, *names],
         )
         self._reclaim = False
         if result == -1:
@@ -163,6 +156,23 @@ class Worker:
         if not result:
             return None
         return result[0].decode(), result[1]
+
+    def _reserve_keys(self, names: list[str]) -> list[str]:
+        """The reserve script's KEYS for these queues, built once per queue list (hot path)."""
+        if self._keys_for != names:
+            keys = self.keys
+            self._keys_cache = [
+                keys.worker(self.id),
+                keys.stat("processed"),
+                keys.stat("processed", self.id),
+                keys.pause_all(),
+                keys.paused_queues(),
+                keys.incarnations(),
+                *(keys.queue(q) for q in names),
+                *(keys.wake(q) for q in names),
+            ]
+            self._keys_for = list(names)
+        return self._keys_cache
 
     def queue_names(self) -> list[str]:
         """Return the concrete queues to reserve from, resolving globs at most once a poll."""
@@ -186,10 +196,11 @@ class Worker:
     # --- perform and record ---------------------------------------------------------------
     def process(self, queue: str, raw: bytes) -> None:
         """Perform one reserved payload and record its outcome (unless it went back)."""
-        name = _job_name(raw)
+        payload = _decoded(raw)
+        name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {_now()} [{name}]")
-        outcome = self._perform(queue, raw, name)
+        outcome = self._perform(queue, raw, name, payload)
         if outcome is not None:
             self.record(queue, raw, name, outcome)
         self.recycling.job_done()
@@ -210,9 +221,11 @@ class Worker:
             )
         self._finished += 1
 
-    def _perform(self, queue: str, raw: bytes, name: str) -> Outcome | None:
+    def _perform(
+        self, queue: str, raw: bytes, name: str, payload: Payload | None
+    ) -> Outcome | None:
         if not self.fork:
-            return perform_here(raw, self.id, self.heartbeat, self.signals)
+            return perform_here(raw, self.id, self.heartbeat, self.signals, payload)
         watch = ChildWatch(self.signals, self.heartbeat, _timeout_of(name))
         forked: list[int] = []
 
@@ -225,7 +238,12 @@ class Worker:
             self._title(f"Forked {pid} at {_now()}")
 
         outcome = perform_in_child(
-            raw, in_child=in_child, on_fork=on_fork, tick=watch.tick, tick_seconds=TICK_SECONDS
+            raw,
+            payload,
+            in_child=in_child,
+            on_fork=on_fork,
+            tick=watch.tick,
+            tick_seconds=TICK_SECONDS,
         )
         kill_leftovers(forked[0])  # grandchildren the job left behind die with it
         return self._settle(watch, forked[0], outcome)
@@ -257,15 +275,33 @@ def _timeout_of(name: str) -> float | None:
     return None if default is None else float(default)
 
 
-def _job_name(raw: bytes) -> str:
+def _decoded(raw: bytes) -> Payload | None:
+    """Decode once in the worker; perform() gets the result (and reports malformed payloads)."""
     try:
-        return decode(raw).job_name
+        return decode(raw)
     except MalformedPayload:
-        return "<malformed>"
+        return None
+
+
+_clock: dict[str, tuple[int, str]] = {}
+
+
+def _per_second(kind: str, render: Callable[[float], str]) -> str:
+    """Format the time at most once a second: titles and run_at have 1 s resolution anyway."""
+    second = int(time.time())
+    cached = _clock.get(kind)
+    if cached is None or cached[0] != second:
+        cached = (second, render(second))
+        _clock[kind] = cached
+    return cached[1]
+
+
+def _utc_now_iso() -> str:
+    return _per_second("utc", lambda s: _iso_utc(datetime.fromtimestamp(s, UTC)))
 
 
 def _now() -> str:
-    return f"{datetime.now():%Y-%m-%d %H:%M:%S}"
+    return _per_second("local", lambda s: f"{datetime.fromtimestamp(s):%Y-%m-%d %H:%M:%S}")
 
 
 def _iso_utc(moment: datetime) -> str:

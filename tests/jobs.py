@@ -77,6 +77,26 @@ def sleep_for(ledger: str, seconds: float) -> None:
     write_ledger(ledger, "end", os.getpid())
 
 
+# --- issue 9: jobs that use django_resque's own client inside a forked child ---------------
+@job
+def note_client(key: str) -> None:
+    """Append the server-side id of the connection get_redis() gives this job."""
+    from django_resque.connection import get_redis
+
+    client = get_redis()
+    client.rpush(key, client.client_id())
+
+
+@job
+def leave_reply_unread(key: str) -> None:
+    """Send a command and return without reading its reply (misuse the worker must survive)."""
+    from django_resque.connection import get_redis
+
+    client = get_redis()
+    client.rpush(key, client.client_id())
+    client.connection.send_command("ECHO", "unread")  # type: ignore[union-attr]
+
+
 # --- worker faults (issue 4) ----------------------------------------------------------------
 @job
 def slow_record(ledger: str, token: str, seconds: float) -> str:

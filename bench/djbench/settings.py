@@ -1,0 +1,14 @@
+"""Settings for the benchmark's django_resque workers; Redis comes from BENCH_REDIS_URL."""
+
+import os
+
+SECRET_KEY = "bench-only-not-secret"
+DEBUG = False
+USE_TZ = True
+INSTALLED_APPS = ["django_resque", "djbench"]
+DATABASES: dict[str, dict[str, str]] = {}
+RESQUE = {
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6390/0"),
+    "QUEUES": ["bench"],
+    "DEFAULT_QUEUE": "bench",
+}
