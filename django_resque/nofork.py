@@ -20,7 +20,7 @@ from django_resque.identity import unregister
 from django_resque.outcome import Outcome
 from django_resque.payload import Payload
 from django_resque.perform import perform
-from django_resque.signals import Signals
+from django_resque.worker_signals import Signals
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import redis
 
 from django_resque.heartbeat import Heartbeat, Pruned
 from django_resque.outcome import Outcome
-from django_resque.signals import Signals
+from django_resque.worker_signals import Signals
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from django_resque.limits import Recycling, limit_child_memory
 from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
-from django_resque.signals import Signals
+from django_resque.worker_signals import Signals
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 
 logger = logging.getLogger(__name__)

@@ -125,7 +125,7 @@ def test_a_new_worker_waits_for_a_live_holder_of_its_id_and_recovers_a_dead_ones
     import threading
 
     from django_resque.identity import claim_id
-    from django_resque.signals import Signals
+    from django_resque.worker_signals import Signals
 
     predecessor = reserved_worker(redis)
     redis.hset("resque:workers:heartbeat", predecessor.id, "2099-01-01T00:00:00Z")  # alive
@@ -158,7 +158,7 @@ def test_a_ruby_worker_is_judged_by_rubys_own_prune_interval(redis):
 def test_a_worker_stopped_while_its_id_is_in_use_never_touches_the_live_holder(redis):
     from django_resque.exceptions import WorkerIdInUse
     from django_resque.identity import claim_id
-    from django_resque.signals import Signals
+    from django_resque.worker_signals import Signals
 
     holder = reserved_worker(redis)
     redis.hset("resque:workers:heartbeat", holder.id, "2099-01-01T00:00:00Z")
