@@ -40,6 +40,8 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
     job_id = payload.id if payload is not None and payload.id else _NO_STATUS
     if definition is not None and not definition.store_result:
         job_id = _NO_STATUS
+    if outcome.ok and job_id == _NO_STATUS:
+        return outcome  # nothing to write: success costs no round trip without a status
     mode, extra = _mode_args(raw, payload, outcome, queue=queue, worker_id=worker_id)
     scripts.run(
         "job_finish",

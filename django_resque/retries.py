@@ -85,7 +85,7 @@ def promote_due(now: float | None = None, limit: int = PROMOTE_BATCH) -> int:
     )
 
 
-def maintain(*, idle: bool = False) -> None:
+def maintain() -> None:
     """A worker's periodic step: promote due retries and advance the failed-list sweep.
 
     Runs at most once per PROMOTE_EVERY seconds per process, so it stays off the per-job path.

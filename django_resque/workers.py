@@ -146,7 +146,7 @@ class Worker:
 
     def wait_for_work(self) -> None:
         """Block until a wake-up token arrives or the poll interval passes."""
-        retries.maintain(idle=True)  # due retries go back on their queues (issue 5)
+        retries.maintain()  # due retries go back on their queues (issue 5)
         names = self.queue_names()
         if not names:
             time.sleep(self.interval)
