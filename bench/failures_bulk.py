@@ -57,12 +57,26 @@ def run(url: str, count: int) -> None:
         ("remove_all()", lambda: failures.remove_all()),
     ]
     timings = _time_scripts()
+    client.config_set("latency-monitor-threshold", 1)
     for name, step in steps:
         timings.clear()
+        client.config_resetstat()
+        client.execute_command("LATENCY", "RESET")
         began = time.perf_counter()
         result = step()
         took = time.perf_counter() - began
-        print(f"{name:22} -> {result!s:>9}  total {took:7.3f} s  scripts: {_summary(timings)}")
+        print(f"{name:22} -> {result!s:>9}  total {took:7.3f} s")
+        print(f"    client-side per call: {_summary(timings) or '-'}")
+        print(f"    server-side: {_server_side(client)}")
+
+
+def _server_side(client: Any) -> str:
+    """Redis's own view: mean EVALSHA time, and the longest command (LATENCY, 1 ms steps)."""
+    stats = client.info("commandstats").get("cmdstat_evalsha", {})
+    latest = client.execute_command("LATENCY", "LATEST")
+    worst = max((int(row[3]) for row in latest if row[0] in (b"command", "command")), default=0)
+    mean = float(stats.get("usec_per_call", 0)) / 1000
+    return f"EVALSHA x{stats.get('calls', 0)} mean {mean:.2f} ms, longest command {worst} ms"
 
 
 def _time_scripts() -> dict[str, list[float]]:
