@@ -105,3 +105,22 @@ def test_bulk_operations_work_in_batches_of_any_size(settings, batch, redis):
     assert failures.remove_all(FailureFilter(exception="E1")) == 10
     assert {f.exception for f in failures.page(limit=50)} == {"E2"}
     assert redis.llen("resque:failed") == 10
+
+
+def test_old_records_of_other_implementations_are_indexed_by_a_sweep_pass(redis):
+    from tests.failure_factory import fill
+
+    for n in range(5):
+        redis.rpush(
+            "resque:failed",
+            json.dumps({"failed_at": "x", "payload": {"class": "Old", "args": [n]}, "queue": "q"}),
+        )
+    fill(redis, 1200, chunk=100)
+    # too deep for the cheap look at the newest records, so a sweep pass starts and finds them
+    failures.sync()
+    while failures.sweep_step() > 0:
+        pass
+    assert failures.count() == 1205
+    failures.reindex()
+    assert failures.count() == 1205 and redis.llen("resque:failed") == 1205
+    assert failures.count(FailureFilter(job_name="Old")) == 5
