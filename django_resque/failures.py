@@ -159,11 +159,11 @@ def sync() -> int:
         [_ns(keys), ADOPT_REACH],
     )
     if int(missing) > 0:
-        sweep_step(force=True)  # older unknown records: a full pass (workers go on) finds them
+        sweep_step(force=True, drift=int(missing))  # older unknown records: a pass finds them
     return int(adopted)
 
 
-def sweep_step(*, force: bool = False) -> int:
+def sweep_step(*, force: bool = False, drift: int | None = None) -> int:
     """Advance the pass that drops removed records from the list; return records left in it."""
     keys = get_keys()
     return int(
@@ -176,7 +176,7 @@ def sweep_step(*, force: bool = False) -> int:
                 keys.failed_sweep(),
                 keys.failed_seq(),
             ],
-            [_batch(), _ns(keys), "1" if force else "0"],
+            [_batch(), _ns(keys), "1" if force else "0", "" if drift is None else drift],
         )
     )
 

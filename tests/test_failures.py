@@ -124,3 +124,13 @@ def test_old_records_of_other_implementations_are_indexed_by_a_sweep_pass(redis)
     failures.reindex()
     assert failures.count() == 1205 and redis.llen("resque:failed") == 1205
     assert failures.count(FailureFilter(job_name="Old")) == 5
+
+
+def test_identical_foreign_records_do_not_start_a_sweep_on_every_look(redis):
+    ruby = '{"failed_at":"x","payload":{"class":"Same","args":[]},"queue":"q"}'
+    redis.rpush("resque:failed", ruby, ruby)
+    assert failures.count() == 1  # one id for both: the list is one longer than the index
+    while failures.sweep_step() > 0:
+        pass
+    failures.count()
+    assert failures.sweep_step() == 0 and redis.hget("resque:dj:failed:sweep", "remaining") == b"0"

@@ -13,12 +13,20 @@
 -- ARGV[1]  batch size
 -- ARGV[2]  namespace with its colon
 -- ARGV[3]  "1" to start a pass even if nothing is gone (a full re-index)
+-- ARGV[4]  with ARGV[3]: the drift (list length minus index) that prompts it, or "" to always run
 -- Returns the records left in the current pass (0: no pass is running).
 --#include _failures
 local ns = ARGV[2]
 local remaining = tonumber(redis.call('HGET', KEYS[4], 'remaining') or '0')
 if remaining <= 0 then
-  if ARGV[3] ~= '1' and redis.call('ZCARD', KEYS[3]) == 0 then return 0 end
+  local gone = redis.call('ZCARD', KEYS[3])
+  if gone == 0 then
+    if ARGV[3] ~= '1' then return 0 end
+    -- a forced pass for the same unexplained drift already ran (e.g. two foreign records with
+    -- identical bytes share an id): running it again would find nothing new
+    if ARGV[4] ~= '' and redis.call('HGET', KEYS[4], 'drift') == ARGV[4] then return 0 end
+    redis.call('HSET', KEYS[4], 'drift', ARGV[4])
+  end
   remaining = redis.call('LLEN', KEYS[1])
   redis.call('HINCRBY', KEYS[4], 'pass', 1)
 end
