@@ -40,6 +40,12 @@ DEFAULTS: dict[str, Any] = {
     # Default seconds a job may run before the worker kills its child (None: no limit);
     # @job(timeout=...) overrides it per job.
     "JOB_TIMEOUT": None,
+    # Seconds a finished job's status and result stay readable (0 keeps none); issue 5.
+    "RESULT_TTL": 24 * 60 * 60,
+    # Permission a user needs (besides being staff) to poll views.job_status; None: staff only.
+    "STATUS_VIEW_PERMISSION": None,
+    # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
+    "FAILURE_BATCH_SIZE": 200,
 }
 
 

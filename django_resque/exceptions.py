@@ -23,3 +23,11 @@ class UnknownJob(ResqueError):
 
 class WorkerIdInUse(ResqueError):
     """Raised when a worker is stopped while another live process still heartbeats its id."""
+
+
+class DontPerform(ResqueError):
+    """Raised by a before_perform hook to skip the job silently (no failure is recorded)."""
+
+
+class DirtyExit(ResqueError):
+    """Passed to on_failure hooks when a job's child process died without reporting."""

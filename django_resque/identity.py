@@ -16,8 +16,8 @@ from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.exceptions import WorkerIdInUse
 from django_resque.keys import get_keys
-from django_resque.worker_signals import Signals
 from django_resque.worker_registry import parse_time, redis_now
+from django_resque.worker_signals import Signals
 
 logger = logging.getLogger(__name__)
 

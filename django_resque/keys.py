@@ -84,6 +84,35 @@ class Keys:
         workers; over RESQUE["MAX_RECOVERIES"] it is failed as a poison pill. Written by prune."""
         return self._k(f"dj:recovered:{digest}")
 
+    # --- issue 5: failure index, retries, job status ----------------------------------------
+    def failed_seq(self) -> str:
+        """string counter: INCR gives each new failure record its order (newest = highest)."""
+        return self._k("dj:failed:seq")
+
+    def failed_data(self) -> str:
+        """hash failure id -> record JSON, byte for byte the copy in `failed`."""
+        return self._k("dj:failed:data")
+
+    def failed_index(self, facet: str = "all", value: str = "") -> str:
+        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters)."""
+        return self._k("dj:failed:ix:all" if facet == "all" else f"dj:failed:ix:{facet}:{value}")
+
+    def failed_gone(self) -> str:
+        """set of failure ids removed from the index but still in `failed` until the sweep."""
+        return self._k("dj:failed:gone")
+
+    def failed_sweep(self) -> str:
+        """string: records of `failed` the current compaction pass has still to visit."""
+        return self._k("dj:failed:sweep")
+
+    def retries(self) -> str:
+        """zset `<queue>\n<payload>` -> due epoch seconds; workers move due ones to their queue."""
+        return self._k("dj:retry")
+
+    def job(self, job_id: str) -> str:
+        """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
+        return self._k(f"dj:job:{job_id}")
+
 
 def get_keys() -> Keys:
     """Return the key map for the configured namespace (one shared instance per namespace)."""

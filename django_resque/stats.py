@@ -1,4 +1,7 @@
-"""Resque's counters: processed (failures included, as Ruby counts) and failed."""
+"""Resque's counters: processed (failures included, as Ruby counts) and failed; and retried.
+
+`stat:retried` is django_resque's own: one per automatic retry scheduled (docs/failures.md).
+"""
 
 from __future__ import annotations
 
@@ -13,5 +16,5 @@ def get(name: str, worker_id: str | None = None) -> int:
 
 
 def totals() -> dict[str, int]:
-    """Return the global processed and failed counters."""
-    return {"processed": get("processed"), "failed": get("failed")}
+    """Return the global processed, failed and retried counters."""
+    return {"processed": get("processed"), "failed": get("failed"), "retried": get("retried")}

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, failures, queues, recovery, scripts
+from django_resque import __version__, finish, queues, recovery, retries, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
@@ -26,8 +26,8 @@ from django_resque.limits import Recycling, limit_child_memory
 from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
-from django_resque.worker_signals import Signals
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
+from django_resque.worker_signals import Signals
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +186,7 @@ class Worker:
 
     def wait_for_work(self) -> None:
         """Block until a wake-up token arrives or the poll interval passes (signals wait)."""
+        retries.maintain()  # due retries go back on their queues (issue 5)
         names = self.queue_names()
         self._title(f"Waiting for {','.join(self.patterns)}")
         if not names:
@@ -200,17 +201,19 @@ class Worker:
         name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {_now()} [{name}]")
+        finish.started(raw, self.id)
         outcome = self._perform(queue, raw, name, payload)
         if outcome is not None:
             self.record(queue, raw, name, outcome)
         self.recycling.job_done()
+        retries.maintain()  # promote due retries; at most once a second (issue 5)
 
     def record(self, queue: str, raw: bytes, name: str, outcome: Outcome) -> None:
         """Record what came of one job: the one place an Outcome becomes Redis state."""
+        outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
         if outcome.ok:
             logger.info("worker=%s event=done queue=%s job=%s", self.id, queue, name)
         else:
-            failures.save(failures.build(raw, outcome, queue=queue, worker_id=self.id))
             logger.error(
                 "worker=%s event=failed queue=%s job=%s exception=%s error=%s",
                 self.id,
