@@ -136,3 +136,7 @@ def check_job_names(
         )
         for name, first, second in name_collisions()
     ]
+
+
+# --- issue 6: the scheduler's checks (E040-E049, W040-W049) live beside the scheduler ----------
+from django_resque import scheduler_checks  # noqa: E402, F401
