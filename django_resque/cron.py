@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -46,6 +46,8 @@ class Timing:
                 "(minute hour day month weekday) or six with seconds last."
             )
         zone(self.timezone)
+        if self.cron is not None:
+            self.next_after(0)  # "0 0 30 2 *" parses but never fires
 
     def slots(self, after: int, until: int, limit: int) -> list[int]:
         """Return the latest `limit` slots s with after < s <= until, oldest first."""
@@ -71,19 +73,25 @@ class Timing:
     def _forward(self, now: int) -> Iterator[int]:
         tz = zone(self.timezone)
         it = croniter(self.cron, datetime.fromtimestamp(now, tz))
-        for _ in range(_SCAN_LIMIT):
-            moment = it.get_next(datetime)
-            if not self._is_repeat(moment, tz):
-                yield int(moment.timestamp())
-        raise ValueError(f"cron {self.cron!r} never fires")
+        try:
+            for _ in range(_SCAN_LIMIT):
+                moment = it.get_next(datetime)
+                if not self._is_repeat(moment, tz):
+                    yield int(moment.timestamp())
+        except CroniterBadDateError:
+            pass
+        raise ValueError(f"'cron' is {self.cron!r}, which never fires.")
 
     def _backward(self, until: int) -> Iterator[int]:
         tz = zone(self.timezone)
         it = croniter(self.cron, datetime.fromtimestamp(until + 1, tz))
-        for _ in range(_SCAN_LIMIT):
-            moment = it.get_prev(datetime)
-            if not self._is_repeat(moment, tz):
-                yield int(moment.timestamp())
+        try:
+            for _ in range(_SCAN_LIMIT):
+                moment = it.get_prev(datetime)
+                if not self._is_repeat(moment, tz):
+                    yield int(moment.timestamp())
+        except CroniterBadDateError:
+            return
 
     def _is_repeat(self, moment: datetime, tz: ZoneInfo) -> bool:
         """True for the second occurrence of a repeated wall time when the hour field is fixed."""

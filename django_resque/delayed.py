@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import redis
 from django.conf import settings
 from django.utils import timezone
 
-from django_resque import scripts
+from django_resque import queues, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
-from django_resque.exceptions import InvalidJob
+from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.keys import get_keys
 from django_resque.payload import Payload, to_json_args
 
@@ -58,7 +59,11 @@ def enqueue_at(when: datetime, job_name: str, /, *args: Any, queue: str | None =
         raise InvalidJob(f"Job name {job_name!r} is not valid.")
     json_args, _ = to_json_args(args, {})
     target = validate_queue_name(queue or get_config()["DEFAULT_QUEUE"])
-    push(epoch(when), encode_item(Payload(job_name, json_args), target))
+    ts = epoch(when)
+    if ts <= time.time():
+        queues.push(target, Payload(job_name, json_args).encode())
+    else:
+        push(ts, encode_item(Payload(job_name, json_args), target))
 
 
 def enqueue_in(delay: timedelta, job_name: str, /, *args: Any, queue: str | None = None) -> None:
@@ -78,11 +83,21 @@ def encode_item(payload: Payload, queue: str) -> str:
 
 
 def push(ts: int, item: str) -> None:
-    """RPUSH the item on `delayed:<ts>` and index it, in one script."""
+    """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure."""
+    limit = get_config()["MAX_PAYLOAD_BYTES"]
+    size = len(item.encode("utf-8"))
+    if size > limit:
+        raise EnqueueError(
+            f"Delayed item of {size} bytes is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}); "
+            "store large data elsewhere (a file, a model) and pass its key."
+        )
     keys = get_keys()
-    scripts.run(
-        "delay", [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()], [ts, item]
-    )
+    try:
+        scripts.run(
+            "delay", [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()], [ts, item]
+        )
+    except redis.RedisError as exc:
+        raise EnqueueError(f"Could not store a delayed job for {ts}: {exc}") from exc
 
 
 def epoch(when: datetime) -> int:
@@ -116,6 +131,11 @@ def count() -> int:
                 pipe.llen(keys.delayed(ts))
             total += sum(pipe.execute())
     return total
+
+
+def timestamp_count() -> int:
+    """Return how many distinct due times hold items (for paging timestamps())."""
+    return int(get_redis().zcard(get_keys().delayed_schedule()))
 
 
 def timestamps(offset: int = 0, limit: int = 20) -> list[tuple[datetime, int]]:

@@ -16,6 +16,7 @@ import redis
 from setproctitle import setproctitle
 
 from django_resque import __version__, firing, promotion, schedules
+from django_resque.conf import get_config
 from django_resque.leader import Lease
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ class Scheduler:
         self.interval = interval
         self.lease = Lease(lease_seconds)
         self.shutdown_requested = False
+        # Delayed items one pass may promote; the lease is renewed between passes.
+        self.max_batches = 50
+        self.promote_limit = self.max_batches * int(get_config()["DELAYED_BATCH_SIZE"])
 
     def run(self) -> None:
         """Loop until TERM, INT or QUIT, then give the lease up for a follower."""
@@ -36,20 +40,22 @@ class Scheduler:
         self._title("Starting")
         try:
             while not self.shutdown_requested:
-                self.tick_safely()
-                self._sleep(self.interval)
+                promoted, _ = self.tick_safely()
+                if promoted < self.promote_limit:  # more due items: go on without waiting
+                    self._sleep(self.interval)
         finally:
             self.lease.release()
             logger.info("event=stopped holder=%s", self.lease.holder)
 
-    def tick_safely(self) -> None:
+    def tick_safely(self) -> tuple[int, int]:
         """Run one pass; a Redis outage is logged and retried on the next pass, not fatal."""
         try:
-            self.tick()
+            return self.tick()
         except redis.RedisError as exc:
             logger.warning("event=redis_error error=%s", exc)
             self.lease.value = None
             self._title("Waiting for Redis")
+            return 0, 0
 
     def tick(self, now: int | None = None) -> tuple[int, int]:
         """Lead if possible, then promote and fire what is due at `now` (Redis TIME by default).
@@ -62,8 +68,8 @@ class Scheduler:
         now = schedules.redis_now() if now is None else now
         lease = self.lease.value or ""
         try:
-            promoted = promotion.promote_due(now, lease=lease)
             fired = self.fire_schedules(now, lease)
+            promoted = promotion.promote_due(now, lease=lease, max_batches=self.max_batches)
         except promotion.LeaseLost:
             self.lease.lost()
             return 0, 0
@@ -73,8 +79,16 @@ class Scheduler:
     def fire_schedules(self, now: int, lease: str) -> int:
         """Fire the due slots of every enabled, unpaused entry."""
         grace = max(10.0, 3 * self.interval)
-        active = [e for e in schedules.entries(now) if e.enabled and not e.paused]
-        return sum(firing.fire_entry(e, now, lease=lease, grace=grace) for e in active)
+        fired = 0
+        for entry in schedules.entries(now):
+            if not entry.enabled or entry.paused:
+                continue
+            try:
+                fired += firing.fire_entry(entry, now, lease=lease, grace=grace)
+            except ValueError as exc:  # one broken entry must not stop the others
+                logger.error("event=schedule_error schedule=%s error=%s", entry.name, exc)
+        schedules.reloaded()
+        return fired
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -125,6 +125,11 @@ def remove(name: str) -> bool:
     return bool(removed)
 
 
+def reloaded() -> None:
+    """Empty `schedules_changed`, as resque-scheduler's leader does after a full reload."""
+    get_redis().delete(get_keys().schedules_changed())
+
+
 def build_payload(entry: ScheduleEntry, extras: dict[str, Any]) -> tuple[str, Payload]:
     """Return (queue, payload) for one firing of an entry."""
     from django_resque.jobs import get_job

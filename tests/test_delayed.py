@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_resque import delayed, promotion
-from django_resque.exceptions import InvalidJob
+from django_resque.exceptions import EnqueueError, InvalidJob
 from tests import jobs
 
 WHEN = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -131,3 +131,16 @@ def test_duplicate_items_keep_their_index_until_the_last_copy_leaves(redis):
     promotion.promote(TS, [raw], lease="")
     assert redis.exists(b"resque:timestamps:" + raw) == 0
     assert redis.llen("resque:queue:default") == 2
+
+
+def test_enqueue_at_by_name_for_a_past_time_enqueues_now_as_ruby_does(redis):
+    delayed.enqueue_at(timezone.now() - timedelta(seconds=1), "Emailer", "x")
+    assert redis.lrange("resque:queue:default", 0, -1) == [b'{"class":"Emailer","args":["x"]}']
+    assert delayed.count() == 0
+
+
+def test_an_oversized_delayed_item_is_refused_and_nothing_is_stored(redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "MAX_PAYLOAD_BYTES": 100}
+    with pytest.raises(EnqueueError, match="MAX_PAYLOAD_BYTES"):
+        jobs.add.enqueue_at(WHEN, "x" * 200, 2)
+    assert redis.keys("*") == []

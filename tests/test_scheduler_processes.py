@@ -201,3 +201,20 @@ def test_a_bad_interval_is_a_command_error():
     result = run_command("resque_scheduler", "--interval", "0")
     assert result.returncode != 0
     assert "--interval must be more than 0" in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])
+def test_int_and_quit_stop_the_scheduler_gracefully_and_its_title_says_what_it_is(
+    redis, start_scheduler, sig
+):
+    import psutil
+
+    every_second()
+    proc = start_scheduler()
+    wait_until(lambda: fired_slots(redis), timeout=60)
+    title = " ".join(psutil.Process(proc.pid).cmdline())
+    assert title.startswith("resque-scheduler-") and "Leader" in title
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) == 0
+    assert redis.get("resque:dj:scheduler:leader") is None
+    assert "event=stopped" in Path(proc.log_path).read_text()  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from django_resque import schedules
+from django_resque import delayed, schedules
 from django_resque.scheduler import Scheduler
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -120,3 +120,26 @@ def test_paused_and_disabled_entries_do_not_fire(redis):
     schedules.pause("a")
     Scheduler(lease_seconds=30).tick(now=T0)
     assert fired(redis) == []
+
+
+def test_an_entry_that_breaks_does_not_stop_the_others(redis, settings):
+    settings.RESQUE = {
+        **settings.RESQUE,
+        "SCHEDULE": {"good": {"every": 60, "job": "tests.jobs.add"}, "bad": {"every": "often"}},
+    }
+    Scheduler(lease_seconds=30).tick(now=T0)
+    assert fired(redis) == [T0]
+
+
+def test_a_long_promotion_is_split_over_passes_and_schedules_fire_first(redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "DELAYED_BATCH_SIZE": 2}
+    schedules.set("minutely", every=60, job="tests.jobs.add", queue="cron")
+    for i in range(7):
+        delayed.enqueue_at(
+            datetime.fromtimestamp(T0 + 100, BERLIN), "tests.jobs.add", i, queue="bulk"
+        )
+    scheduler = Scheduler(lease_seconds=30)
+    scheduler.max_batches = 2
+    assert scheduler.tick(now=T0 + 120) == (4, 1)
+    assert scheduler.tick(now=T0 + 121) == (3, 0)
+    assert delayed.count() == 0
