@@ -191,6 +191,22 @@ def remove_job(job_name: str) -> int:
     return _remove_matching(lambda item: item.get("class") == job_name)
 
 
+def enqueue_job_now(job_name: str, *args: Any) -> int:
+    """Promote now every item of a job whose args equal `args` (Ruby's enqueue_delayed)."""
+    from django_resque import promotion
+
+    wanted = list(args)
+    found = _matching(lambda item: item.get("class") == job_name and item.get("args") == wanted)
+    return sum(promotion.promote(ts, raws, lease="") for ts, raws in found.items())
+
+
+def scheduled_at(job_name: str, *args: Any) -> list[datetime]:
+    """Return the due times of a job's items whose args equal `args`, soonest first."""
+    wanted = list(args)
+    found = _matching(lambda item: item.get("class") == job_name and item.get("args") == wanted)
+    return [from_epoch(ts) for ts in sorted(found)]
+
+
 def clear() -> int:
     """Drop every delayed item, as resque-web's "Clear Delayed Jobs"; return how many."""
     dropped = 0
@@ -201,11 +217,16 @@ def clear() -> int:
 
 
 def _remove_matching(match: Callable[[dict[str, Any]], bool]) -> int:
+    found = _matching(match)
+    return sum(_remove(ts, raws, every_copy=True) for ts, raws in found.items())
+
+
+def _matching(match: Callable[[dict[str, Any]], bool]) -> dict[int, list[bytes]]:
     found: dict[int, list[bytes]] = {}
     for ts, raw in _all_items():
         if match(_decode(raw)):
             found.setdefault(ts, []).append(raw)
-    return sum(_remove(ts, raws, every_copy=True) for ts, raws in found.items())
+    return found
 
 
 def _remove(ts: int, raws: list[bytes], *, every_copy: bool) -> int:
@@ -228,7 +249,7 @@ def _drain(ts: int, take: Callable[[list[bytes]], int]) -> int:
     client, key, total = get_redis(), get_keys().delayed(ts), 0
     while raws := client.lrange(key, 0, _PAGE - 1):
         total += take([_bytes(r) for r in raws])
-    client.zrem(get_keys().delayed_schedule(), ts)  # Ruby may leave an empty timestamp behind
+    _remove(ts, [], every_copy=False)  # drop the zset member only if the list is still empty
     return total
 
 

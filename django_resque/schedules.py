@@ -31,6 +31,8 @@ __all__ = ["ScheduleEntry", "entries", "get", "pause", "remove", "resume", "set"
 
 logger = logging.getLogger(__name__)
 
+_warned: set[tuple[str, str]] = set()
+
 LAST_RUN_FORMAT = "%Y-%m-%d %H:%M:%S %z"  # Ruby's Time#to_s, which resque-scheduler writes
 
 
@@ -45,7 +47,9 @@ def configured() -> list[ScheduleEntry]:
         try:
             found.append(parse(name, json.loads(cfg) if is_dynamic else cfg, dynamic=is_dynamic))
         except ValueError as exc:  # reported by the system checks (static) or set() (dynamic)
-            logger.warning("event=bad_schedule schedule=%s error=%s", name, exc)
+            if (name, str(exc)) not in _warned:  # once per process, not once per pass
+                _warned.add((name, str(exc)))
+                logger.warning("event=bad_schedule schedule=%s error=%s", name, exc)
     return found
 
 

@@ -144,3 +144,14 @@ def test_an_oversized_delayed_item_is_refused_and_nothing_is_stored(redis, setti
     with pytest.raises(EnqueueError, match="MAX_PAYLOAD_BYTES"):
         jobs.add.enqueue_at(WHEN, "x" * 200, 2)
     assert redis.keys("*") == []
+
+
+def test_scheduled_at_and_enqueue_job_now_find_a_job_by_its_args(redis):
+    jobs.add.enqueue_at(WHEN, 1, 2)
+    jobs.add.enqueue_at(WHEN + timedelta(hours=1), 1, 2)
+    jobs.add.enqueue_at(WHEN, 5, 6)
+    assert delayed.scheduled_at("tests.jobs.add", 1, 2) == [WHEN, WHEN + timedelta(hours=1)]
+    assert delayed.timestamp_count() == 2
+    assert delayed.enqueue_job_now("tests.jobs.add", 1, 2) == 2
+    assert redis.llen("resque:queue:default") == 2
+    assert delayed.count() == 1 and delayed.timestamp_count() == 1
