@@ -197,6 +197,23 @@ def test_list_prints_every_entry_with_its_next_run(redis):
     assert any(line.startswith("tick") and "* * * * * *" in line for line in lines)
 
 
+def test_list_says_so_when_there_are_no_schedules(redis):
+    result = run_command("resque_scheduler", "--list")
+    assert result.returncode == 0 and "No schedules" in result.stdout
+
+
+def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(redis, ledger, start_scheduler):
+    from tests import jobs
+
+    handle = jobs.record.enqueue_in(timedelta(seconds=1), ledger, "later")
+    start_scheduler()
+    wait_until(lambda: redis.llen("resque:queue:default") == 1, timeout=60)
+    assert json.loads(redis.lindex("resque:queue:default", 0))["id"] == handle.id
+    result = run_command("resque_work", "--burst", "--queues", "default")
+    assert result.returncode == 0, result.stderr
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["later"]
+
+
 def test_a_bad_interval_is_a_command_error():
     result = run_command("resque_scheduler", "--interval", "0")
     assert result.returncode != 0

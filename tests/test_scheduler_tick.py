@@ -143,3 +143,12 @@ def test_a_long_promotion_is_split_over_passes_and_schedules_fire_first(redis, s
     assert scheduler.tick(now=T0 + 120) == (4, 1)
     assert scheduler.tick(now=T0 + 121) == (3, 0)
     assert delayed.count() == 0
+
+
+def test_a_scheduler_that_cannot_reach_redis_stays_a_follower_and_fires_nothing(redis, settings):
+    schedules.set("minutely", every=60, job="tests.jobs.add")
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    scheduler = Scheduler(lease_seconds=30)
+    assert scheduler.tick_safely() == (0, 0)
+    assert scheduler.lease.value is None
+    assert redis.llen("resque:queue:default") == 0
