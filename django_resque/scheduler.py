@@ -62,11 +62,10 @@ class Scheduler:
 
         Returns (delayed items promoted, schedule slots fired).
         """
-        if not self.lease.hold():
+        if not self.lease.hold() or not (lease := self.lease.value):
             self._title("Follower: waiting for the lease")
             return 0, 0
         now = schedules.redis_now() if now is None else now
-        lease = self.lease.value or ""
         try:
             fired = self.fire_schedules(now, lease)
             promoted = promotion.promote_due(now, lease=lease, max_batches=self.max_batches)

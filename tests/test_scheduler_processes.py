@@ -100,7 +100,7 @@ def test_when_the_leader_is_killed_a_follower_takes_over_without_losing_a_slot(
     every_second()
     procs = {p.pid: p for p in (start_scheduler(), start_scheduler())}
     wait_until(lambda: len(fired_slots(redis)) >= 3, timeout=60)
-    first = leader_pid(redis)
+    first = wait_until(lambda: leader_pid(redis), timeout=60)
     procs[first].kill()
     procs[first].wait(timeout=10)
     wait_until(lambda: leader_pid(redis) not in (None, first), timeout=60)
@@ -113,7 +113,7 @@ def test_a_leader_stopped_past_its_lease_enqueues_nothing_when_it_wakes(redis, s
     every_second()
     procs = {p.pid: p for p in (start_scheduler(), start_scheduler())}
     wait_until(lambda: len(fired_slots(redis)) >= 3, timeout=60)
-    stale = leader_pid(redis)
+    stale = wait_until(lambda: leader_pid(redis), timeout=60)
     os.kill(stale, signal.SIGSTOP)
     wait_until(lambda: leader_pid(redis) not in (None, stale), timeout=60)
     seen = len(fired_slots(redis))
