@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.conf import settings
 
 from django_resque.cron import Timing, parse_every
 
+_ZONE = re.compile(r"^[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+\-]+)*$")
 CATCHUP_POLICIES = ("skip", "once", "all")
 ALLOWED_KEYS = frozenset(
     {
@@ -91,9 +93,11 @@ def parse(name: str, cfg: Any, *, dynamic: bool = False) -> ScheduleEntry:
 
 
 def _build(name: str, cfg: dict[str, Any], *, dynamic: bool) -> ScheduleEntry:
-    cron, every = cfg.get("cron"), cfg.get("every")
+    cron, every, zone = cfg.get("cron"), cfg.get("every"), cfg.get("timezone")
     if cron is not None and not isinstance(cron, str):
         raise ValueError(f"'cron' must be text, not {cron!r}.")
+    if cron is not None and zone is None:
+        cron, zone = _split_zone(cron)
     entry = ScheduleEntry(
         name=name,
         job_name=_job_name(cfg),
@@ -103,7 +107,7 @@ def _build(name: str, cfg: dict[str, Any], *, dynamic: bool) -> ScheduleEntry:
         args=_args(cfg.get("args", [])),
         kwargs=_kwargs(cfg.get("kwargs", {})),
         description=str(cfg.get("description") or ""),
-        timezone=_zone(cfg.get("timezone")),
+        timezone=_zone(zone),
         enabled=_bool(cfg.get("enabled", True), "enabled"),
         catchup=_catchup(cfg.get("catchup", "once")),
         max_catchup=_positive_int(cfg.get("max_catchup", 10), "max_catchup"),
@@ -112,6 +116,14 @@ def _build(name: str, cfg: dict[str, Any], *, dynamic: bool) -> ScheduleEntry:
     )
     entry.timing  # noqa: B018  (validates cron, every and timezone together)
     return entry
+
+
+def _split_zone(cron: str) -> tuple[str, str | None]:
+    """Split rufus-scheduler's "0 3 * * * Europe/Berlin" (resque-scheduler configs) in two."""
+    fields = cron.split()
+    if len(fields) >= 6 and _ZONE.match(fields[-1]):
+        return " ".join(fields[:-1]), fields[-1]
+    return cron, None
 
 
 def _job_name(cfg: dict[str, Any]) -> str:

@@ -77,3 +77,19 @@ def test_trigger_enqueues_the_entrys_job_now(redis):
     }
     with pytest.raises(InvalidJob, match="no schedule"):
         schedules.trigger("missing")
+
+
+def test_a_resque_scheduler_config_with_the_zone_in_the_cron_is_understood(redis):
+    # What Ruby stores for Resque.set_schedule("ruby", {"cron" => ..., "persist" => true})
+    redis.hset(
+        "resque:persistent_schedules",
+        "ruby",
+        '{"cron":"30 2 * * * Europe/Berlin","class":"Billing::Charge","args":"x","persist":true}',
+    )
+    entry = schedules.get("ruby")
+    assert (entry.cron, entry.timezone, entry.job_name, entry.args) == (
+        "30 2 * * *",
+        "Europe/Berlin",
+        "Billing::Charge",
+        ["x"],
+    )
