@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from django_resque import delayed, schedules
+from django_resque import __version__, delayed, schedules
 from tests.helpers import ROOT, manage, run_command, wait_until, worker_env
 
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")
@@ -229,8 +229,12 @@ def test_int_and_quit_stop_the_scheduler_gracefully_and_its_title_says_what_it_i
     every_second()
     proc = start_scheduler()
     wait_until(lambda: fired_slots(redis), timeout=60)
-    title = " ".join(psutil.Process(proc.pid).cmdline())
-    assert title.startswith("resque-scheduler-") and "Leader" in title
+
+    def title() -> str:
+        return " ".join(psutil.Process(proc.pid).cmdline())
+
+    wait_until(lambda: "Leader: promoted" in title(), timeout=60)  # set after each pass
+    assert title().startswith(f"resque-scheduler-{__version__}: Leader: promoted 0, fired ")
     proc.send_signal(sig)
     assert proc.wait(timeout=30) == 0
     assert redis.get("resque:dj:scheduler:leader") is None
