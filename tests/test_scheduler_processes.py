@@ -185,6 +185,33 @@ def test_kill_9_while_promoting_ten_thousand_due_jobs_loses_and_duplicates_none(
     assert redis.keys("resque:timestamps:*") == [] and redis.keys("resque:delayed:1*") == []
 
 
+@pytest.mark.parametrize(
+    ("catchup", "max_catchup", "expected"),
+    [("skip", 10, 0), ("once", 10, 1), ("all", 10, 5), ("all", 3, 3)],
+)
+def test_a_scheduler_back_from_five_missed_slots_follows_the_catchup_policy(
+    redis, start_scheduler, catchup, max_catchup, expected
+):
+    day = 86400  # a daily grid, so no new slot falls due while the test runs
+    schedules.set(
+        "daily",
+        every=day,
+        job="tests.jobs.add",
+        catchup=catchup,
+        max_catchup=max_catchup,
+        misfire_grace=0,
+    )
+    now, _ = redis.time()
+    latest = now - now % day
+    redis.hset("resque:dj:scheduler:last_slot", "daily", latest - 5 * day)  # down for 5 slots
+    proc = start_scheduler()
+    wait_until(
+        lambda: int(redis.hget("resque:dj:scheduler:last_slot", "daily")) == latest, timeout=60
+    )
+    assert stop(proc) == 0
+    assert fired_slots(redis) == [latest - n * day for n in reversed(range(expected))]
+
+
 def test_list_prints_every_entry_with_its_next_run(redis):
     every_second()
     schedules.set("nightly", cron="30 2 * * *", job="tests.jobs.add", timezone="Europe/Berlin")
