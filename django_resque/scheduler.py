@@ -79,9 +79,7 @@ class Scheduler:
         """Fire the due slots of every enabled, unpaused entry."""
         grace = max(10.0, 3 * self.interval)
         fired = 0
-        for entry in schedules.entries(now):
-            if not entry.enabled or entry.paused:
-                continue
+        for entry in schedules.active():
             try:
                 fired += firing.fire_entry(entry, now, lease=lease, grace=grace)
             except ValueError as exc:  # one broken entry must not stop the others

@@ -72,6 +72,12 @@ def entries(now: int | None = None) -> list[ScheduleEntry]:
     ]
 
 
+def active() -> list[ScheduleEntry]:
+    """Return the entries the scheduler should fire: enabled and not paused."""
+    paused = {_text(n) for n in get_redis().smembers(get_keys().schedules_paused())}
+    return [e for e in configured() if e.enabled and e.name not in paused]
+
+
 def get(name: str) -> ScheduleEntry | None:
     """Return one entry by name, with its run-time state, or None."""
     return next((e for e in entries() if e.name == name), None)
