@@ -8,6 +8,7 @@ class ResqueConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from django_resque import checks, conf  # noqa: F401  (registers checks and receivers)
+        # Importing these registers the system checks and the setting_changed receiver.
+        from django_resque import checks, conf, scheduler_checks  # noqa: F401
 
         autodiscover_modules("jobs")

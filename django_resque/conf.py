@@ -46,6 +46,17 @@ DEFAULTS: dict[str, Any] = {
     "STATUS_VIEW_PERMISSION": None,
     # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
     "FAILURE_BATCH_SIZE": 200,
+    # --- scheduler (issue 6) ---
+    # Recurring jobs: name -> {"cron" or "every", "job", "args", "kwargs", "queue", "timezone",
+    # "description", "enabled", "catchup" ("skip" | "once" | "all"), "max_catchup",
+    # "misfire_grace"}. See docs/scheduler.md.
+    "SCHEDULE": {},
+    # Seconds between two passes of the scheduler loop (promote due delayed jobs, fire schedules).
+    "SCHEDULER_INTERVAL": 1.0,
+    # Seconds a scheduler's leadership lasts unless renewed; a dead leader is replaced after it.
+    "SCHEDULER_LEASE": 30.0,
+    # Delayed items promoted per Lua script call (each call is atomic and short).
+    "DELAYED_BATCH_SIZE": 100,
 }
 
 

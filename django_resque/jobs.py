@@ -6,7 +6,10 @@ import dataclasses
 import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+
+from django.utils import timezone
 
 from django_resque import bulk, job_options
 from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
@@ -183,6 +186,20 @@ class Job(Generic[P, R]):
         is checked before anything is sent, so bad input raises and stores nothing.
         """
         return bulk.enqueue_many(self, calls, chunk_size=chunk_size)
+
+    def enqueue_in(self, delay: timedelta, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
+        """Store this call to run `delay` from now (a delayed job, promoted by the scheduler)."""
+        from django_resque import delayed
+
+        if not isinstance(delay, timedelta):
+            raise InvalidJob(f"enqueue_in needs a timedelta, not {delay!r}.")
+        return delayed.schedule(self, timezone.now() + delay, args, kwargs)
+
+    def enqueue_at(self, when: datetime, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
+        """Store this call to run at `when` (aware when USE_TZ); at once if that has passed."""
+        from django_resque import delayed
+
+        return delayed.schedule(self, when, args, kwargs)
 
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON."""

@@ -58,6 +58,10 @@ RESQUE = {
     "QUEUES": ["default"],
     "POLL_INTERVAL": 0.2,
     "SOCKET_TIMEOUT": 5.0,
+    # Scheduler tests (issue 6): a short lease so a follower takes over quickly after a kill.
+    "SCHEDULER_INTERVAL": 0.2,
+    "SCHEDULER_LEASE": float(os.environ.get("RESQUE_TEST_SCHEDULER_LEASE", "2")),
+    "DELAYED_BATCH_SIZE": int(os.environ.get("RESQUE_TEST_DELAYED_BATCH", "100")),
 }
 # Worker fault tests shorten heartbeats and timeouts for the worker processes they start.
 for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT"):

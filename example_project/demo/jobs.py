@@ -61,3 +61,18 @@ def word_stats(text: str) -> dict[str, object]:
     words = text.split()
     longest = max(words, key=len) if words else ""
     return {"words": len(words), "distinct": len(set(words)), "longest": longest}
+
+
+@job(queue="default")
+def send_reminder(address: str) -> None:
+    """Pretend to send a reminder; demo_seed schedules it with enqueue_in (a delayed job)."""
+    logger.info("sent reminder to=%s", address)
+
+
+@job(queue="low")
+def nightly_report(period: str = "nightly") -> dict[str, int]:
+    """Summarise the blog; RESQUE["SCHEDULE"] runs it each night and, for the demo, each minute."""
+    posts = Post.objects.count()
+    words = sum(Post.objects.values_list("word_count", flat=True))
+    logger.info("report period=%s posts=%s words=%s", period, posts, words)
+    return {"posts": posts, "words": words}

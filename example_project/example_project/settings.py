@@ -57,6 +57,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 RESQUE = {
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
     "QUEUES": ["critical", "default", "low"],
+    # Recurring jobs, fired by `manage.py resque_scheduler` (see docs/scheduler.md).
+    "SCHEDULE": {
+        "nightly-report": {
+            "cron": "0 3 * * *",
+            "timezone": "Europe/Berlin",
+            "job": "demo.jobs.nightly_report",
+            "description": "Summarise the blog each night at 03:00 Berlin time.",
+        },
+        "minutely-report": {
+            "every": 60,
+            "job": "demo.jobs.nightly_report",
+            "args": ["minutely"],
+            "catchup": "skip",
+            "description": "The same report each minute, so the demo shows schedules firing.",
+        },
+    },
 }
 
 LOGGING = {

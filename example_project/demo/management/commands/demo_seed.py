@@ -1,5 +1,6 @@
 """manage.py demo_seed: create the demo login and enqueue sample jobs so every page has data."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -48,4 +49,8 @@ class Command(BaseCommand):
         if first is not None:
             jobs.sync_with_flaky_partner.delay(first.pk)
             jobs.sync_with_retired_partner.delay(first.pk)
-        self.stdout.write(f"enqueued jobs for {options['posts']} posts")
+        # A delayed job: the scheduler promotes it to its queue in 30 seconds.
+        jobs.send_reminder.enqueue_in(timedelta(seconds=30), "new-user@example.com")
+        self.stdout.write(
+            f"enqueued jobs for {options['posts']} posts and a reminder due in 30 seconds"
+        )
