@@ -111,9 +111,13 @@ class Supervisor:
 
     def _start(self, slot: int) -> None:
         connections.close_all()  # a worker must never share the supervisor's database sockets
+        # Block our signals across the fork: a TERM forwarded before the worker installed its
+        # handlers stays pending for them instead of reaching the supervisor's copied handler.
+        signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
         pid = os.fork()
         if pid == 0:  # pragma: no cover  (runs in the worker)
             self._become_worker()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
         self.pids[pid] = slot
         self.started[slot] = time.monotonic()
         logger.info("event=worker-started pid=%s slot=%s", pid, slot)

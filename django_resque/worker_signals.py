@@ -36,8 +36,10 @@ class Signals:
         self.paused = False  # USR2 .. CONT
 
     def install(self) -> None:
+        """Handle our signals, then take any that arrived while they were blocked (fork)."""
         for signum in HANDLED:
             signal.signal(signum, self.handle)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
 
     @property
     def stopping(self) -> bool:

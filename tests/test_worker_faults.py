@@ -61,7 +61,8 @@ def test_killing_the_child_from_outside_mid_job_fails_it_and_the_next_job_runs(
     jobs.record.delay(ledger, "next")
     wait_until(lambda: rows(ledger, "next"))
     assert "killed by signal 9" in failures(redis)[0]["error"]
-    assert not redis.exists(b"resque:worker:" + redis.srandmember("resque:workers"))
+    (wid,) = redis.smembers("resque:workers")
+    wait_until(lambda: not redis.exists(b"resque:worker:" + wid))  # idle again, holds nothing
     assert worker.poll() is None
 
 
@@ -175,3 +176,17 @@ def test_max_memory_recycles_a_no_fork_worker(redis, ledger):
     assert result.returncode == 0, result.stderr
     assert len(jobs.read_ledger(ledger)) == 1
     assert redis.llen("resque:queue:default") == 2
+
+
+def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis, ledger):
+    from django_resque import queues
+
+    jobs.record_high.delay(ledger, "h")
+    jobs.record.delay(ledger, "d")
+    queues.pause("high")
+    burst("--queues", "high,default")
+    assert jobs.read_ledger(ledger) == [["d", jobs.read_ledger(ledger)[0][1]]]
+    assert redis.llen("resque:queue:high") == 1
+    queues.resume("high")
+    burst("--queues", "high,default")
+    assert jobs.read_ledger(ledger)[-1] == ["high", "h"]
