@@ -61,7 +61,8 @@ def test_killing_the_child_from_outside_mid_job_fails_it_and_the_next_job_runs(
     jobs.record.delay(ledger, "next")
     wait_until(lambda: rows(ledger, "next"))
     assert "killed by signal 9" in failures(redis)[0]["error"]
-    assert not redis.exists(b"resque:worker:" + redis.srandmember("resque:workers"))
+    # the child logs "next" before the worker's following reserve clears the in-flight record
+    wait_until(lambda: not redis.exists(b"resque:worker:" + redis.srandmember("resque:workers")))
     assert worker.poll() is None
 
 
@@ -110,7 +111,13 @@ def test_no_zombies_are_left_after_many_crashes(redis, ledger, start_worker):
     jobs.record.delay(ledger, "last")
     wait_until(lambda: rows(ledger, "last"), timeout=60)
     parent = psutil.Process(worker.pid)
-    wait_until(lambda: not parent.children(recursive=True))
+    # apart from the one child forked ahead for the next job (django_resque.prefork), none left
+    wait_until(
+        lambda: (
+            [p.pid for p in parent.children(recursive=True)]
+            in ([], [c.pid for c in parent.children() if "waiting for a job" in title(c.pid)])
+        )
+    )
     assert redis.llen("resque:failed") == 20
     assert len(jobs.read_ledger(ledger)) == 21
 
