@@ -30,6 +30,8 @@ class ChildRedis:
 
     def __init__(self) -> None:
         self.client: redis.Redis | None = None
+        self.generation = 0  # bumped whenever the connection is dropped (children forked ahead
+        # with an older one must not be used)
         self._used_at = 0.0
         self._socket: object = None
 
@@ -72,6 +74,7 @@ class ChildRedis:
     def discard(self) -> None:
         if self.client is not None:
             self.client.close()
+            self.generation += 1
         self.client = None
 
 

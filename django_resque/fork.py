@@ -23,8 +23,8 @@ from django_resque.perform import perform
 
 PR_SET_PDEATHSIG = 1
 # First byte of a child's report: may the parent hand the child's Redis connection on?
-_CLEAN, _DIRTY = b"C", b"D"
-_child_redis = ChildRedis()
+CLEAN, DIRTY = b"C", b"D"
+child_redis = ChildRedis()
 _CHILD_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 
@@ -43,8 +43,8 @@ def perform_in_child(
     `tick_seconds` while the child works (heartbeats, timeouts and shutdown hang off it).
     """
     connections.close_all()  # a child must never share the parent's database sockets
-    _child_redis.prepare()
-    _libc()  # loaded (and cached) here, so children inherit it instead of each calling dlopen
+    child_redis.prepare()
+    libc()  # loaded (and cached) here, so children inherit it instead of each calling dlopen
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover  (runs in the child)
@@ -54,7 +54,7 @@ def perform_in_child(
     if on_fork is not None:
         on_fork(pid)
     report, status = wait_for_child(pid, read_end, tick, tick_seconds)
-    _child_redis.settle(clean=status == 0 and report[:1] == _CLEAN)
+    child_redis.settle(clean=status == 0 and report[:1] == CLEAN)
     return outcome_of(pid, report[1:], status)
 
 
@@ -115,22 +115,22 @@ def _run_child(
 ) -> None:
     code = 1
     try:
-        _become_child()
-        _child_redis.adopt()
+        become_child()
+        child_redis.adopt()
         if in_child is not None:
             in_child()
         outcome = perform(raw, decoded)
-        flag = _CLEAN if _child_redis.clean_in_child() else _DIRTY
-        _write_all(write_end, flag + outcome.to_json().encode("utf-8"))
+        flag = CLEAN if child_redis.clean_in_child() else DIRTY
+        write_all(write_end, flag + outcome.to_json().encode("utf-8"))
         code = 0
     finally:
         os._exit(code)
 
 
-def _become_child() -> None:
+def become_child() -> None:
     """Die with the parent, lead a process group of our own, and take default signals."""
     parent = os.getppid()
-    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     os.setpgid(0, 0)
@@ -139,12 +139,12 @@ def _become_child() -> None:
 
 
 @cache
-def _libc() -> ctypes.CDLL:
+def libc() -> ctypes.CDLL:
     """libc, loaded once in the parent so no child pays a dlopen."""
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)
 

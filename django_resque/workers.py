@@ -17,7 +17,6 @@ from setproctitle import setproctitle
 from django_resque import __version__, finish, queues, recovery, retries, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
-from django_resque.fork import perform_in_child
 from django_resque.heartbeat import Heartbeat, Pruned
 from django_resque.identity import claim_id, register, unregister
 from django_resque.jobs import get_job
@@ -26,6 +25,7 @@ from django_resque.limits import Recycling, limit_child_memory
 from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
+from django_resque.prefork import discard_spare, perform_in_spare
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 from django_resque.worker_signals import Signals
 
@@ -121,6 +121,7 @@ class Worker:
 
     def shutdown(self) -> None:
         """Put back a job that never ran, count what is uncounted, and unregister."""
+        discard_spare()  # the child forked ahead for a next job that will not come
         if self._reclaim:
             recovery.requeue_own(self.id)
         unregister(self.id, self._finished)
@@ -232,18 +233,14 @@ class Worker:
         watch = ChildWatch(self.signals, self.heartbeat, _timeout_of(name))
         forked: list[int] = []
 
-        def in_child() -> None:
-            limit_child_memory(self.max_child_memory)
-            self._title(f"Processing {queue} since {_now()} [{name}]")
-
         def on_fork(pid: int) -> None:
             forked.append(pid)
             self._title(f"Forked {pid} at {_now()}")
 
-        outcome = perform_in_child(
+        outcome = perform_in_spare(
             raw,
-            payload,
-            in_child=in_child,
+            title=f"resque-{__version__}: Processing {queue} since {_now()} [{name}]",
+            child_setup=lambda: limit_child_memory(self.max_child_memory),
             on_fork=on_fork,
             tick=watch.tick,
             tick_seconds=TICK_SECONDS,

@@ -1,0 +1,149 @@
+"""Fork each job's child ahead of its job, so no job waits for a fork.
+
+Resque forks a fresh child per job, and the fork (page tables of a Django process, then
+copy-on-write faults) is most of what a job costs. Here the child for the next job is forked
+while the current one works (the two overlap on a multi-core machine) and waits, blocked on a
+pipe, until the parent hands it a payload. Every job still runs in its own fresh child forked
+from the clean parent; only the moment of the fork moves. The parent drops a waiting child that
+holds a Redis connection the last child left dirty, or that died, and forks another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections
+from setproctitle import setproctitle
+
+from django_resque import fork
+from django_resque.outcome import Outcome
+from django_resque.perform import perform
+
+
+@dataclass(frozen=True, slots=True)
+class _Child:
+    pid: int
+    job_w: int  # the parent writes "<title>\n<payload>" here, then closes it
+    report_r: int  # the child writes its report here (see fork.py)
+    generation: int  # of the Redis connection it inherited (fork.child_redis)
+
+
+_spare: _Child | None = None
+
+
+def perform_in_spare(
+    raw: bytes,
+    *,
+    title: str,
+    child_setup: Callable[[], None] | None = None,
+    on_fork: Callable[[int], None] | None = None,
+    tick: Callable[[int], None] | None = None,
+    tick_seconds: float = 1.0,
+) -> Outcome:
+    """Hand the payload to a child forked ahead (or fork one now); wait for its outcome.
+
+    `title` becomes the child's process title; `child_setup` runs in each child right after
+    its fork (before it has a job); `on_fork(pid)` and `tick(pid)` are as in fork.py.
+    """
+    global _spare
+    connections.close_all()  # a child must never share the parent's database sockets
+    fork.child_redis.prepare()  # no child is working now, so the connection is ours to check
+    fork.libc()
+    child = _take() or _fork(child_setup)
+    if not _hand_off(child, title, raw):  # it died while waiting: fork one that is alive
+        child = _fork(child_setup)
+        _hand_off(child, title, raw)
+    if on_fork is not None:
+        on_fork(child.pid)
+    _spare = _fork(child_setup)  # the next job's child, forked while this one works
+    report, status = fork.wait_for_child(child.pid, child.report_r, tick, tick_seconds)
+    fork.child_redis.settle(clean=status == 0 and report[:1] == fork.CLEAN)
+    return fork.outcome_of(child.pid, report[1:], status)
+
+
+def discard_spare() -> None:
+    """Stop the child waiting for a job, if any (the worker is leaving)."""
+    global _spare
+    child, _spare = _spare, None
+    if child is not None:
+        _kill(child)
+
+
+def _take() -> _Child | None:
+    global _spare
+    child, _spare = _spare, None
+    if child is None:
+        return None
+    if child.generation != fork.child_redis.generation:
+        _kill(child)  # it holds a connection the parent has since dropped
+        return None
+    return child
+
+
+def _fork(child_setup: Callable[[], None] | None) -> _Child:
+    job_r, job_w = os.pipe()
+    report_r, report_w = os.pipe()
+    generation = fork.child_redis.generation
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (runs in the child)
+        os.close(job_w)
+        os.close(report_r)
+        _run(job_r, report_w, child_setup)
+    os.close(job_r)
+    os.close(report_w)
+    return _Child(pid, job_w, report_r, generation)
+
+
+def _hand_off(child: _Child, title: str, raw: bytes) -> bool:
+    try:
+        fork.write_all(child.job_w, title.encode("utf-8") + b"\n" + raw)
+        return True
+    except BrokenPipeError:
+        os.close(child.report_r)
+        os.waitpid(child.pid, 0)
+        return False
+
+
+def _kill(child: _Child) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child.pid, signal.SIGKILL)
+    os.waitpid(child.pid, 0)
+    os.close(child.job_w)
+    os.close(child.report_r)
+
+
+def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> None:
+    code = 1
+    try:
+        fork.become_child()
+        fork.child_redis.adopt()
+        if child_setup is not None:
+            child_setup()
+        setproctitle(f"{_title_prefix()}Forked ahead, waiting for a job")
+        message = _read_all(job_r)
+        if message:
+            title, _, raw = message.partition(b"\n")
+            setproctitle(title.decode("utf-8"))
+            outcome = perform(raw)
+            flag = fork.CLEAN if fork.child_redis.clean_in_child() else fork.DIRTY
+            fork.write_all(report_w, flag + outcome.to_json().encode("utf-8"))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _title_prefix() -> str:
+    from django_resque import __version__
+
+    return f"resque-{__version__}: "

@@ -1,0 +1,40 @@
+import signal
+
+import psutil
+
+from tests import jobs
+from tests.helpers import wait_until
+
+
+def _title(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().replace(b"\0", b" ").decode().strip()
+
+
+def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it(
+    redis, ledger, start_worker
+):
+    worker = start_worker()
+    jobs.record.delay(ledger, "first")
+    wait_until(lambda: jobs.read_ledger(ledger))
+    parent = psutil.Process(worker.pid)
+    spare = wait_until(
+        lambda: [c.pid for c in parent.children() if "waiting for a job" in _title(c.pid)]
+    )
+    jobs.record.delay(ledger, "second")
+    wait_until(lambda: len(jobs.read_ledger(ledger)) == 2)
+    first, second = jobs.read_ledger(ledger)
+    assert int(second[1]) == spare[0] != int(first[1])  # one fresh child per job, forked ahead
+    assert redis.get("resque:stat:processed") in (b"1", b"2")  # counted at the next reserve
+
+
+def test_a_stopping_worker_takes_its_waiting_child_with_it(redis, ledger, start_worker):
+    worker = start_worker()
+    jobs.record.delay(ledger, "only")
+    wait_until(lambda: jobs.read_ledger(ledger))
+    parent = psutil.Process(worker.pid)
+    spare = wait_until(lambda: parent.children())[0]
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    wait_until(lambda: not spare.is_running() or spare.status() == psutil.STATUS_ZOMBIE)
+    assert redis.smembers("resque:workers") == set()
