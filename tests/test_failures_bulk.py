@@ -77,3 +77,27 @@ def test_a_single_retry_of_a_record_deep_in_a_long_list_is_swept_out_later(redis
         pass
     assert redis.llen("resque:failed") == 29_999
     assert all(json.loads(r)["id"] != oldest.id for r in redis.lrange("resque:failed", 0, 50))
+
+
+def test_retry_by_id_under_a_real_worker_failing_jobs_retries_only_those_jobs(redis, start_worker):
+    from collections import Counter
+
+    from django_resque import stats, status
+    from tests import jobs as test_jobs
+    from tests.helpers import wait_until
+
+    handles = [test_jobs.fail.delay(f"job-{n}") for n in range(60)]
+    start_worker("--queues", "default")
+    wait_until(lambda: failures.count() >= 15, timeout=60)
+    chosen = failures.page(offset=5, limit=10)  # picked while the worker keeps failing others
+    for failure in chosen:
+        assert failures.retry(failure.id)
+    wait_until(lambda: stats.get("processed") >= 70, timeout=90)  # every attempt performed
+    wait_until(lambda: redis.llen("resque:failed") == 60 and failures.count() == 60, timeout=60)
+    records = failures.page(limit=500)
+    assert not {f.id for f in chosen} & {f.id for f in records}
+    assert Counter(f.payload["id"] for f in records) == Counter(h.id for h in handles)
+    retried = {f.payload["id"] for f in chosen}
+    attempts = {h.id: status.get(h.id).attempts for h in handles}
+    assert {job_id for job_id, n in attempts.items() if n == 2} == retried
+    assert set(attempts.values()) == {1, 2}
