@@ -8,6 +8,19 @@ class ResqueConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from django_resque import checks, conf  # noqa: F401  (registers checks and receivers)
+        from django_resque import checks, conf, orm  # noqa: F401  (checks, receivers, jobs)
 
         autodiscover_modules("jobs")
+        if _uses_resque_tasks_backend():
+            autodiscover_modules("tasks")  # issue 8: @task functions that ResqueBackend runs
+
+
+def _uses_resque_tasks_backend() -> bool:
+    """Return True if a TASKS alias names ResqueBackend, so `tasks` modules must be loaded."""
+    from django.conf import settings
+
+    aliases = getattr(settings, "TASKS", None) or {}
+    return any(
+        isinstance(params, dict) and params.get("BACKEND") == "django_resque.backends.ResqueBackend"
+        for params in aliases.values()
+    )

@@ -28,6 +28,13 @@ DEFAULTS: dict[str, Any] = {
     "FORK_PER_JOB": True,
     # Largest payload accepted at enqueue, in bytes.
     "MAX_PAYLOAD_BYTES": 1024 * 1024,
+    # --- issue 8: Django integration ---
+    # Inside transaction.atomic(), send .delay() when the transaction commits (dropped on
+    # rollback); False sends at once. Per call: job.using(on_commit=False).
+    "ENQUEUE_ON_COMMIT": True,
+    # Perform jobs synchronously inside .delay() instead of queueing them (tests, like
+    # Resque.inline); exceptions from the job propagate to the caller.
+    "INLINE": False,
 }
 
 

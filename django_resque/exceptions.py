@@ -19,3 +19,7 @@ class MalformedPayload(ResqueError):
 
 class UnknownJob(ResqueError):
     """Raised when a payload names a job that no @job registered in this process."""
+
+
+class ModelInstanceMissing(ResqueError, LookupError):
+    """Raised in the worker when a model instance passed to a job no longer exists."""

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from django_resque.arguments import freeze
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
 from django_resque.payload import Payload, to_json_args
@@ -39,6 +40,9 @@ class Job(Generic[P, R]):
     func: Callable[P, R]
     name: str
     queue: str | None = None
+    # Issue 8: send on commit of `database`'s transaction (None: RESQUE["ENQUEUE_ON_COMMIT"]).
+    on_commit: bool | None = None
+    database: str | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.func):
@@ -60,25 +64,49 @@ class Job(Generic[P, R]):
         """The queue this job goes to: its own, else RESQUE["DEFAULT_QUEUE"]."""
         return self.queue or get_config()["DEFAULT_QUEUE"]
 
-    def using(self, *, queue: str | None = None) -> Job[P, R]:
-        """Return a copy of this definition with other options for one call site."""
-        if queue is None:
-            return self
-        return dataclasses.replace(self, queue=queue)
+    def using(
+        self,
+        *,
+        queue: str | None = None,
+        on_commit: bool | None = None,
+        database: str | None = None,
+    ) -> Job[P, R]:
+        """Return a copy of this definition with other options for one call site.
+
+        `on_commit=False` sends at once even inside a transaction; `database` names the alias
+        whose transaction the payload waits for (default "default").
+        """
+        changed = self
+        if queue is not None:
+            changed = dataclasses.replace(changed, queue=queue)
+        if on_commit is not None:
+            changed = dataclasses.replace(changed, on_commit=on_commit)
+        if database is not None:
+            changed = dataclasses.replace(changed, database=database)
+        return changed
 
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
-        """Put a payload for this call on the job's queue; return once Redis has it."""
-        from django_resque import queues
+        """Put a payload for this call on the job's queue (after commit inside a transaction).
+
+        Outside a transaction this returns once Redis has the payload; inside one the id is
+        known at once and the payload is sent when the transaction commits.
+        """
+        from django_resque import dispatch
 
         payload = self.payload(args, kwargs)
-        queues.push(self.queue_name, payload.encode())
+        dispatch.send(
+            self.queue_name, payload.encode(), on_commit=self.on_commit, database=self.database
+        )
         return JobHandle(id=payload.id or "", job_name=self.name, queue=self.queue_name)
 
     enqueue = delay
 
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
-        """Build the payload for one call, checking that its arguments are JSON."""
-        json_args, json_kwargs = to_json_args(args, kwargs)
+        """Build the payload for one call, checking that its arguments are JSON.
+
+        Model instances become references the worker fetches afresh (see arguments.py).
+        """
+        json_args, json_kwargs = to_json_args(freeze(args), freeze(kwargs))
         return Payload(self.name, json_args, json_kwargs, id=uuid.uuid4().hex)
 
 

@@ -6,6 +6,7 @@ import logging
 
 from django_resque.exceptions import UnknownJob
 from django_resque.jobs import get_job
+from django_resque.orm import call_job
 from django_resque.outcome import Outcome
 from django_resque.payload import decode
 
@@ -26,6 +27,6 @@ def perform(raw: bytes) -> Outcome:
                 f"No job is registered as {payload.job_name!r} in this worker; "
                 "deploy the code that defines it, then retry the failure."
             )
-        return Outcome.success(definition.func(*payload.args, **payload.kwargs))
+        return Outcome.success(call_job(definition, payload))  # issue 8: models, DB connections
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
         return Outcome.failure(exc)

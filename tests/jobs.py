@@ -75,3 +75,19 @@ def sleep_for(ledger: str, seconds: float) -> None:
     write_ledger(ledger, "start", os.getpid())
     time.sleep(seconds)
     write_ledger(ledger, "end", os.getpid())
+
+
+@job
+def describe(comment: object, extra: dict[str, object] | None = None) -> str:
+    """Issue 8: receives a model instance fetched afresh by the worker."""
+    return f"{type(comment).__name__}:{getattr(comment, 'pk', None)}:{getattr(comment, 'body', '')}"
+
+
+@job
+def count_comments(ledger: str) -> int:
+    """Issue 8: a job that reads the database from a worker."""
+    from tests.models import Comment
+
+    total = Comment.objects.count()
+    write_ledger(ledger, "comments", total)
+    return total

@@ -47,7 +47,9 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("RESQUE_TEST_DB", str(BASE_DIR / "test-db.sqlite3")),
         "TEST": {"NAME": os.environ.get("RESQUE_TEST_DB") or None},
-    }
+    },
+    # Issue 8: a second alias, so enqueue-on-commit is tested per database.
+    "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -1,0 +1,69 @@
+"""When and how an encoded payload leaves the process: now, on commit, or inline.
+
+Inside `transaction.atomic()` (on the job's database alias) a payload is sent when that
+transaction commits and dropped if it rolls back, so a worker never looks for a row that is not
+committed yet, nor works on one that never existed. Outside a transaction it is sent at once.
+`RESQUE["ENQUEUE_ON_COMMIT"] = False` or `job.using(on_commit=False)` sends at once always.
+With `RESQUE["INLINE"]` the job is performed right there instead of being queued.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from django_resque import queues
+from django_resque.conf import get_config
+from django_resque.exceptions import EnqueueError, UnknownJob
+from django_resque.payload import decode
+
+logger = logging.getLogger(__name__)
+
+
+def send(
+    queue: str,
+    encoded: str,
+    *,
+    on_commit: bool | None = None,
+    database: str | None = None,
+) -> None:
+    """Queue a payload now, or when the current transaction on `database` commits."""
+    using = database or DEFAULT_DB_ALIAS
+    if defers_to_commit(on_commit=on_commit, using=using):
+        transaction.on_commit(partial(_send_now, queue, encoded, at_commit=True), using=using)
+    else:
+        _send_now(queue, encoded)
+
+
+def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Return True if a payload sent now would wait for the transaction on `using`."""
+    wanted = get_config()["ENQUEUE_ON_COMMIT"] if on_commit is None else on_commit
+    return bool(wanted) and transaction.get_connection(using).in_atomic_block
+
+
+def _send_now(queue: str, encoded: str, *, at_commit: bool = False) -> None:
+    if get_config()["INLINE"]:
+        perform_inline(encoded)
+        return
+    try:
+        queues.push(queue, encoded)
+    except EnqueueError:
+        if at_commit:
+            # The transaction is already committed: say loudly which job was not queued.
+            logger.error("event=enqueue-on-commit-failed queue=%s payload=%s", queue, encoded)
+        raise
+
+
+def perform_inline(encoded: str) -> Any:
+    """Perform a payload here and now, as a worker would; exceptions reach the caller."""
+    from django_resque.jobs import get_job
+    from django_resque.orm import call_job
+
+    payload = decode(encoded)
+    definition = get_job(payload.job_name)
+    if definition is None:
+        raise UnknownJob(f"No job is registered as {payload.job_name!r}.")
+    return call_job(definition, payload)
