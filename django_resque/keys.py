@@ -72,6 +72,15 @@ class Keys:
         """set of queue names no django_resque worker reserves from while paused."""
         return self._k("dj:paused")
 
+    # --- issue 8: django.tasks priorities --------------------------------------------------
+    def priority(self, queue: str) -> str:
+        """zset payload -> rank; a slot marker in the queue list stands for each payload."""
+        return self._k(f"dj:priority:{queue}")
+
+    def priority_sequence(self) -> str:
+        """string counter: arrival order among payloads of equal priority."""
+        return self._k("dj:priority-seq")
+
 
 def get_keys() -> Keys:
     """Return the key map for the configured namespace."""

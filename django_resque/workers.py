@@ -21,6 +21,7 @@ from django_resque.keys import get_keys
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, decode
 from django_resque.perform import perform
+from django_resque.priority import PRIORITY_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +127,9 @@ class Worker:
                 keys.paused_queues(),
                 *(keys.queue(q) for q in names),
                 *(keys.wake(q) for q in names),
+                *(keys.priority(q) for q in names),  # issue 8: django.tasks priorities
             ],
-            [self._finished, _iso_utc(datetime.now(UTC)), *names],
+            [self._finished, _iso_utc(datetime.now(UTC)), *names, PRIORITY_SLOT],
         )
         self._finished = 0
         if not result:

@@ -13,10 +13,41 @@
 -- KEYS[5]  <ns>:dj:paused              set     queue names that are paused -> skipped
 -- KEYS[6 .. 5+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[6+n .. 5+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
+-- KEYS[6+2n .. 5+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (issue 8): a popped
+--                       slot marker (ARGV[3+n]) is replaced by the best-ranked payload there;
+--                       see enqueue_priority.lua. Plain payloads cost no extra command.
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
 -- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
 -- ARGV[3 .. 2+n] queue names, in the order of KEYS[6 ..]
+-- ARGV[3+n]      the priority slot marker
 -- Returns {queue name, payload} or false when every queue is empty, paused, or all are paused.
+local NEGATIVE = 100 * 17592186044416  -- priority zset scores from here on are priorities < 0
+
+-- Replace a popped slot marker by the best prioritised payload; plain payloads stay ahead of
+-- negative priorities (slots left in the list = ZCARD - 1, so LLEN >= ZCARD means plain ones wait).
+local function take_slot(list, zset, slot)
+  local raw = slot
+  local budget = redis.call('LLEN', list) + 1
+  while raw == slot and budget > 0 do
+    budget = budget - 1
+    local best = redis.call('ZRANGE', zset, 0, 0, 'WITHSCORES')
+    if #best == 0 then
+      raw = redis.call('LPOP', list)
+    elseif tonumber(best[2]) >= NEGATIVE and redis.call('LLEN', list) >= redis.call('ZCARD', zset) then
+      redis.call('RPUSH', list, slot)
+      raw = redis.call('LPOP', list)
+    else
+      redis.call('ZREM', zset, best[1])
+      raw = best[1]
+    end
+  end
+  if raw == slot then
+    redis.call('LPUSH', list, slot)
+    return false
+  end
+  return raw
+end
+
 local finished = tonumber(ARGV[1])
 if finished > 0 then
   redis.call('INCRBY', KEYS[2], finished)
@@ -27,11 +58,12 @@ if pause and string.lower(string.gsub(pause, '^%s*(.-)%s*$', '%1')) == 'true' th
   redis.call('DEL', KEYS[1])
   return false
 end
-local n = #ARGV - 2
+local n = #ARGV - 3
 for i = 1, n do
   local name = ARGV[2 + i]
   if redis.call('SISMEMBER', KEYS[5], name) == 0 then
     local raw = redis.call('LPOP', KEYS[5 + i])
+    if raw == ARGV[3 + n] then raw = take_slot(KEYS[5 + i], KEYS[5 + 2 * n + i], raw) end
     if raw then
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw
