@@ -60,10 +60,11 @@ def _send_now(queue: str, encoded: str, *, at_commit: bool = False) -> None:
 def perform_inline(encoded: str) -> Any:
     """Perform a payload here and now, as a worker would; exceptions reach the caller."""
     from django_resque.jobs import get_job
-    from django_resque.orm import call_job
+    from django_resque.orm import call_job, connections_untouched
 
     payload = decode(encoded)
     definition = get_job(payload.job_name)
     if definition is None:
         raise UnknownJob(f"No job is registered as {payload.job_name!r}.")
-    return call_job(definition, payload)
+    with connections_untouched():  # the caller (a request, a test) owns its connections
+        return call_job(definition, payload)

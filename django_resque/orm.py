@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MODEL_METHOD_JOB = "django_resque.model_method"
+_manage_connections: ContextVar[bool] = ContextVar("django_resque_manage_connections", default=True)
 
 
 # --- database connections ----------------------------------------------------------------
@@ -44,7 +46,19 @@ def database_connections() -> Iterator[None]:
         _close_old_connections()
 
 
+@contextmanager
+def connections_untouched() -> Iterator[None]:
+    """Leave DB connections alone while jobs run in a test process (testing.py, INLINE)."""
+    token = _manage_connections.set(False)
+    try:
+        yield
+    finally:
+        _manage_connections.reset(token)
+
+
 def _close_old_connections() -> None:
+    if not _manage_connections.get():
+        return
     for conn in connections.all(initialized_only=True):
         if not conn.in_atomic_block:
             conn.close_if_unusable_or_obsolete()

@@ -17,6 +17,7 @@ from typing import Any
 from django_resque import priority, queues
 from django_resque.arguments import freeze
 from django_resque.jobs import Job
+from django_resque.orm import connections_untouched
 from django_resque.outcome import Outcome
 from django_resque.payload import Payload, decode
 from django_resque.perform import perform
@@ -81,7 +82,8 @@ def perform_enqueued(
         raw = _take_one(queue)
         if raw is None:
             break
-        outcomes.append(perform(raw))
+        with connections_untouched():  # the test runner owns the DB connections
+            outcomes.append(perform(raw))
     failed = [o for o in outcomes if not o.ok]
     if failed and raise_failures:
         first = failed[0]

@@ -91,3 +91,14 @@ def count_comments(ledger: str) -> int:
     total = Comment.objects.count()
     write_ledger(ledger, "comments", total)
     return total
+
+
+@job
+def use_database(ledger: str) -> None:
+    """Issue 8: records whether the worker handed this job a closed (fresh) DB connection."""
+    from django.db import connection
+
+    from tests.models import Comment
+
+    write_ledger(ledger, "fresh" if connection.connection is None else "reused")
+    Comment.objects.count()

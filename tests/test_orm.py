@@ -151,3 +151,12 @@ def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger
     assert comment.word_count == 3
     assert jobs.read_ledger(ledger) == [["comments", "1"]]
     assert redis.llen("resque:failed") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger):
+    jobs.use_database.delay(ledger)
+    jobs.use_database.delay(ledger)
+    result = run_command("resque_work", "--burst", "--no-fork", "--queues", "default")
+    assert result.returncode == 0, result.stderr
+    assert jobs.read_ledger(ledger) == [["fresh"], ["fresh"]]
