@@ -35,6 +35,17 @@ DEFAULTS: dict[str, Any] = {
     # Perform jobs synchronously inside .delay() instead of queueing them (tests, like
     # Resque.inline); exceptions from the job propagate to the caller.
     "INLINE": False,
+    # --- scheduler (issue 6) ---
+    # Recurring jobs: name -> {"cron" or "every", "job", "args", "kwargs", "queue", "timezone",
+    # "description", "enabled", "catchup" ("skip" | "once" | "all"), "max_catchup",
+    # "misfire_grace"}. See docs/scheduler.md.
+    "SCHEDULE": {},
+    # Seconds between two passes of the scheduler loop (promote due delayed jobs, fire schedules).
+    "SCHEDULER_INTERVAL": 1.0,
+    # Seconds a scheduler's leadership lasts unless renewed; a dead leader is replaced after it.
+    "SCHEDULER_LEASE": 30.0,
+    # Delayed items promoted per Lua script call (each call is atomic and short).
+    "DELAYED_BATCH_SIZE": 100,
 }
 
 

@@ -60,4 +60,7 @@ RESQUE = {
     "QUEUES": ["default"],
     "POLL_INTERVAL": 0.2,
     "SOCKET_TIMEOUT": 5.0,
+    # Scheduler tests (issue 6): a short lease so a follower takes over quickly after a kill.
+    "SCHEDULER_LEASE": float(os.environ.get("RESQUE_TEST_SCHEDULER_LEASE", "2")),
+    "DELAYED_BATCH_SIZE": int(os.environ.get("RESQUE_TEST_DELAYED_BATCH", "100")),
 }

@@ -1,0 +1,93 @@
+"""The scheduler: Resque-scheduler's loop of lead, promote due delayed jobs, fire schedules, wait.
+
+Any number of schedulers may run: only the holder of the lease (leader.py) acts, and every
+change it makes is fenced by that lease inside a Lua script. Time is Redis's `TIME`, never the
+host clock, so schedulers on machines whose clocks disagree still agree on every slot.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+
+import redis
+from setproctitle import setproctitle
+
+from django_resque import __version__, firing, promotion, schedules
+from django_resque.leader import Lease
+
+logger = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """One scheduler process: leads or waits, promotes and fires, until told to stop."""
+
+    def __init__(self, *, interval: float = 1.0, lease_seconds: float = 30.0) -> None:
+        self.interval = interval
+        self.lease = Lease(lease_seconds)
+        self.shutdown_requested = False
+
+    def run(self) -> None:
+        """Loop until TERM, INT or QUIT, then give the lease up for a follower."""
+        self._install_signal_handlers()
+        logger.info("event=started holder=%s interval=%s", self.lease.holder, self.interval)
+        self._title("Starting")
+        try:
+            while not self.shutdown_requested:
+                self.tick_safely()
+                self._sleep(self.interval)
+        finally:
+            self.lease.release()
+            logger.info("event=stopped holder=%s", self.lease.holder)
+
+    def tick_safely(self) -> None:
+        """Run one pass; a Redis outage is logged and retried on the next pass, not fatal."""
+        try:
+            self.tick()
+        except redis.RedisError as exc:
+            logger.warning("event=redis_error error=%s", exc)
+            self.lease.value = None
+            self._title("Waiting for Redis")
+
+    def tick(self, now: int | None = None) -> tuple[int, int]:
+        """Lead if possible, then promote and fire what is due at `now` (Redis TIME by default).
+
+        Returns (delayed items promoted, schedule slots fired).
+        """
+        if not self.lease.hold():
+            self._title("Follower: waiting for the lease")
+            return 0, 0
+        now = schedules.redis_now() if now is None else now
+        lease = self.lease.value or ""
+        try:
+            promoted = promotion.promote_due(now, lease=lease)
+            fired = self.fire_schedules(now, lease)
+        except promotion.LeaseLost:
+            self.lease.lost()
+            return 0, 0
+        self._title(f"Leader: promoted {promoted}, fired {fired} at {now}")
+        return promoted, fired
+
+    def fire_schedules(self, now: int, lease: str) -> int:
+        """Fire the due slots of every enabled, unpaused entry."""
+        grace = max(10.0, 3 * self.interval)
+        active = [e for e in schedules.entries(now) if e.enabled and not e.paused]
+        return sum(firing.fire_entry(e, now, lease=lease, grace=grace) for e in active)
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.shutdown_requested and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
+    def _install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            signal.signal(sig, self._request_shutdown)
+
+    def _request_shutdown(self, signum: int, frame: FrameType | None) -> None:
+        logger.info("event=shutdown signal=%s", signal.Signals(signum).name)
+        self.shutdown_requested = True
+
+    def _title(self, text: str) -> None:
+        setproctitle(f"resque-scheduler-{__version__}: {text}")

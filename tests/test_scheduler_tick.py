@@ -1,0 +1,122 @@
+"""The scheduler's pass with injected time: catch-up policies after downtime, and DST."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from django_resque import schedules
+from django_resque.scheduler import Scheduler
+
+BERLIN = ZoneInfo("Europe/Berlin")
+T0 = 1_800_000_000  # a whole minute
+
+
+def fired(redis, queue="default"):
+    return [json.loads(raw)["slot"] for raw in redis.lrange(f"resque:queue:{queue}", 0, -1)]
+
+
+def berlin(*args):
+    return int(datetime(*args, tzinfo=BERLIN).timestamp())
+
+
+@pytest.mark.parametrize(
+    ("catchup", "max_catchup", "expected"),
+    [
+        ("skip", 10, []),
+        ("once", 10, [T0 + 300]),
+        ("all", 10, [T0 + 60, T0 + 120, T0 + 180, T0 + 240, T0 + 300]),
+        ("all", 3, [T0 + 180, T0 + 240, T0 + 300]),
+    ],
+)
+def test_after_five_missed_slots_each_catchup_policy_fires_what_it_promises(
+    redis, catchup, max_catchup, expected
+):
+    schedules.set(
+        "minutely", every=60, job="tests.jobs.add", catchup=catchup, max_catchup=max_catchup
+    )
+    scheduler = Scheduler(lease_seconds=30)
+    scheduler.tick(now=T0)
+    assert fired(redis) == [T0]
+    scheduler.tick(now=T0 + 5 * 60 + 30)  # down for five slots, back 30 s after the last one
+    assert fired(redis)[1:] == expected
+    scheduler.tick(now=T0 + 5 * 60 + 40)
+    scheduler.tick(now=T0 + 6 * 60 + 1)
+    assert fired(redis)[-1] == T0 + 360
+
+
+def test_skip_still_fires_a_slot_that_is_only_a_little_late(redis):
+    schedules.set("minutely", every=60, job="tests.jobs.add", catchup="skip", misfire_grace=5)
+    scheduler = Scheduler(lease_seconds=30)
+    scheduler.tick(now=T0 - 30)
+    scheduler.tick(now=T0 + 3)
+    scheduler.tick(now=T0 + 66)
+    assert fired(redis) == [T0]
+    assert redis.hget("resque:dj:scheduler:last_slot", "minutely") == str(T0 + 60).encode()
+
+
+def run_through(redis, cron, start, end, step=900):
+    schedules.set("job", cron=cron, job="tests.jobs.add", timezone="Europe/Berlin")
+    scheduler = Scheduler(lease_seconds=30)
+    for now in range(start, end, step):
+        scheduler.tick(now=now)
+    return [datetime.fromtimestamp(slot, BERLIN).isoformat() for slot in fired(redis)]
+
+
+def test_a_daily_0230_job_fires_once_on_the_fall_back_day(redis):
+    assert run_through(redis, "30 2 * * *", berlin(2026, 10, 24, 12), berlin(2026, 10, 26, 12)) == [
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-26T02:30:00+01:00",
+    ]
+
+
+def test_a_daily_0230_job_fires_once_at_0300_on_the_spring_forward_day(redis):
+    assert run_through(redis, "30 2 * * *", berlin(2026, 3, 28, 12), berlin(2026, 3, 30, 12)) == [
+        "2026-03-29T03:00:00+02:00",
+        "2026-03-30T02:30:00+02:00",
+    ]
+
+
+def test_an_hourly_job_fires_on_each_real_hour_of_the_fall_back_night(redis):
+    start = berlin(2026, 10, 25, 1, 0)
+    slots = run_through(redis, "30 * * * *", start, start + 4 * 3600, step=300)
+    assert slots == [
+        "2026-10-25T01:30:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-25T02:30:00+01:00",
+        "2026-10-25T03:30:00+01:00",
+    ]
+
+
+def test_a_scheduler_without_the_lease_fires_nothing(redis):
+    schedules.set("minutely", every=60, job="tests.jobs.add")
+    leader, follower = Scheduler(lease_seconds=30), Scheduler(lease_seconds=30)
+    follower.lease.holder = "other:1"
+    leader.tick(now=T0)
+    assert follower.tick(now=T0 + 60) == (0, 0)
+    assert fired(redis) == [T0]
+
+
+def test_a_leader_whose_lease_was_taken_over_enqueues_nothing(redis):
+    schedules.set("minutely", every=60, job="tests.jobs.add")
+    stale = Scheduler(lease_seconds=30)
+    stale.tick(now=T0)
+    redis.delete("resque:dj:scheduler:leader")  # the lease expired while it was stopped
+    successor = Scheduler(lease_seconds=30)
+    successor.lease.holder = "other:2"
+    successor.tick(now=T0 + 60)
+    stale.lease.hold = lambda: True  # it wakes up still believing it leads
+    assert stale.tick(now=T0 + 120) == (0, 0)
+    assert fired(redis) == [T0, T0 + 60]
+    assert stale.lease.value is None
+
+
+def test_paused_and_disabled_entries_do_not_fire(redis):
+    schedules.set("a", every=60, job="tests.jobs.add")
+    schedules.set("b", every=60, job="tests.jobs.add", enabled=False)
+    schedules.pause("a")
+    Scheduler(lease_seconds=30).tick(now=T0)
+    assert fired(redis) == []
