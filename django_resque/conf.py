@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     # Perform jobs synchronously inside .delay() instead of queueing them (tests, like
     # Resque.inline); exceptions from the job propagate to the caller.
     "INLINE": False,
+    # Seconds a finished job's status hash (<ns>:dj:job:<id>, django.tasks results) is kept.
+    "RESULT_TTL": 7 * 24 * 3600,
     # --- scheduler (issue 6) ---
     # Recurring jobs: name -> {"cron" or "every", "job", "args", "kwargs", "queue", "timezone",
     # "description", "enabled", "catchup" ("skip" | "once" | "all"), "max_catchup",

@@ -10,15 +10,17 @@ With `RESQUE["INLINE"]` the job is performed right there instead of being queued
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
+import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from django_resque import queues
 from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError, UnknownJob
-from django_resque.payload import decode
+from django_resque.payload import Payload, decode
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,19 @@ def send(
     database: str | None = None,
 ) -> None:
     """Queue a payload now, or when the current transaction on `database` commits."""
+    action = partial(push, queue, encoded)
+    run(action, on_commit=on_commit, database=database, what=f"queue={queue} payload={encoded}")
+
+
+def run(
+    action: Callable[[], None], *, on_commit: bool | None, database: str | None, what: str
+) -> None:
+    """Run an enqueue action now, or when the transaction on `database` commits."""
     using = database or DEFAULT_DB_ALIAS
     if defers_to_commit(on_commit=on_commit, using=using):
-        transaction.on_commit(partial(_send_now, queue, encoded, at_commit=True), using=using)
+        transaction.on_commit(partial(_at_commit, action, what), using=using)
     else:
-        _send_now(queue, encoded)
+        action()
 
 
 def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -44,17 +54,36 @@ def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -
     return bool(wanted) and transaction.get_connection(using).in_atomic_block
 
 
-def _send_now(queue: str, encoded: str, *, at_commit: bool = False) -> None:
+def _at_commit(action: Callable[[], None], what: str) -> None:
+    try:
+        action()
+    except (EnqueueError, redis.RedisError):
+        # The transaction is already committed: say loudly which job was not queued.
+        logger.error("event=enqueue-on-commit-failed %s", what)
+        raise
+
+
+def push(queue: str, encoded: str, priority: int = 0) -> None:
+    """Put a payload on its queue (at a priority), or perform it here when INLINE."""
+    from django_resque import priority as priorities
+
     if get_config()["INLINE"]:
         perform_inline(encoded)
+    else:
+        priorities.push(queue, encoded, priority)
+
+
+def push_at(when: datetime, payload: Payload, queue: str) -> None:
+    """Store a payload in the delayed set for `when`, or perform it here when INLINE."""
+    from django_resque import delayed
+
+    if get_config()["INLINE"]:
+        perform_inline(payload.encode())
         return
     try:
-        queues.push(queue, encoded)
-    except EnqueueError:
-        if at_commit:
-            # The transaction is already committed: say loudly which job was not queued.
-            logger.error("event=enqueue-on-commit-failed queue=%s payload=%s", queue, encoded)
-        raise
+        delayed.push(delayed.epoch(when), delayed.encode_item(payload, queue))
+    except redis.RedisError as exc:
+        raise EnqueueError(f"Could not store a delayed job for queue={queue!r}: {exc}") from exc
 
 
 def perform_inline(encoded: str) -> Any:

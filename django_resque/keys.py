@@ -81,6 +81,10 @@ class Keys:
         """string counter: arrival order among payloads of equal priority."""
         return self._k("dj:priority-seq")
 
+    def job(self, job_id: str) -> str:
+        """hash: status and result of one job (issue 5's contract; django.tasks results)."""
+        return self._k(f"dj:job:{job_id}")
+
     # --- issue 6: scheduler (resque-scheduler's keys, then ours under dj:scheduler:) --------
     def delayed_schedule(self) -> str:
         """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""

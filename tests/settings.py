@@ -64,3 +64,12 @@ RESQUE = {
     "SCHEDULER_LEASE": float(os.environ.get("RESQUE_TEST_SCHEDULER_LEASE", "2")),
     "DELAYED_BATCH_SIZE": int(os.environ.get("RESQUE_TEST_DELAYED_BATCH", "100")),
 }
+
+# Issue 8: django.tasks on Resque workers (tests/tasks.py); "dummy" is Django's own, to compare.
+TASKS = {
+    "default": {
+        "BACKEND": "django_resque.backends.ResqueBackend",
+        "QUEUES": ["default", "high", "tasks"],
+    },
+    "any-queue": {"BACKEND": "django_resque.backends.ResqueBackend", "QUEUES": []},
+}
