@@ -8,7 +8,12 @@ class ResqueConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from django_resque import checks, conf, orm  # noqa: F401  (checks, receivers, jobs)
+        from django_resque import (  # noqa: F401  (checks, receivers, jobs)
+            checks,
+            checks_integration,
+            conf,
+            orm,
+        )
 
         autodiscover_modules("jobs")
         if _uses_resque_tasks_backend():
