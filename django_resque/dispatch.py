@@ -25,18 +25,6 @@ from django_resque.payload import Payload, decode
 logger = logging.getLogger(__name__)
 
 
-def send(
-    queue: str,
-    encoded: str,
-    *,
-    on_commit: bool | None = None,
-    database: str | None = None,
-) -> None:
-    """Queue a payload now, or when the current transaction on `database` commits."""
-    action = partial(push, queue, encoded)
-    run(action, on_commit=on_commit, database=database, what=f"queue={queue} payload={encoded}")
-
-
 def run(
     action: Callable[[], None], *, on_commit: bool | None, database: str | None, what: str
 ) -> None:
@@ -63,11 +51,16 @@ def _at_commit(action: Callable[[], None], what: str) -> None:
         raise
 
 
+def inline() -> bool:
+    """Return True when RESQUE["INLINE"] performs jobs inside .delay() (test mode)."""
+    return bool(get_config()["INLINE"])
+
+
 def push(queue: str, encoded: str, priority: int = 0) -> None:
     """Put a payload on its queue (at a priority), or perform it here when INLINE."""
     from django_resque import priority as priorities
 
-    if get_config()["INLINE"]:
+    if inline():
         perform_inline(encoded)
     else:
         priorities.push(queue, encoded, priority)
@@ -77,7 +70,7 @@ def push_at(when: datetime, payload: Payload, queue: str) -> None:
     """Store a payload in the delayed set for `when`, or perform it here when INLINE."""
     from django_resque import delayed
 
-    if get_config()["INLINE"]:
+    if inline():
         perform_inline(payload.encode())
         return
     try:
@@ -87,13 +80,12 @@ def push_at(when: datetime, payload: Payload, queue: str) -> None:
 
 
 def perform_inline(encoded: str) -> Any:
-    """Perform a payload here and now, as a worker would; exceptions reach the caller."""
+    """Perform a payload here and now, hooks included; the job's exception reaches the caller."""
     from django_resque.jobs import get_job
-    from django_resque.orm import call_job, connections_untouched
+    from django_resque.perform import perform_now
 
     payload = decode(encoded)
     definition = get_job(payload.job_name)
     if definition is None:
         raise UnknownJob(f"No job is registered as {payload.job_name!r}.")
-    with connections_untouched():  # the caller (a request, a test) owns its connections
-        return call_job(definition, payload)
+    return perform_now(definition, payload)

@@ -23,3 +23,11 @@ class UnknownJob(ResqueError):
 
 class ModelInstanceMissing(ResqueError, LookupError):
     """Raised in the worker when a model instance passed to a job no longer exists."""
+
+
+class DontPerform(ResqueError):
+    """Raised by a before_perform hook to skip the job silently (no failure is recorded)."""
+
+
+class DirtyExit(ResqueError):
+    """Passed to on_failure hooks when a job's child process died without reporting."""

@@ -81,10 +81,6 @@ class Keys:
         """string counter: arrival order among payloads of equal priority."""
         return self._k("dj:priority-seq")
 
-    def job(self, job_id: str) -> str:
-        """hash: status and result of one job (issue 5's contract; django.tasks results)."""
-        return self._k(f"dj:job:{job_id}")
-
     # --- issue 6: scheduler (resque-scheduler's keys, then ours under dj:scheduler:) --------
     def delayed_schedule(self) -> str:
         """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""
@@ -129,6 +125,35 @@ class Keys:
     def schedules_paused(self) -> str:
         """set of schedule names the scheduler does not fire while paused."""
         return self._k("dj:scheduler:paused")
+
+    # --- issue 5: failure index, retries, job status ----------------------------------------
+    def failed_seq(self) -> str:
+        """string counter: INCR gives each new failure record its order (newest = highest)."""
+        return self._k("dj:failed:seq")
+
+    def failed_data(self) -> str:
+        """hash failure id -> record JSON, byte for byte the copy in `failed`."""
+        return self._k("dj:failed:data")
+
+    def failed_index(self, facet: str = "all", value: str = "") -> str:
+        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters)."""
+        return self._k("dj:failed:ix:all" if facet == "all" else f"dj:failed:ix:{facet}:{value}")
+
+    def failed_gone(self) -> str:
+        """set of failure ids removed from the index but still in `failed` until the sweep."""
+        return self._k("dj:failed:gone")
+
+    def failed_sweep(self) -> str:
+        """string: records of `failed` the current compaction pass has still to visit."""
+        return self._k("dj:failed:sweep")
+
+    def retries(self) -> str:
+        """zset `<queue>\n<payload>` -> due epoch seconds; workers move due ones to their queue."""
+        return self._k("dj:retry")
+
+    def job(self, job_id: str) -> str:
+        """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
+        return self._k(f"dj:job:{job_id}")
 
 
 def get_keys() -> Keys:

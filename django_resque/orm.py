@@ -11,7 +11,6 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MODEL_METHOD_JOB = "django_resque.model_method"
-_manage_connections: ContextVar[bool] = ContextVar("django_resque_manage_connections", default=True)
+_manage_connections = False  # True only in worker processes (see manage_connections_in_...)
 
 
 # --- database connections ----------------------------------------------------------------
@@ -36,8 +35,7 @@ _manage_connections: ContextVar[bool] = ContextVar("django_resque_manage_connect
 def database_connections() -> Iterator[None]:
     """Drop broken or expired DB connections before and after a job, as Django does per request.
 
-    A connection inside an atomic block is left alone: that is a test (or inline) caller's
-    transaction, not a connection the worker owns.
+    Only in worker processes; and a connection inside an atomic block is left alone even there.
     """
     _close_old_connections()
     try:
@@ -46,18 +44,18 @@ def database_connections() -> Iterator[None]:
         _close_old_connections()
 
 
-@contextmanager
-def connections_untouched() -> Iterator[None]:
-    """Leave DB connections alone while jobs run in a test process (testing.py, INLINE)."""
-    token = _manage_connections.set(False)
-    try:
-        yield
-    finally:
-        _manage_connections.reset(token)
+def manage_connections_in_this_process() -> None:
+    """Called by a worker at start-up: from now on this process owns its DB connections.
+
+    Anywhere else (a web process, a test calling perform() or testing.perform_enqueued, INLINE
+    mode) the connections belong to the caller and are left alone.
+    """
+    global _manage_connections
+    _manage_connections = True
 
 
 def _close_old_connections() -> None:
-    if not _manage_connections.get():
+    if not _manage_connections:
         return
     for conn in connections.all(initialized_only=True):
         if not conn.in_atomic_block:

@@ -9,8 +9,6 @@ at start-up); nothing a payload names is imported.
 
 from __future__ import annotations
 
-import os
-import socket
 import traceback
 from datetime import datetime
 from functools import partial
@@ -18,7 +16,7 @@ from typing import Any
 
 from django.utils.crypto import get_random_string
 
-from django_resque import dispatch, task_results
+from django_resque import dispatch, status, task_results
 from django_resque.exceptions import UnknownJob
 from django_resque.jobs import job
 from django_resque.payload import Payload, to_json_args
@@ -72,7 +70,7 @@ def enqueue(
         "status": "scheduled" if task.run_after else "queued",
         "job": task.module_path,
         "queue": task.queue_name,
-        "enqueued_at": task_results.now_iso(),
+        "enqueued_at": status.now_iso(),
         "task_path": task.module_path,
         "task_args": json_args,
         "task_kwargs": json_kwargs,
@@ -112,18 +110,27 @@ def build_result(task: Task, result_id: str, record: dict[str, Any], alias: str)
         enqueued_at=_time(record.get("enqueued_at")),
         started_at=_time(record.get("started_at")),
         finished_at=_time(record.get("finished_at")),
-        last_attempted_at=_time(record.get("last_attempted_at")),
+        last_attempted_at=_time(record.get("started_at")),  # status keeps the latest start
         args=record.get("task_args", []),
         kwargs=record.get("task_kwargs", {}),
         backend=alias,
-        errors=[
-            TaskError(exception_class_path=e["exception"], traceback="".join(e["backtrace"]))
-            for e in record.get("errors", [])
-        ],
-        worker_ids=list(record.get("worker_ids", [])),
+        errors=[_task_error(e) for e in record.get("errors") or [] if isinstance(e, dict)],
+        worker_ids=list(record.get("worker_ids") or []),
     )
     object.__setattr__(result, "_return_value", record.get("result"))
     return result
+
+
+def _task_error(error: dict[str, Any]) -> TaskError:
+    """Map a status error onto TaskError: an importable class path and a traceback text."""
+    path = str(error.get("exception", "Exception"))
+    if "." not in path:
+        path = f"builtins.{path}"  # Ruby's format writes builtins bare: ValueError
+    lines = [str(line) for line in error.get("backtrace") or []]
+    if not lines or not lines[0].startswith("Traceback"):
+        lines = ["Traceback (frames as Resque records them):", *lines]
+        lines.append(f"{path.removeprefix('builtins.')}: {error.get('error', '')}")
+    return TaskError(exception_class_path=path, traceback="\n".join(lines))
 
 
 def _time(value: str | None) -> datetime | None:
@@ -133,31 +140,31 @@ def _time(value: str | None) -> datetime | None:
 # --- the worker side ----------------------------------------------------------------------
 @job(name=RUN_TASK_JOB)
 def run_task(result_id: str, module_path: str, /, *args: Any, **kwargs: Any) -> Any:
-    """Run one registered task, recording its attempt and outcome and sending the signals."""
+    """Run one registered task and send task_started / task_finished around it.
+
+    The status hash is kept by the worker's parent as for every job (running, attempts, worker
+    ids before; result or error after), so this only reads it to build the signals' results.
+    """
     task = get_task(module_path)
     if task is None:
         raise UnknownJob(
             f"No django.tasks Task {module_path!r} is registered with ResqueBackend in this "
             "worker; put it in an app's tasks.py (autodiscovered) and deploy, then retry."
         )
-    alias = task.backend
-    sender = type(task.get_backend())
-    record = task_results.start(result_id, worker_id())
+    alias, sender = task.backend, type(task.get_backend())
+    record = task_results.read(result_id) or {"status": "running"}
     result = build_result(task, result_id, record, alias)
     task_started.send(sender=sender, task_result=result)
     try:
         value = normalize_json(_call(task, result, list(args), kwargs))
-    except BaseException as exc:  # noqa: BLE001  (recorded, then re-raised to perform())
-        error = {
-            "exception": f"{type(exc).__module__}.{type(exc).__qualname__}",
-            "error": str(exc),
-            "backtrace": traceback.format_exception(exc),
-        }
-        failed = build_result(task, result_id, task_results.finish(result_id, error=error), alias)
-        task_finished.send(sender=sender, task_result=failed)
+    except BaseException as exc:  # noqa: BLE001  (signalled, then re-raised to perform())
+        error = {"exception": _path(type(exc)), "error": str(exc), "backtrace": _frames(exc)}
+        ended = {**record, "status": "failed", "finished_at": status.now_iso()}
+        ended["errors"] = [*(record.get("errors") or []), error]
+        task_finished.send(sender=sender, task_result=build_result(task, result_id, ended, alias))
         raise
-    done = build_result(task, result_id, task_results.finish(result_id, value=value), alias)
-    task_finished.send(sender=sender, task_result=done)
+    ended = {**record, "status": "succeeded", "finished_at": status.now_iso(), "result": value}
+    task_finished.send(sender=sender, task_result=build_result(task, result_id, ended, alias))
     return value
 
 
@@ -167,6 +174,9 @@ def _call(task: Task, result: TaskResult, args: list[Any], kwargs: dict[str, Any
     return task.call(*args, **kwargs)  # coroutines run through async_to_sync
 
 
-def worker_id() -> str:
-    """Return `host:pid` of the process running the task (the worker, or its forked child)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+def _path(kind: type[BaseException]) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _frames(exc: BaseException) -> list[str]:
+    return [line.rstrip("\n") for line in traceback.format_exception(exc)]

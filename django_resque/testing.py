@@ -1,9 +1,10 @@
 """Helpers for your own tests: see what was enqueued, and perform it without a worker.
 
 They talk to the Redis in RESQUE (point your test settings at a test Redis: `clear()` empties
-every queue of the namespace). Jobs are performed in-process through the worker's own perform
-path (registry lookup, model references fetched afresh, failures as Outcomes). For tests that need
-no Redis at all, set RESQUE["INLINE"] = True: `.delay()` then runs the job at once.
+every queue of the namespace). Jobs are performed in-process exactly as a worker's does
+(status hash, registry lookup, model references fetched afresh, hooks, and the outcome recorded:
+a failure lands in the failed list, a job with retries left is scheduled for its next attempt).
+For tests that need no Redis at all, set RESQUE["INLINE"] = True: `.delay()` runs the job.
 
 Inside a test that pytest-django (or TestCase) wraps in a transaction, `.delay()` waits for a
 commit that never comes: use `django_capture_on_commit_callbacks(execute=True)`
@@ -12,12 +13,13 @@ commit that never comes: use `django_capture_on_commit_callbacks(execute=True)`
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
-from django_resque import priority, queues
+from django_resque import finish, priority, queues
 from django_resque.arguments import freeze
 from django_resque.jobs import Job
-from django_resque.orm import connections_untouched
 from django_resque.outcome import Outcome
 from django_resque.payload import Payload, decode
 from django_resque.perform import perform
@@ -79,11 +81,10 @@ def perform_enqueued(
     """
     outcomes: list[Outcome] = []
     while len(outcomes) < limit:
-        raw = _take_one(queue)
-        if raw is None:
+        taken = _take_one(queue)
+        if taken is None:
             break
-        with connections_untouched():  # the test runner owns the DB connections
-            outcomes.append(perform(raw))
+        outcomes.append(_perform_as_worker(*taken))
     failed = [o for o in outcomes if not o.ok]
     if failed and raise_failures:
         first = failed[0]
@@ -99,12 +100,20 @@ def clear() -> int:
     return sum(queues.clear(name) for name in queues.names())
 
 
-def _take_one(queue: str | None) -> bytes | None:
+def _take_one(queue: str | None) -> tuple[str, bytes] | None:
     for name in [queue] if queue is not None else queues.names():
         raw = priority.take(name)
         if raw is not None:
-            return raw
+            return name, raw
     return None
+
+
+def _perform_as_worker(queue: str, raw: bytes) -> Outcome:
+    """Do what a worker does with a payload: status, perform, then record (failures, retries)."""
+    worker_id = f"{socket.gethostname()}:{os.getpid()}:testing"
+    finish.started(raw, worker_id)
+    outcome = perform(raw)
+    return finish.record(raw, outcome, queue=queue, worker_id=worker_id)
 
 
 def _job_name(job: Job[Any, Any] | str | None) -> str | None:

@@ -234,4 +234,4 @@ def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, mode):
     assert first.status == TaskResultStatus.SUCCESSFUL
     assert first.return_value == {"token": "t1", "tuple": [1, 2]}
     [worker_id] = first.worker_ids
-    assert worker_id.endswith(":" + jobs.read_ledger(ledger)[0][1])
+    assert worker_id.endswith(":tasks,default")  # the Resque worker id: host:pid:queues

@@ -89,4 +89,4 @@ def test_redis_down_at_commit_is_logged_and_raised(settings, caplog):
     ):
         jobs.add.delay(1, 2)
         settings.RESQUE = {**settings.RESQUE, "REDIS_URL": "redis://127.0.0.1:1/0"}
-    assert "event=enqueue-on-commit-failed queue=default" in caplog.text
+    assert "event=enqueue-on-commit-failed job=tests.jobs.add id=" in caplog.text

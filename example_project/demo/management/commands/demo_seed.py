@@ -47,4 +47,9 @@ class Command(BaseCommand):
         # django.tasks @task runs on the same workers.
         result = tasks.summarise_posts.enqueue()
         self.stdout.write(f"enqueued django.tasks task id={result.id}")
+        # issue 5: one call that succeeds on its third attempt, one that gives up into Failed
+        first = Post.objects.order_by("pk").first()
+        if first is not None:
+            jobs.sync_with_flaky_partner.delay(first.pk)
+            jobs.sync_with_retired_partner.delay(first.pk)
         self.stdout.write(f"enqueued jobs for {options['posts']} posts")
