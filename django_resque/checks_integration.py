@@ -1,5 +1,5 @@
-"""System checks of issue 8: its settings (E050-E052) and, on request, the Redis server (E053,
-W054-W056).
+"""System checks of issue 8: its settings (E050, E051, W057) and, on request, the Redis server
+(E053, W054-W056).
 
 The Redis checks connect to Redis, so they are registered as deploy checks: `manage.py check`
 and the test runner stay fast and work without Redis; `manage.py check --deploy` runs them
@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from django_resque.conf import get_config
 from django_resque.health import redis_health
 
 REDIS_TAG = "django_resque_redis"
+BACKEND_PATH = "django_resque.backends.ResqueBackend"
 MIN_REDIS = (6, 2)
 
 
@@ -25,7 +27,7 @@ MIN_REDIS = (6, 2)
 def check_integration_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Report bad values of ENQUEUE_ON_COMMIT, INLINE and RESULT_TTL."""
+    """Report bad values of ENQUEUE_ON_COMMIT and INLINE (RESULT_TTL is issue 5's E030)."""
     config = get_config()
     messages: list[CheckMessage] = []
     for key, check_id in (("ENQUEUE_ON_COMMIT", "E050"), ("INLINE", "E051")):
@@ -33,14 +35,30 @@ def check_integration_settings(
             messages.append(
                 Error(f"RESQUE[{key!r}] must be True or False.", id=f"django_resque.{check_id}")
             )
-    ttl = config["RESULT_TTL"]
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
-        messages.append(
-            Error(
-                f"RESQUE['RESULT_TTL'] is {ttl!r}; it must be a positive whole number of seconds.",
-                id="django_resque.E052",
+    return messages
+
+
+@register()
+def check_task_queues(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Warn when a ResqueBackend alias allows queues that workers do not listen to by default."""
+    listened = set(get_config()["QUEUES"]) if isinstance(get_config()["QUEUES"], list) else set()
+    aliases = getattr(settings, "TASKS", None) or {}
+    messages: list[CheckMessage] = []
+    for alias, params in aliases.items() if isinstance(aliases, dict) else []:
+        if not isinstance(params, dict) or params.get("BACKEND") != BACKEND_PATH:
+            continue
+        missing = sorted(set(params.get("QUEUES", ["default"])) - listened)
+        if missing:
+            messages.append(
+                Warning(
+                    f"TASKS[{alias!r}] allows the queues {missing}, which RESQUE['QUEUES'] "
+                    "does not list, so `manage.py resque_work` without --queues ignores them.",
+                    hint="Add them to RESQUE['QUEUES'], or start workers with --queues.",
+                    id="django_resque.W057",
+                )
             )
-        )
     return messages
 
 

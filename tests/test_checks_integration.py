@@ -27,13 +27,20 @@ def test_the_test_settings_pass():
     [
         ({"ENQUEUE_ON_COMMIT": "yes"}, "django_resque.E050"),
         ({"INLINE": 1}, "django_resque.E051"),
-        ({"RESULT_TTL": 0}, "django_resque.E052"),
-        ({"RESULT_TTL": 1.5}, "django_resque.E052"),
     ],
 )
 def test_bad_values_are_reported(changes, expected):
     with with_resque(**changes):
         assert ids(check_integration_settings()) == [expected]
+
+
+def test_task_queues_that_workers_do_not_listen_to_are_a_warning():
+    tasks = {"default": {"BACKEND": checks_integration.BACKEND_PATH, "QUEUES": ["default", "x"]}}
+    with override_settings(TASKS=tasks):
+        [message] = checks_integration.check_task_queues()
+    assert message.id == "django_resque.W057" and "['x']" in message.msg
+    with override_settings(TASKS=tasks), with_resque(QUEUES=["default", "x"]):
+        assert checks_integration.check_task_queues() == []
 
 
 def test_redis_checks_run_only_on_deploy():
