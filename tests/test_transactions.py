@@ -1,10 +1,13 @@
 """Issue 8: inside transaction.atomic() a .delay() is sent on commit and dropped on rollback."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
+from django_resque import delayed
 from django_resque.exceptions import EnqueueError
 from tests import jobs
 
@@ -90,3 +93,15 @@ def test_redis_down_at_commit_is_logged_and_raised(settings, caplog):
         jobs.add.delay(1, 2)
         settings.RESQUE = {**settings.RESQUE, "REDIS_URL": "redis://127.0.0.1:1/0"}
     assert "event=enqueue-on-commit-failed job=tests.jobs.add id=" in caplog.text
+
+
+def test_enqueue_at_inside_a_transaction_is_stored_on_commit_and_dropped_on_rollback(redis):
+    later = timezone.now() + timedelta(hours=1)
+    with transaction.atomic():
+        jobs.add.enqueue_at(later, 1, 2)
+        assert delayed.count() == 0
+    assert delayed.count() == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        jobs.add.enqueue_in(timedelta(hours=1), 3, 4)
+        raise RuntimeError
+    assert delayed.count() == 1
