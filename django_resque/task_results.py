@@ -9,8 +9,11 @@ round trip.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
+
+import redis
 
 from django_resque.connection import get_redis
 from django_resque.keys import get_keys
@@ -20,6 +23,12 @@ def create(result_id: str, fields: dict[str, Any]) -> None:
     """Write the first version of a result (status queued or scheduled)."""
     record = {"attempts": 0, "worker_ids": "[]", "errors": "[]", **fields}
     get_redis().hset(get_keys().job(result_id), mapping=_encode(record))
+
+
+def discard(result_id: str) -> None:
+    """Forget a result whose task could not be stored (best effort: Redis may be down)."""
+    with contextlib.suppress(redis.RedisError):  # the enqueue error is raised to the caller
+        get_redis().delete(get_keys().job(result_id))
 
 
 def read(result_id: str) -> dict[str, Any] | None:

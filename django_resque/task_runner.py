@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.crypto import get_random_string
 
 from django_resque import dispatch, status, task_results
-from django_resque.exceptions import UnknownJob
+from django_resque.exceptions import EnqueueError, UnknownJob
 from django_resque.jobs import job
 from django_resque.payload import Payload, to_json_args
 from django_resque.tasks_compat import (
@@ -64,8 +64,8 @@ def enqueue(
     normal_args: Any = normalize_json(list(args))
     normal_kwargs: Any = normalize_json(dict(kwargs))
     json_args, json_kwargs = to_json_args(normal_args, normal_kwargs)
-    payload = Payload(RUN_TASK_JOB, [result_id, task.module_path, *json_args], json_kwargs)
-    payload = Payload(payload.job_name, payload.args, payload.kwargs, id=result_id)
+    job_args = [result_id, task.module_path, *json_args]
+    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id)
     fields = {
         "status": "scheduled" if task.run_after else "queued",
         "job": task.module_path,
@@ -85,10 +85,14 @@ def _submit(
     result_id: str, fields: dict[str, Any], payload: Payload, queue: str, task: Task
 ) -> None:
     task_results.create(result_id, fields)
-    if task.run_after is not None:
-        dispatch.push_at(task.run_after, payload, queue)
-    else:
-        dispatch.push(queue, payload.encode(), task.priority)
+    try:
+        if task.run_after is not None:
+            dispatch.push_at(task.run_after, payload, queue)
+        else:
+            dispatch.push(queue, payload.encode(), task.priority)
+    except EnqueueError:
+        task_results.discard(result_id)  # no result may claim a task that was never stored
+        raise
 
 
 # --- results ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from django_resque import delayed, testing
 from django_resque.backends import ResqueBackend
+from django_resque.exceptions import EnqueueError
 from django_resque.tasks_compat import (
     InvalidTask,
     TaskResultDoesNotExist,
@@ -235,3 +236,10 @@ def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, mode):
     assert first.return_value == {"token": "t1", "tuple": [1, 2]}
     [worker_id] = first.worker_ids
     assert worker_id.endswith(":tasks,default")  # the Resque worker id: host:pid:queues
+
+
+def test_a_payload_over_the_size_limit_is_refused_and_leaves_no_result(redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "MAX_PAYLOAD_BYTES": 100}
+    with pytest.raises(EnqueueError):
+        tasks.add_task.enqueue(1, 2, scale=int("9" * 80))
+    assert redis.keys("*") == []
