@@ -8,7 +8,6 @@ model through Django's app registry (`apps.get_model`) and runs only methods mar
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -16,15 +15,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import connections
 from django.db.models import Model
 
-from django_resque.arguments import fetch, get_model, model_reference, thaw
+from django_resque.arguments import fetch, get_model, model_reference
 from django_resque.exceptions import InvalidJob
 from django_resque.jobs import job
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job, JobHandle
-    from django_resque.payload import Payload
-
-logger = logging.getLogger(__name__)
+    from django_resque.jobs import JobHandle
 
 MODEL_METHOD_JOB = "django_resque.model_method"
 _manage_connections = False  # True only in worker processes (see manage_connections_in_...)
@@ -60,12 +56,6 @@ def _close_old_connections() -> None:
     for conn in connections.all(initialized_only=True):
         if not conn.in_atomic_block:
             conn.close_if_unusable_or_obsolete()
-
-
-def call_job(definition: Job[Any, Any], payload: Payload) -> Any:
-    """Call a job's function with the payload's arguments, model references fetched afresh."""
-    with database_connections():
-        return definition.func(*thaw(payload.args), **thaw(payload.kwargs))
 
 
 # --- model methods as jobs ---------------------------------------------------------------
