@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from django_resque.exceptions import EnqueueError
 from django_resque.tasks_compat import (
     InvalidTask,
     TaskResultDoesNotExist,
+    TaskResultMismatch,
     TaskResultStatus,
     task_backends,
     task_enqueued,
@@ -227,6 +229,7 @@ def test_backend_options_are_checked():
 def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, mode):
     first = tasks.record_task.enqueue(ledger, "t1")
     job_handle = jobs.record.delay(ledger, "j1")
+    coroutine = tasks.async_task.enqueue(5)
     assert job_handle.id
     result = run_command("resque_work", "--burst", "--queues", "tasks,default", *mode)
     assert result.returncode == 0, result.stderr
@@ -236,6 +239,7 @@ def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, mode):
     assert first.return_value == {"token": "t1", "tuple": [1, 2]}
     [worker_id] = first.worker_ids
     assert worker_id.endswith(":tasks,default")  # the Resque worker id: host:pid:queues
+    assert tasks.async_task.get_result(coroutine.id).return_value == 10
 
 
 def test_a_payload_over_the_size_limit_is_refused_and_leaves_no_result(redis, settings):
@@ -243,3 +247,22 @@ def test_a_payload_over_the_size_limit_is_refused_and_leaves_no_result(redis, se
     with pytest.raises(EnqueueError):
         tasks.add_task.enqueue(1, 2, scale=int("9" * 80))
     assert redis.keys("*") == []
+
+
+def test_the_async_api_enqueues_and_fetches_results(redis):
+    async def scenario():
+        result = await tasks.add_task.aenqueue(4, 5)
+        fetched = await tasks.add_task.aget_result(result.id)
+        return result, fetched
+
+    result, fetched = async_to_sync(scenario)()
+    assert fetched.id == result.id and fetched.status == TaskResultStatus.READY
+    testing.perform_enqueued()
+    async_to_sync(result.arefresh)()
+    assert result.return_value == 9
+
+
+def test_get_result_through_another_task_is_a_mismatch(redis):
+    result = tasks.add_task.enqueue(1, 1)
+    with pytest.raises(TaskResultMismatch):
+        tasks.noop_task.get_result(result.id)
