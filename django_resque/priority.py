@@ -14,11 +14,13 @@ import redis
 
 from django_resque import queues, scripts
 from django_resque.conf import get_config
+from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.keys import get_keys
 
 PRIORITY_SLOT = '{"class":"django_resque.priority_slot","args":[]}'
 MIN_PRIORITY, MAX_PRIORITY = -100, 100
+_NEGATIVE_FROM = 100 * 2**44  # zset scores from here on are priorities below 0 (see the Lua)
 
 
 def push(queue: str, encoded: str, priority: int = 0) -> int:
@@ -56,3 +58,19 @@ def take(queue: str) -> bytes | None:
     keys = get_keys()
     raw = scripts.run("take", [keys.queue(queue), keys.priority(queue)], [PRIORITY_SLOT])
     return raw or None
+
+
+def waiting(queue: str, limit: int = 10_000) -> list[bytes]:
+    """Return up to `limit` payloads of a queue in the order workers will take them.
+
+    Slot markers are replaced by the prioritised payloads they stand for: those above 0 first,
+    then the plain payloads, then those below 0 (tests, tools; not for huge queues).
+    """
+    keys, client = get_keys(), get_redis()
+    ranked: list[tuple[bytes, float]] = client.zrange(  # type: ignore[assignment]
+        keys.priority(queue), 0, limit - 1, withscores=True
+    )
+    plain = [p for p in queues.peek(queue, 0, limit) if p != PRIORITY_SLOT.encode()]
+    ahead = [p for p, score in ranked if score < _NEGATIVE_FROM]
+    behind = [p for p, score in ranked if score >= _NEGATIVE_FROM]
+    return (ahead + plain + behind)[:limit]

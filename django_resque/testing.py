@@ -41,9 +41,10 @@ class JobFailedError(AssertionError):
 
 
 def enqueued(job: Job[Any, Any] | str | None = None, *, queue: str | None = None) -> list[Payload]:
-    """Return the payloads waiting on `queue` (default: every queue), optionally of one job."""
+    """Return the payloads waiting on `queue` (default: every queue), optionally of one job,
+    in the order a worker takes them (prioritised django.tasks included)."""
     names = [queue] if queue is not None else queues.names()
-    found = [decode(raw) for name in names for raw in queues.peek(name, 0, PERFORM_LIMIT)]
+    found = [decode(raw) for name in names for raw in priority.waiting(name, PERFORM_LIMIT)]
     wanted = _job_name(job)
     return [p for p in found if wanted is None or p.job_name == wanted]
 

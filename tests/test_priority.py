@@ -63,3 +63,8 @@ def test_priorities_outside_the_range_are_refused(redis, bad):
     with pytest.raises(InvalidJob):
         priority.push("default", '{"class":"x","args":[]}', bad)
     assert testing.enqueued() == []
+
+
+def test_testing_lists_prioritised_payloads_in_the_order_workers_take_them(redis, ledger):
+    push_all(ledger)
+    assert [p.args[1] for p in testing.enqueued(queue="default")] == EXPECTED
