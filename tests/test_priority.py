@@ -68,3 +68,18 @@ def test_priorities_outside_the_range_are_refused(redis, bad):
 def test_testing_lists_prioritised_payloads_in_the_order_workers_take_them(redis, ledger):
     push_all(ledger)
     assert [p.args[1] for p in testing.enqueued(queue="default")] == EXPECTED
+
+
+def test_orphaned_slot_markers_never_starve_the_prioritised_payloads(redis, ledger):
+    priority.push("default", jobs.record.payload((ledger, "neg"), {}).encode(), -5)
+    redis.rpush("resque:queue:default", priority.PRIORITY_SLOT, priority.PRIORITY_SLOT)
+    taken = [json.loads(raw)["args"][1] for raw in iter(lambda: priority.take("default"), None)]
+    assert taken == ["neg"]
+    result = run_command("resque_work", "--burst", "--queues", "default")
+    assert result.returncode == 0, result.stderr
+    priority.push("default", jobs.record.payload((ledger, "neg2"), {}).encode(), -5)
+    redis.rpush("resque:queue:default", priority.PRIORITY_SLOT)
+    result = run_command("resque_work", "--burst", "--queues", "default")
+    assert result.returncode == 0, result.stderr
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["neg2"]
+    assert redis.llen("resque:queue:default") == 0

@@ -41,9 +41,11 @@ local function take_slot(list, zset, slot)
       raw = best[1]
     end
   end
-  if raw == slot then
-    redis.call('LPUSH', list, slot)
-    return false
+  if raw == slot then  -- a full turn found only slots (some orphaned): take the best anyway
+    local best = redis.call('ZRANGE', zset, 0, 0)
+    if #best == 0 then return false end
+    redis.call('ZREM', zset, best[1])
+    return best[1]
   end
   return raw
 end

@@ -22,8 +22,10 @@ while raw == SLOT and budget > 0 do
     raw = best[1]
   end
 end
-if raw == SLOT then
-  redis.call('LPUSH', KEYS[1], SLOT)
-  return false
+if raw == SLOT then  -- a full turn found only slots (some orphaned): take the best anyway
+  local best = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if #best == 0 then return false end
+  redis.call('ZREM', KEYS[2], best[1])
+  return best[1]
 end
 return raw
