@@ -266,3 +266,16 @@ def test_get_result_through_another_task_is_a_mismatch(redis):
     result = tasks.add_task.enqueue(1, 1)
     with pytest.raises(TaskResultMismatch):
         tasks.noop_task.get_result(result.id)
+
+
+def test_a_task_workers_could_not_find_by_name_is_refused_at_enqueue(redis):
+    with pytest.raises(InvalidTask, match="not found under that name"):
+        tasks.lambda_task.enqueue()
+    assert redis.keys("*") == []
+
+
+def test_functions_defined_inside_functions_are_invalid_tasks():
+    def local() -> None: ...
+
+    with pytest.raises(InvalidTask):
+        task_backends["default"].validate_task(tasks.noop_task.__class__(func=local))
