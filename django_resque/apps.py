@@ -8,7 +8,26 @@ class ResqueConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        # Importing these registers the system checks and the setting_changed receiver.
-        from django_resque import checks, conf, scheduler_checks  # noqa: F401
+        # Importing these registers system checks, setting_changed receivers and built-in jobs.
+        from django_resque import (  # noqa: F401
+            checks,
+            checks_integration,
+            conf,
+            orm,
+            scheduler_checks,
+        )
 
         autodiscover_modules("jobs")
+        if _uses_resque_tasks_backend():
+            autodiscover_modules("tasks")  # issue 8: @task functions that ResqueBackend runs
+
+
+def _uses_resque_tasks_backend() -> bool:
+    """Return True if a TASKS alias names ResqueBackend, so `tasks` modules must be loaded."""
+    from django.conf import settings
+
+    aliases = getattr(settings, "TASKS", None) or {}
+    return any(
+        isinstance(params, dict) and params.get("BACKEND") == "django_resque.backends.ResqueBackend"
+        for params in aliases.values()
+    )

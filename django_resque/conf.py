@@ -46,6 +46,13 @@ DEFAULTS: dict[str, Any] = {
     "STATUS_VIEW_PERMISSION": None,
     # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
     "FAILURE_BATCH_SIZE": 200,
+    # --- issue 8: Django integration ---
+    # Inside transaction.atomic(), send .delay() when the transaction commits (dropped on
+    # rollback); False sends at once. Per call: job.using(on_commit=False).
+    "ENQUEUE_ON_COMMIT": True,
+    # Perform jobs synchronously inside .delay() instead of queueing them (tests, like
+    # Resque.inline); exceptions from the job propagate to the caller.
+    "INLINE": False,
     # --- scheduler (issue 6) ---
     # Recurring jobs: name -> {"cron" or "every", "job", "args", "kwargs", "queue", "timezone",
     # "description", "enabled", "catchup" ("skip" | "once" | "all"), "max_catchup",

@@ -13,13 +13,14 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
 from django.utils import timezone
 
-from django_resque import queues, scripts
+from django_resque import dispatch, queues, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError, InvalidJob
@@ -44,7 +45,14 @@ def schedule(
     if ts <= time.time():
         return job.delay(*args, **kwargs)
     payload = job.payload(args, kwargs)
-    push(ts, encode_item(payload, job.queue_name))
+    item = encode_item(payload, job.queue_name)
+    # issue 8: inside transaction.atomic() the item is stored on commit, dropped on rollback
+    dispatch.run(
+        partial(push, ts, item),
+        on_commit=job.on_commit,
+        database=job.database,
+        what=f"delayed job={job.name} id={payload.id} at={ts}",
+    )
     return JobHandle(id=payload.id or "", job_name=job.name, queue=job.queue_name)
 
 

@@ -25,6 +25,10 @@ class WorkerIdInUse(ResqueError):
     """Raised when a worker is stopped while another live process still heartbeats its id."""
 
 
+class ModelInstanceMissing(ResqueError, LookupError):
+    """Raised in the worker when a model instance passed to a job no longer exists."""
+
+
 class DontPerform(ResqueError):
     """Raised by a before_perform hook to skip the job silently (no failure is recorded)."""
 

@@ -7,11 +7,13 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from django.utils import timezone
 
 from django_resque import bulk, job_options
+from django_resque.arguments import freeze
 from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
@@ -91,6 +93,9 @@ class Job(Generic[P, R]):
     timeout: float | None = None
     # If a worker dies while running it, record a failure instead of running it again.
     at_most_once: bool = False
+    # Issue 8: send on commit of `database`'s transaction (None: RESQUE["ENQUEUE_ON_COMMIT"]).
+    on_commit: bool | None = None
+    database: str | None = None
     # issue 5: automatic retries, results and hooks (docs/failures.md, docs/results.md)
     retries: int = 0
     retry_on: tuple[type[BaseException], ...] = (Exception,)
@@ -146,30 +151,62 @@ class Job(Generic[P, R]):
         """The queue this job goes to: its own, else RESQUE["DEFAULT_QUEUE"]."""
         return self.queue or get_config()["DEFAULT_QUEUE"]
 
-    def using(self, *, queue: str | None = None) -> Job[P, R]:
-        """Return a copy of this definition with other options for one call site."""
-        if queue is None:
-            return self
-        return dataclasses.replace(self, queue=queue)
+    def using(
+        self,
+        *,
+        queue: str | None = None,
+        on_commit: bool | None = None,
+        database: str | None = None,
+    ) -> Job[P, R]:
+        """Return a copy of this definition with other options for one call site.
+
+        `on_commit=False` sends at once even inside a transaction; `database` names the alias
+        whose transaction the payload waits for (default "default").
+        """
+        changed = self
+        if queue is not None:
+            changed = dataclasses.replace(changed, queue=queue)
+        if on_commit is not None:
+            changed = dataclasses.replace(changed, on_commit=on_commit)
+        if database is not None:
+            changed = dataclasses.replace(changed, database=database)
+        return changed
 
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
-        """Put a payload for this call on the job's queue; return once Redis has it.
+        """Put a payload for this call on the job's queue (after commit inside a transaction).
 
         before_enqueue hooks run first (any returning False cancels: nothing is pushed and the
-        handle says enqueued=False); the status hash is written before the push so a fast
-        worker's "running" is never overwritten by "queued".
+        handle says enqueued=False). Outside a transaction this returns once Redis has the
+        payload; inside one the id is known at once and the payload is sent (or, on rollback,
+        dropped) with the transaction (issue 8).
         """
-        from django_resque import hooks, queues, status
+        from django_resque import dispatch, hooks
 
         payload = self.payload(args, kwargs)
         job_id, queue = payload.id or "", self.queue_name
         if not hooks.before_enqueue(self, args, kwargs):
             return JobHandle(id=job_id, job_name=self.name, queue=queue, enqueued=False)
-        if self.store_result:
-            status.mark_enqueued(job_id, self.name, queue)
-        queues.push(queue, payload.encode())
-        hooks.after_enqueue(self, job_id, queue, args, kwargs)
+        dispatch.run(
+            partial(self._push, payload, args, kwargs),
+            on_commit=self.on_commit,
+            database=self.database,
+            what=f"job={self.name} id={job_id} queue={queue}",
+        )
         return JobHandle(id=job_id, job_name=self.name, queue=queue)
+
+    def _push(self, payload: Payload, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Write the status hash, push, run after_enqueue hooks: now, or when the commit comes.
+
+        The status hash is written before the push so a fast worker's "running" is never
+        overwritten by "queued".
+        """
+        from django_resque import dispatch, hooks, status
+
+        job_id, queue = payload.id or "", self.queue_name
+        if self.store_result and not dispatch.inline():
+            status.mark_enqueued(job_id, self.name, queue)
+        dispatch.push(queue, payload.encode())
+        hooks.after_enqueue(self, job_id, queue, args, kwargs)
 
     enqueue = delay
 
@@ -202,8 +239,11 @@ class Job(Generic[P, R]):
         return delayed.schedule(self, when, args, kwargs)
 
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
-        """Build the payload for one call, checking that its arguments are JSON."""
-        json_args, json_kwargs = to_json_args(args, kwargs)
+        """Build the payload for one call, checking that its arguments are JSON.
+
+        Model instances become references the worker fetches afresh (see arguments.py).
+        """
+        json_args, json_kwargs = to_json_args(freeze(args), freeze(kwargs))
         return Payload(self.name, json_args, json_kwargs, id=new_job_id())
 
 

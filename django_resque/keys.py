@@ -113,6 +113,15 @@ class Keys:
         """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
         return self._k(f"dj:job:{job_id}")
 
+    # --- issue 8: django.tasks priorities --------------------------------------------------
+    def priority(self, queue: str) -> str:
+        """zset payload -> rank; a slot marker in the queue list stands for each payload."""
+        return self._k(f"dj:priority:{queue}")
+
+    def priority_sequence(self) -> str:
+        """string counter: arrival order among payloads of equal priority."""
+        return self._k("dj:priority-seq")
+
     # --- issue 6: scheduler (resque-scheduler's keys, then ours under dj:scheduler:) --------
     def delayed_schedule(self) -> str:
         """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""

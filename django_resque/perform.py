@@ -16,8 +16,10 @@ from contextvars import ContextVar
 from typing import Any
 
 from django_resque import retries, signals
+from django_resque.arguments import thaw
 from django_resque.exceptions import DirtyExit, DontPerform, MalformedPayload, UnknownJob
 from django_resque.jobs import Job, get_job
+from django_resque.orm import database_connections
 from django_resque.outcome import Outcome
 from django_resque.payload import Payload, decode
 
@@ -50,7 +52,8 @@ def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
                 f"No job is registered as {payload.job_name!r} in this worker; "
                 "deploy the code that defines it, then retry the failure."
             )
-        return _run(definition, payload)
+        with database_connections():  # issue 8: stale DB connections dropped around every job
+            return _run(definition, payload)
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
         return _failed(definition, payload, exc)
     finally:
@@ -77,8 +80,13 @@ def after_dirty_exit(raw: bytes, outcome: Outcome) -> Outcome:
         _attempt.reset(token)
 
 
+def perform_now(definition: Job[Any, Any], payload: Payload) -> Any:
+    """Run a job with its hooks and let its exception propagate (RESQUE["INLINE"], issue 8)."""
+    return _run(definition, payload).result
+
+
 def _run(definition: Job[Any, Any], payload: Payload) -> Outcome:
-    args, kwargs, attempt = payload.args, payload.kwargs, _attempt.get()
+    args, kwargs, attempt = thaw(payload.args), thaw(payload.kwargs), _attempt.get()  # models
     info = _info(definition, payload)
     signals.job_started.send(sender=definition, **info)
     try:

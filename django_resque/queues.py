@@ -97,7 +97,7 @@ def clear(queue: str) -> int:
     client, keys = get_redis(), get_keys()
     with client.pipeline() as pipe:
         pipe.llen(keys.queue(queue))
-        pipe.delete(keys.queue(queue), keys.wake(queue))
+        pipe.delete(keys.queue(queue), keys.wake(queue), keys.priority(queue))  # priority: issue 8
         dropped, _ = pipe.execute()
     return int(dropped)
 
@@ -107,7 +107,7 @@ def remove(queue: str) -> None:
     client, keys = get_redis(), get_keys()
     with client.pipeline() as pipe:
         pipe.srem(keys.queues(), queue)
-        pipe.delete(keys.queue(queue), keys.wake(queue))
+        pipe.delete(keys.queue(queue), keys.wake(queue), keys.priority(queue))  # priority: issue 8
         pipe.execute()
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, finish, queues, recovery, retries, scripts
+from django_resque import __version__, finish, orm, queues, recovery, retries, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.heartbeat import Heartbeat, Pruned
@@ -26,6 +26,7 @@ from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
 from django_resque.prefork import discard_spare, perform_in_spare
+from django_resque.priority import PRIORITY_SLOT
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 from django_resque.worker_signals import Signals
 
@@ -114,6 +115,7 @@ class Worker:
         self.signals.install()
         claim_id(self.id, self.interval, self.signals)
         register(self.id, self.token)
+        orm.manage_connections_in_this_process()  # issue 8: drop stale DB connections per job
         self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
         logger.info("worker=%s event=started queues=%s", self.id, ",".join(self.patterns))
@@ -148,7 +150,7 @@ class Worker:
         result = scripts.run(
             "reserve",
             self._reserve_keys(names),
-            [self._finished, _utc_now_iso(), self.id, self.token, *names],
+            [self._finished, _utc_now_iso(), self.id, self.token, *names, PRIORITY_SLOT],
         )
         self._reclaim = False
         if result == -1:
@@ -171,6 +173,7 @@ class Worker:
                 keys.incarnations(),
                 *(keys.queue(q) for q in names),
                 *(keys.wake(q) for q in names),
+                *(keys.priority(q) for q in names),  # issue 8: django.tasks priorities
             ]
             self._keys_for = list(names)
         return self._keys_cache

@@ -32,6 +32,14 @@ def _point_settings_at(url: str) -> None:
     connection.reset()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the test database in a file that worker processes share (issue 8's model jobs)."""
+    path = os.environ.get("RESQUE_TEST_DB") or str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    settings.DATABASES["default"]["TEST"]["NAME"] = path
+    os.environ["RESQUE_TEST_DB"] = path
+
+
 @pytest.fixture(autouse=True)
 def redis(redis_server: RedisServer) -> Iterator[redis_py.Redis]:
     """A client on the test server, whose database is empty when each test starts."""

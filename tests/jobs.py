@@ -155,6 +155,33 @@ def allocate(megabytes: int) -> int:
     return len(bytearray(megabytes * 1024 * 1024))
 
 
+@job
+def describe(comment: object, extra: dict[str, object] | None = None) -> str:
+    """Issue 8: receives a model instance fetched afresh by the worker."""
+    return f"{type(comment).__name__}:{getattr(comment, 'pk', None)}:{getattr(comment, 'body', '')}"
+
+
+@job
+def count_comments(ledger: str) -> int:
+    """Issue 8: a job that reads the database from a worker."""
+    from tests.models import Comment
+
+    total = Comment.objects.count()
+    write_ledger(ledger, "comments", total)
+    return total
+
+
+@job
+def use_database(ledger: str) -> None:
+    """Issue 8: records whether the worker handed this job a closed (fresh) DB connection."""
+    from django.db import connection
+
+    from tests.models import Comment
+
+    write_ledger(ledger, "fresh" if connection.connection is None else "reused")
+    Comment.objects.count()
+
+
 # --- issue 5: retries, hooks, results -------------------------------------------------------
 def _no_wait(attempt: int) -> float:
     return 0.0

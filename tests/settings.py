@@ -47,7 +47,9 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("RESQUE_TEST_DB", str(BASE_DIR / "test-db.sqlite3")),
         "TEST": {"NAME": os.environ.get("RESQUE_TEST_DB") or None},
-    }
+    },
+    # Issue 8: a second alias, so enqueue-on-commit is tested per database.
+    "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
@@ -69,3 +71,14 @@ for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT"):
         RESQUE[_key] = float(os.environ[f"RESQUE_TEST_{_key}"])
 if os.environ.get("RESQUE_TEST_MAX_RECOVERIES"):
     RESQUE["MAX_RECOVERIES"] = int(os.environ["RESQUE_TEST_MAX_RECOVERIES"])
+
+# Issue 8: django.tasks on Resque workers (tests/tasks.py); "dummy" is Django's own, to compare.
+TASKS = {
+    "default": {
+        "BACKEND": "django_resque.backends.ResqueBackend",
+        "QUEUES": ["default", "high", "tasks"],
+    },
+    "any-queue": {"BACKEND": "django_resque.backends.ResqueBackend", "QUEUES": []},
+}
+# Test workers are always started with --queues; W057 is tested on its own.
+SILENCED_SYSTEM_CHECKS = ["django_resque.W057"]

@@ -81,6 +81,11 @@ def test_wait_returns_the_last_status_seen_when_the_timeout_passes():
 class TestStatusView:
     """Anonymous users, staff without the permission, and staff with it."""
 
+    @pytest.fixture(autouse=True)
+    def _send_at_once(self, settings):
+        # Issue 8: .delay() inside the test's never-committed transaction would wait for commit.
+        settings.RESQUE = {**settings.RESQUE, "ENQUEUE_ON_COMMIT": False}
+
     def _url(self, job_id):
         return f"/resque/jobs/{job_id}/status/"
 

@@ -15,12 +15,45 @@
 -- KEYS[6]  <ns>:dj:incarnations        hash    worker id -> token of the live incarnation
 -- KEYS[7 .. 6+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[7+n .. 6+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
+-- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (issue 8): a popped
+--                       slot marker (ARGV[5+n]) is replaced by the best-ranked payload there;
+--                       see enqueue_priority.lua. Plain payloads cost no extra command.
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
 -- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
 -- ARGV[3]  worker id
 -- ARGV[4]  this incarnation's token
 -- ARGV[5 .. 4+n] queue names, in the order of KEYS[7 ..]
+-- ARGV[5+n]      the priority slot marker
 -- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
+local NEGATIVE = 100 * 17592186044416  -- priority zset scores from here on are priorities < 0
+
+-- Replace a popped slot marker by the best prioritised payload; plain payloads stay ahead of
+-- negative priorities (slots left in the list = ZCARD - 1, so LLEN >= ZCARD means plain ones wait).
+local function take_slot(list, zset, slot)
+  local raw = slot
+  local budget = redis.call('LLEN', list) + 1
+  while raw == slot and budget > 0 do
+    budget = budget - 1
+    local best = redis.call('ZRANGE', zset, 0, 0, 'WITHSCORES')
+    if #best == 0 then
+      raw = redis.call('LPOP', list)
+    elseif tonumber(best[2]) >= NEGATIVE and redis.call('LLEN', list) >= redis.call('ZCARD', zset) then
+      redis.call('RPUSH', list, slot)
+      raw = redis.call('LPOP', list)
+    else
+      redis.call('ZREM', zset, best[1])
+      raw = best[1]
+    end
+  end
+  if raw == slot then  -- a full turn found only slots (some orphaned): take the best anyway
+    local best = redis.call('ZRANGE', zset, 0, 0)
+    if #best == 0 then return false end
+    redis.call('ZREM', zset, best[1])
+    return best[1]
+  end
+  return raw
+end
+
 if redis.call('HGET', KEYS[6], ARGV[3]) ~= ARGV[4] then
   return -1
 end
@@ -39,11 +72,12 @@ if paused then
     return false
   end
 end
-local n = #ARGV - 4
+local n = #ARGV - 5
 for i = 1, n do
   local name = ARGV[4 + i]
   if not paused or redis.call('SISMEMBER', KEYS[5], name) == 0 then
     local raw = redis.call('LPOP', KEYS[6 + i])
+    if raw == ARGV[5 + n] then raw = take_slot(KEYS[6 + i], KEYS[6 + 2 * n + i], raw) end
     if raw then
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw

@@ -13,10 +13,7 @@ logger = logging.getLogger(__name__)
 @job(queue="default")
 def recalculate_word_count(post_id: int) -> int:
     """Count a post's words (slow in real life: think of parsing Markdown, stripping HTML)."""
-    post = Post.objects.get(pk=post_id)
-    post.word_count = len(post.body.split())
-    post.save(update_fields=["word_count"])
-    return post.word_count
+    return Post.objects.get(pk=post_id).recalculate_word_count()  # race-free: see models.py
 
 
 @job(queue="low")

@@ -1,7 +1,14 @@
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from django_resque.connection import get_redis
+from django_resque.orm import JobModelMixin, job_method
+
+DASHBOARD_KEY = "demo:dashboard"  # hash: "words" = total words of every post (issue 8)
 
 
-class Post(models.Model):
+class Post(JobModelMixin, models.Model):
     """A blog post; its word count is recalculated by a job, off the request."""
 
     title = models.CharField(max_length=200)
@@ -11,3 +18,34 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @job_method
+    def recalculate_word_count(self) -> int:
+        """Recount this post's words and move the dashboard total by the difference.
+
+        The seed Rails guide's race: two jobs read the dashboard total, each adds its post's
+        count, and one write is lost. Here nothing is read-then-written: the row is updated only
+        if its count is still the one we read (compare-and-set with a filtered UPDATE), and the
+        dashboard moves by the difference with HINCRBY, which Redis applies atomically. Two
+        workers recounting the same or different posts at once can never lose or double words.
+        """
+        new = len(self.body.split())
+        while True:
+            old = Post.objects.filter(pk=self.pk).values_list("word_count", flat=True).get()
+            if Post.objects.filter(pk=self.pk, word_count=old).update(word_count=new):
+                break  # another worker changed it between our read and write: read again
+        if new != old:
+            get_redis().hincrby(DASHBOARD_KEY, "words", new - old)
+        self.word_count = new
+        return new
+
+
+@receiver(post_save, sender=Post)
+def recount_after_save(sender: type[Post], instance: Post, **kwargs: object) -> None:
+    """The seed's `after_save` hook: enqueue the recount (sent when the transaction commits)."""
+    instance.delay("recalculate_word_count")
+
+
+def dashboard_words() -> int:
+    """Total words of all posts, as the jobs have counted them."""
+    return int(get_redis().hget(DASHBOARD_KEY, "words") or 0)

@@ -1,11 +1,12 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from demo.models import Post
+from demo.models import Post, dashboard_words
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "demo/index.html", {"posts": Post.objects.order_by("-created_at")[:20]})
+    posts = Post.objects.order_by("-created_at")[:20]
+    return render(request, "demo/index.html", {"posts": posts, "words": dashboard_words()})
 
 
 # --- issue 5: enqueue a job, then poll its status from the page ----------------------------

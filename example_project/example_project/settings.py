@@ -75,6 +75,15 @@ RESQUE = {
     },
 }
 
+# Issue 8: Django's Tasks framework (django.tasks; the django-tasks backport on Django 5.2) on
+# the same Resque workers: demo/tasks.py's @task functions run under `manage.py resque_work`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_resque.backends.ResqueBackend",
+        "QUEUES": ["critical", "default", "low"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

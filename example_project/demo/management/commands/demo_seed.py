@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from demo import jobs
+from demo import jobs, tasks
 from demo.models import Post
 
 WORDS = [
@@ -44,6 +44,10 @@ class Command(BaseCommand):
             jobs.recalculate_word_count.delay(post.pk)
             jobs.post_to_partner_api.delay(post.pk)
         jobs.send_welcome_email.delay("new-user@example.com")
+        # Issue 8: each Post.objects.create above also enqueued a recount from post_save; and a
+        # django.tasks @task runs on the same workers.
+        result = tasks.summarise_posts.enqueue()
+        self.stdout.write(f"enqueued django.tasks task id={result.id}")
         # issue 5: one call that succeeds on its third attempt, one that gives up into Failed
         first = Post.objects.order_by("pk").first()
         if first is not None:

@@ -1,0 +1,91 @@
+"""When and how an encoded payload leaves the process: now, on commit, or inline.
+
+Inside `transaction.atomic()` (on the job's database alias) a payload is sent when that
+transaction commits and dropped if it rolls back, so a worker never looks for a row that is not
+committed yet, nor works on one that never existed. Outside a transaction it is sent at once.
+`RESQUE["ENQUEUE_ON_COMMIT"] = False` or `job.using(on_commit=False)` sends at once always.
+With `RESQUE["INLINE"]` the job is performed right there instead of being queued.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import redis
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from django_resque.conf import get_config
+from django_resque.exceptions import EnqueueError, UnknownJob
+from django_resque.payload import Payload, decode
+
+logger = logging.getLogger(__name__)
+
+
+def run(
+    action: Callable[[], None], *, on_commit: bool | None, database: str | None, what: str
+) -> None:
+    """Run an enqueue action now, or when the transaction on `database` commits."""
+    using = database or DEFAULT_DB_ALIAS
+    if defers_to_commit(on_commit=on_commit, using=using):
+        transaction.on_commit(partial(_at_commit, action, what), using=using)
+    else:
+        action()
+
+
+def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Return True if a payload sent now would wait for the transaction on `using`."""
+    wanted = get_config()["ENQUEUE_ON_COMMIT"] if on_commit is None else on_commit
+    return bool(wanted) and transaction.get_connection(using).in_atomic_block
+
+
+def _at_commit(action: Callable[[], None], what: str) -> None:
+    try:
+        action()
+    except (EnqueueError, redis.RedisError):
+        # The transaction is already committed: say loudly which job was not queued.
+        logger.error("event=enqueue-on-commit-failed %s", what)
+        raise
+
+
+def inline() -> bool:
+    """Return True when RESQUE["INLINE"] performs jobs inside .delay() (test mode)."""
+    return bool(get_config()["INLINE"])
+
+
+def push(queue: str, encoded: str, priority: int = 0) -> None:
+    """Put a payload on its queue (at a priority), or perform it here when INLINE."""
+    from django_resque import priority as priorities
+
+    if inline():
+        perform_inline(encoded)
+    else:
+        priorities.push(queue, encoded, priority)
+
+
+def push_at(when: datetime, payload: Payload, queue: str) -> None:
+    """Store a payload in the delayed set for `when`, or perform it here when INLINE."""
+    from django_resque import delayed
+
+    if inline():
+        perform_inline(payload.encode())
+        return
+    try:
+        delayed.push(delayed.epoch(when), delayed.encode_item(payload, queue))
+    except redis.RedisError as exc:
+        raise EnqueueError(f"Could not store a delayed job for queue={queue!r}: {exc}") from exc
+
+
+def perform_inline(encoded: str) -> Any:
+    """Perform a payload here and now, hooks included; the job's exception reaches the caller."""
+    from django_resque.jobs import get_job
+    from django_resque.perform import perform_now
+
+    payload = decode(encoded)
+    definition = get_job(payload.job_name)
+    if definition is None:
+        raise UnknownJob(f"No job is registered as {payload.job_name!r}.")
+    return perform_now(definition, payload)

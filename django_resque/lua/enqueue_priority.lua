@@ -1,0 +1,35 @@
+-- enqueue_priority.lua: put a payload with a non-zero priority on a queue (django.tasks priority).
+--
+-- Redis lists have no order but arrival, so the payload itself waits in a sorted set and a fixed
+-- slot marker stands for it in the list: LPUSHed (ahead of every plain payload) for priority > 0,
+-- RPUSHed for priority < 0. Whoever pops a slot takes the best-ranked payload of the sorted set
+-- instead (see reserve.lua). Plain (priority 0) payloads never touch this script.
+--
+-- KEYS[1]  <ns>:queues              set   SADD the queue name
+-- KEYS[2]  <ns>:queue:<q>           list  LPUSH/RPUSH one slot marker (ARGV[5])
+-- KEYS[3]  <ns>:dj:wake:<q>         list  RPUSH one wake token, trimmed to the cap
+-- KEYS[4]  <ns>:dj:priority:<q>     zset  payload -> (100 - priority) * 2^44 + sequence
+-- KEYS[5]  <ns>:dj:priority-seq     string INCR: first in, first out among equal priorities
+-- ARGV[1]  queue name
+-- ARGV[2]  wake-token cap
+-- ARGV[3]  priority, a whole number in -100..100 other than 0
+-- ARGV[4]  payload JSON
+-- ARGV[5]  the slot marker
+-- Returns the queue's length after the push.
+redis.call('SADD', KEYS[1], ARGV[1])
+local priority = tonumber(ARGV[3])
+local sequence = redis.call('INCR', KEYS[5]) % 17592186044416  -- 2^44
+-- string.format: Redis would print a Lua number with 14 digits and lose the sequence.
+redis.call('ZADD', KEYS[4], string.format('%.0f', (100 - priority) * 17592186044416 + sequence), ARGV[4])
+local length
+if priority > 0 then
+  length = redis.call('LPUSH', KEYS[2], ARGV[5])
+else
+  length = redis.call('RPUSH', KEYS[2], ARGV[5])
+end
+local tokens = redis.call('RPUSH', KEYS[3], ARGV[1])
+local cap = tonumber(ARGV[2])
+if tokens > cap then
+  redis.call('LTRIM', KEYS[3], -cap, -1)
+end
+return length

@@ -1,0 +1,76 @@
+"""Priority within a queue (django.tasks' -100..100), on top of Resque's first-in-first-out lists.
+
+A payload with priority 0 is pushed exactly as any Resque client pushes it. Any other priority
+keeps the payload in a per-queue sorted set and puts a fixed slot marker in the list in its place
+(at the front for priority > 0, at the back for < 0); reserving a slot takes the best-ranked
+payload of the set (higher priority first, then first in, first out), in the same script that
+writes the in-flight record. Ruby/PHP/Node workers do not understand slots: serve queues that hold
+prioritised tasks with django_resque workers only.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from django_resque import queues, scripts
+from django_resque.conf import get_config
+from django_resque.connection import get_redis
+from django_resque.exceptions import EnqueueError, InvalidJob
+from django_resque.keys import get_keys
+
+PRIORITY_SLOT = '{"class":"django_resque.priority_slot","args":[]}'
+MIN_PRIORITY, MAX_PRIORITY = -100, 100
+_NEGATIVE_FROM = 100 * 2**44  # zset scores from here on are priorities below 0 (see the Lua)
+
+
+def push(queue: str, encoded: str, priority: int = 0) -> int:
+    """Put a payload on a queue at its priority; raise EnqueueError if Redis refused."""
+    if priority == 0:
+        return queues.push(queue, encoded)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise InvalidJob(f"priority must be a whole number, not {priority!r}.")
+    if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+        raise InvalidJob(f"priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}.")
+    limit = get_config()["MAX_PAYLOAD_BYTES"]
+    if len(encoded.encode("utf-8")) > limit:
+        raise EnqueueError(f"Payload is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}).")
+    keys = get_keys()
+    try:
+        return int(
+            scripts.run(
+                "enqueue_priority",
+                [
+                    keys.queues(),
+                    keys.queue(queue),
+                    keys.wake(queue),
+                    keys.priority(queue),
+                    keys.priority_sequence(),
+                ],
+                [queue, queues.WAKE_TOKEN_CAP, priority, encoded, PRIORITY_SLOT],
+            )
+        )
+    except redis.RedisError as exc:
+        raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
+
+
+def take(queue: str) -> bytes | None:
+    """Take the next payload off a queue outside a worker (tests, tools), honouring priority."""
+    keys = get_keys()
+    raw = scripts.run("take", [keys.queue(queue), keys.priority(queue)], [PRIORITY_SLOT])
+    return raw or None
+
+
+def waiting(queue: str, limit: int = 10_000) -> list[bytes]:
+    """Return up to `limit` payloads of a queue in the order workers will take them.
+
+    Slot markers are replaced by the prioritised payloads they stand for: those above 0 first,
+    then the plain payloads, then those below 0 (tests, tools; not for huge queues).
+    """
+    keys, client = get_keys(), get_redis()
+    ranked: list[tuple[bytes, float]] = client.zrange(  # type: ignore[assignment]
+        keys.priority(queue), 0, limit - 1, withscores=True
+    )
+    plain = [p for p in queues.peek(queue, 0, limit) if p != PRIORITY_SLOT.encode()]
+    ahead = [p for p, score in ranked if score < _NEGATIVE_FROM]
+    behind = [p for p, score in ranked if score >= _NEGATIVE_FROM]
+    return (ahead + plain + behind)[:limit]

@@ -1,0 +1,62 @@
+"""Issue 8 in the example project: post_save recounts words through a job, without the race the
+seed Rails guide warns about, and a django.tasks @task runs on the same worker."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+
+def example(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT / "example_project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_blog_dashboard_counts_words_through_jobs_and_a_task_runs_on_the_worker(
+    redis, redis_server, tmp_path
+):
+    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    for args in (["migrate", "--noinput", "-v", "0"], ["demo_seed", "--posts", "3"]):
+        result = example(*args, env=env)
+        assert result.returncode == 0, result.stderr
+    task_id = re.search(r"django.tasks task id=(\w+)", result.stdout).group(1)
+    worker = example("resque_work", "--burst", "--queues", "critical,default,low", env=env)
+    assert worker.returncode == 0, worker.stderr
+    assert redis.llen("resque:failed") == 0
+    assert redis.hget("demo:dashboard", "words") == b"18"  # 5 + 6 + 7 words, each counted once
+    record = redis.hgetall(f"resque:dj:job:{task_id}")
+    assert record[b"status"] == b"succeeded"
+    assert json.loads(record[b"result"]) == {"posts": 3, "words": 18}
+
+
+def test_concurrent_workers_recounting_the_same_posts_never_lose_or_double_words(
+    redis, redis_server, tmp_path
+):
+    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    assert example("migrate", "--noinput", "-v", "0", env=env).returncode == 0
+    assert example("demo_seed", "--posts", "4", env=env).returncode == 0
+    more = "from demo.models import Post\nfor _ in range(10):\n    for p in Post.objects.all():\n        p.delay('recalculate_word_count')"  # noqa: E501
+    assert example("shell", "-c", more, env=env).returncode == 0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "resque_work", "--burst", "--queues", "default"],
+            cwd=ROOT / "example_project",
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    assert redis.hget("demo:dashboard", "words") == b"26"  # 5 + 6 + 7 + 8, whatever the order

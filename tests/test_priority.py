@@ -1,0 +1,85 @@
+"""Issue 8: real priority ordering within one queue (django.tasks' -100..100)."""
+
+import json
+
+import pytest
+
+from django_resque import priority, testing
+from django_resque.exceptions import InvalidJob
+from tests import jobs
+from tests.helpers import run_command
+
+# (token, priority) in enqueue order, and the order they must run in.
+ENQUEUED = [("z1", 0), ("n5", -5), ("p10", 10), ("z2", 0), ("p50", 50), ("n1", -1), ("p10b", 10)]
+EXPECTED = ["p50", "p10", "p10b", "z1", "z2", "n1", "n5"]
+
+
+def push_all(ledger):
+    for token, prio in ENQUEUED:
+        encoded = jobs.record.payload((ledger, token), {}).encode()
+        priority.push("default", encoded, prio)
+
+
+def test_take_honours_priority_then_arrival_order(redis, ledger):
+    push_all(ledger)
+    taken = []
+    while (raw := priority.take("default")) is not None:
+        taken.append(json.loads(raw)["args"][1])
+    assert taken == EXPECTED
+    assert redis.zcard("resque:dj:priority:default") == 0
+
+
+def test_the_queue_length_counts_prioritised_payloads(redis, ledger):
+    push_all(ledger)
+    assert redis.llen("resque:queue:default") == len(ENQUEUED)
+
+
+def test_plain_payloads_are_pushed_exactly_as_resque_does(redis, ledger):
+    priority.push("default", jobs.record.payload((ledger, "a"), {}).encode(), 0)
+    assert not redis.exists("resque:dj:priority:default")
+    assert json.loads(redis.lindex("resque:queue:default", 0))["args"] == [ledger, "a"]
+
+
+@pytest.mark.parametrize("mode", [[], ["--no-fork"]])
+def test_a_real_worker_runs_prioritised_payloads_in_order(redis, ledger, mode):
+    push_all(ledger)
+    result = run_command("resque_work", "--burst", "--queues", "default", *mode)
+    assert result.returncode == 0, result.stderr
+    assert [row[0] for row in jobs.read_ledger(ledger)] == EXPECTED
+    assert redis.llen("resque:failed") == 0
+
+
+def test_a_slot_whose_payload_is_gone_is_skipped(redis, ledger):
+    push_all(ledger)
+    redis.delete("resque:dj:priority:default")
+    assert [json.loads(r)["args"][1] for r in iter(lambda: priority.take("default"), None)] == [
+        "z1",
+        "z2",
+    ]
+
+
+@pytest.mark.parametrize("bad", [101, -101, 1.5, True])
+def test_priorities_outside_the_range_are_refused(redis, bad):
+    with pytest.raises(InvalidJob):
+        priority.push("default", '{"class":"x","args":[]}', bad)
+    assert testing.enqueued() == []
+
+
+def test_testing_lists_prioritised_payloads_in_the_order_workers_take_them(redis, ledger):
+    push_all(ledger)
+    assert [p.args[1] for p in testing.enqueued(queue="default")] == EXPECTED
+
+
+def test_orphaned_slot_markers_never_starve_the_prioritised_payloads(redis, ledger):
+    priority.push("default", jobs.record.payload((ledger, "neg"), {}).encode(), -5)
+    redis.rpush("resque:queue:default", priority.PRIORITY_SLOT, priority.PRIORITY_SLOT)
+    taken = [json.loads(raw)["args"][1] for raw in iter(lambda: priority.take("default"), None)]
+    assert taken == ["neg"]
+    result = run_command("resque_work", "--burst", "--queues", "default")
+    assert result.returncode == 0, result.stderr
+    priority.push("default", jobs.record.payload((ledger, "neg2"), {}).encode(), -5)
+    redis.rpush("resque:queue:default", priority.PRIORITY_SLOT)
+    result = run_command("resque_work", "--burst", "--queues", "default")
+    assert result.returncode == 0, result.stderr
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["neg2"]
+    assert redis.llen("resque:queue:default") == 0
