@@ -133,3 +133,13 @@ def crash(how: str) -> None:
 @job
 def allocate(megabytes: int) -> int:
     return len(bytearray(megabytes * 1024 * 1024))
+
+
+@job
+def kill_my_worker(ledger: str) -> None:
+    """A poison pill: takes its worker down with it (the child dies by PR_SET_PDEATHSIG)."""
+    import signal
+
+    write_ledger(ledger, "start", os.getpid())
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(60)
