@@ -291,3 +291,10 @@ def dies_always(ledger: str) -> None:
 def no_result(ledger: str) -> str:
     write_ledger(ledger, "no_result")
     return "unseen"
+def kill_my_worker(ledger: str) -> None:
+    """A poison pill: takes its worker down with it (the child dies by PR_SET_PDEATHSIG)."""
+    import signal
+
+    write_ledger(ledger, "start", os.getpid())
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(60)

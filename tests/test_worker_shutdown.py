@@ -174,3 +174,30 @@ def test_term_racing_the_reserve_never_loses_a_job(redis, ledger, start_worker):
     result = run_command("resque_work", "--burst", "--no-fork", timeout=180)  # drain the rest
     assert result.returncode == 0
     assert {row[0] for row in jobs.read_ledger(ledger)} == {f"j{i}" for i in range(total)}
+
+
+def test_a_poison_pill_that_kills_its_workers_ends_in_the_failed_list(redis, ledger, start_worker):
+    jobs.kill_my_worker.delay(ledger)
+    supervisor = start_worker("--count", "2", env={**FAST, "RESQUE_TEST_MAX_RECOVERIES": "1"})
+    wait_until(lambda: redis.llen("resque:failed") == 1, timeout=60)
+    failure = json.loads(redis.lindex("resque:failed", 0))
+    assert failure["exception"] == "PruneDeadWorkerDirtyExit"
+    assert "recovered 1 times" in failure["error"]
+    assert len(rows(ledger, "start")) == 2  # the first run, and the one recovery allowed
+    assert redis.llen("resque:queue:default") == 0
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=30) == 0
+
+
+def test_an_at_most_once_job_of_a_killed_worker_is_failed_not_run_again(
+    redis, ledger, start_worker
+):
+    jobs.slow_once.delay(ledger, "t", 2)
+    first = start_worker(env=FAST)
+    wait_until(lambda: rows(ledger, "start"))
+    os.killpg(int(rows(ledger, "start")[0][2]), signal.SIGKILL)
+    os.kill(first.pid, signal.SIGKILL)
+    start_worker(env=FAST)
+    wait_until(lambda: redis.llen("resque:failed") == 1, timeout=60)
+    assert "at most once" in json.loads(redis.lindex("resque:failed", 0))["error"]
+    assert len(rows(ledger, "start")) == 1 and redis.llen("resque:queue:default") == 0
