@@ -65,3 +65,6 @@ for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT"):
         RESQUE[_key] = float(os.environ[f"RESQUE_TEST_{_key}"])
 if os.environ.get("RESQUE_TEST_MAX_RECOVERIES"):
     RESQUE["MAX_RECOVERIES"] = int(os.environ["RESQUE_TEST_MAX_RECOVERIES"])
+# Issue 9: tests of the fork-at-pickup path start workers with RESQUE_TEST_FORK_AHEAD=0.
+if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
+    RESQUE["FORK_AHEAD"] = os.environ["RESQUE_TEST_FORK_AHEAD"] == "1"
