@@ -53,10 +53,19 @@ class DjangoResqueAdapter(Adapter):
                 "dres-fork-1p",
                 [work],
                 fork_per_job=True,
-                n_jobs=2000,
+                n_jobs=1000,
                 cwd=str(HERE),
                 env=env,
                 note="resque_work: fork per job (Resque's model)",
+            ),
+            WorkerConfig(
+                "dres-fork-1p-atpickup",
+                [work],
+                fork_per_job=True,
+                n_jobs=1000,
+                cwd=str(HERE),
+                env={**env, "BENCH_FORK_AHEAD": "0"},
+                note="resque_work with RESQUE['FORK_AHEAD'] = False: fork when a job is taken",
             ),
             WorkerConfig(
                 "dres-nofork-1p", [nofork], cwd=str(HERE), env=env, note="resque_work --no-fork"

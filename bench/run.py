@@ -31,10 +31,7 @@ from private_redis import RedisServer  # noqa: E402
 
 SYSTEMS = "django_resque,rq,huey,raw"
 CONFIGS = "rq-fork-1p,huey-w1-thread,huey-w2-process,raw-1p,dres-*"
-FULL = ["--reps", "3"]
 QUICK = [
-    "--reps",
-    "1",
     "--n-enqueue",
     "5000",
     "--n-process",
@@ -52,46 +49,76 @@ NOT_WORKER = ("info", "echo", "flushdb", "llen", "client")
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="1 rep, smaller N (~4 min)")
+    ap.add_argument("--quick", action="store_true", help="1 rep, smaller N (~3 min)")
+    ap.add_argument("--reps", type=int, help="repetitions (default 3, or 1 with --quick)")
     ap.add_argument("--systems", default=SYSTEMS)
     ap.add_argument("--configs", default=CONFIGS)
     ap.add_argument("--skip-monitor", action="store_true", help="no MONITOR round-trip count")
     args, extra = ap.parse_known_args()
+    reps = args.reps or (1 if args.quick else 3)
     os.environ["BENCH_DRES_COUNT_OPTION"] = "1" if _has_count_option() else "0"
     server = RedisServer().start()
     print(f"private redis-server pid={server.pid} url={server.url}", flush=True)
     try:
         out = HERE / "out"
-        argv = [
-            "--adapter-module",
-            "adapters_django_resque",
-            "run",
-            "--systems",
-            args.systems,
-            "--configs",
-            args.configs,
-            "--redis-url",
-            server.url,
-            "--out",
-            str(out),
-            *(QUICK if args.quick else FULL),
-            *extra,
+        docs = [
+            _one_rep(rep, args, server.url, out, [*(QUICK if args.quick else []), *extra])
+            for rep in range(reps)
         ]
-        before = set(glob.glob(str(out / "peers-*.json")))
-        peers.main(argv)
-        path = Path(max(set(glob.glob(str(out / "peers-*.json"))) - before))
-        doc = json.loads(path.read_text())
-        monitor = {} if args.skip_monitor else count_round_trips(server.url, args.configs, out)
-        doc["monitor"] = monitor
+        doc = _merge(docs)
+        path = out / f"peers-{doc['started']}-x{reps}.json"
+        doc["monitor"] = (
+            {} if args.skip_monitor else count_round_trips(server.url, args.configs, out)
+        )
         path.write_text(json.dumps(doc, indent=1))
+        path.with_suffix(".md").write_text(peers.report([str(path)]))
         text = summary(doc, " ".join(["bench/run", *sys.argv[1:]]))
         summary_path = path.with_name(path.stem.replace("peers", "summary") + ".md")
         summary_path.write_text(text)
+        print(path.with_suffix(".md").read_text())
         print(text)
         print(f"wrote {path}, {path.with_suffix('.md')} and {summary_path}")
     finally:
         server.stop()
     return 0
+
+
+def _one_rep(rep: int, args: argparse.Namespace, url: str, out: Path, sizes: list[str]) -> dict:
+    """One repetition of every system, in an order rotated per repetition.
+
+    Interleaving repetitions (rather than all repetitions of one system, then the next) lets a
+    burst of load from elsewhere on a shared machine hit every system, not just one.
+    """
+    systems = args.systems.split(",")
+    order = systems[rep % len(systems) :] + systems[: rep % len(systems)]
+    argv = ["--adapter-module", "adapters_django_resque", "run", "--systems", ",".join(order)]
+    argv += ["--configs", args.configs, "--redis-url", url, "--out", str(out), "--reps", "1"]
+    before = set(glob.glob(str(out / "peers-*.json")))
+    peers.log(f"=== repetition {rep + 1}: {', '.join(order)}")
+    peers.main([*argv, *sizes])
+    path = Path(max(set(glob.glob(str(out / "peers-*.json"))) - before))
+    return json.loads(path.read_text())
+
+
+def _merge(docs: list[dict]) -> dict:
+    """One result document whose runs are all repetitions, systems in the first one's order."""
+    base = docs[0]
+    by_name = {s["system"]: s for s in base["systems"]}
+    for doc in docs[1:]:
+        for system in doc["systems"]:
+            into = by_name.setdefault(system["system"], system)
+            if into is system:
+                base["systems"].append(system)
+                continue
+            for kind in ("enqueue", "enqueue_bulk", "skipped"):
+                into[kind] += system[kind]
+            for kind in ("process", "latency"):
+                for cfg, runs in system[kind].items():
+                    into[kind].setdefault(cfg, []).extend(runs)
+    base["args"]["reps"] = len(docs)
+    base["finished"] = docs[-1].get("finished")
+    base["order"] = [[s["system"] for s in d["systems"]] for d in docs]
+    return base
 
 
 def _has_count_option() -> bool:

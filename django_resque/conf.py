@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "POLL_INTERVAL": 1.0,
     # Perform each job in a forked child (Resque's model); False performs in the worker.
     "FORK_PER_JOB": True,
+    # Fork each job's child while the previous job runs, so an idle worker keeps one child
+    # waiting for its next job (issue 9: no job waits for a fork); False forks at pickup time,
+    # which saves that waiting child's memory and the parent's copy-on-write copies.
+    "FORK_AHEAD": True,
     # Largest payload accepted at enqueue, in bytes.
     "MAX_PAYLOAD_BYTES": 1024 * 1024,
     # --- workers (issue 4) ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -17,6 +18,7 @@ from setproctitle import setproctitle
 from django_resque import __version__, finish, orm, queues, recovery, retries, scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
+from django_resque.fork import perform_in_child
 from django_resque.heartbeat import Heartbeat, Pruned
 from django_resque.identity import claim_id, register, unregister
 from django_resque.jobs import get_job
@@ -67,6 +69,7 @@ class Worker:
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self._queues: list[str] = []
         self._queues_at = 0.0
+        self.fork_ahead = bool(get_config()["FORK_AHEAD"])
         self._keys_for: list[str] | None = None
         self._keys_cache: list[str] = []
 
@@ -240,16 +243,43 @@ class Worker:
             forked.append(pid)
             self._title(f"Forked {pid} at {_now()}")
 
-        outcome = perform_in_spare(
+        title = f"resque-{__version__}: Processing {queue} since {_now()} [{name}]"
+        outcome = self._fork_and_perform(raw, payload, title, on_fork, watch)
+        kill_leftovers(forked[0])  # grandchildren the job left behind die with it
+        return self._settle(watch, forked[0], outcome)
+
+    def _fork_and_perform(
+        self,
+        raw: bytes,
+        payload: Payload | None,
+        title: str,
+        on_fork: Callable[[int], None],
+        watch: ChildWatch,
+    ) -> Outcome:
+        """Perform in a child forked ahead (FORK_AHEAD, see prefork.py) or forked right now."""
+        setup = functools.partial(limit_child_memory, self.max_child_memory)
+        if self.fork_ahead:
+            return perform_in_spare(
+                raw,
+                title=title,
+                child_setup=setup,
+                on_fork=on_fork,
+                tick=watch.tick,
+                tick_seconds=TICK_SECONDS,
+            )
+
+        def in_child() -> None:
+            setup()
+            setproctitle(title)
+
+        return perform_in_child(
             raw,
-            title=f"resque-{__version__}: Processing {queue} since {_now()} [{name}]",
-            child_setup=lambda: limit_child_memory(self.max_child_memory),
+            payload,
+            in_child=in_child,
             on_fork=on_fork,
             tick=watch.tick,
             tick_seconds=TICK_SECONDS,
         )
-        kill_leftovers(forked[0])  # grandchildren the job left behind die with it
-        return self._settle(watch, forked[0], outcome)
 
     def _settle(self, watch: ChildWatch, pid: int, outcome: Outcome) -> Outcome | None:
         if watch.verdict is Verdict.REQUEUE:

@@ -82,3 +82,6 @@ TASKS = {
 }
 # Test workers are always started with --queues; W057 is tested on its own.
 SILENCED_SYSTEM_CHECKS = ["django_resque.W057"]
+# Issue 9: tests of the fork-at-pickup path start workers with RESQUE_TEST_FORK_AHEAD=0.
+if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
+    RESQUE["FORK_AHEAD"] = os.environ["RESQUE_TEST_FORK_AHEAD"] == "1"

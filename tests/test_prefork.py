@@ -38,3 +38,16 @@ def test_a_stopping_worker_takes_its_waiting_child_with_it(redis, ledger, start_
     assert worker.wait(timeout=30) == 0
     wait_until(lambda: not spare.is_running() or spare.status() == psutil.STATUS_ZOMBIE)
     assert redis.smembers("resque:workers") == set()
+
+
+def test_without_fork_ahead_an_idle_worker_has_no_child_and_jobs_still_fork(
+    redis, ledger, start_worker
+):
+    worker = start_worker(env={"RESQUE_TEST_FORK_AHEAD": "0"})
+    jobs.record.delay(ledger, "a")
+    jobs.record.delay(ledger, "b")
+    wait_until(lambda: len(jobs.read_ledger(ledger)) == 2)
+    (_, pid_a), (_, pid_b) = jobs.read_ledger(ledger)
+    assert len({pid_a, pid_b, str(worker.pid)}) == 3
+    parent = psutil.Process(worker.pid)
+    wait_until(lambda: not parent.children())

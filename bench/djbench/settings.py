@@ -11,4 +11,6 @@ RESQUE = {
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6390/0"),
     "QUEUES": ["bench"],
     "DEFAULT_QUEUE": "bench",
+    # dres-fork-1p-atpickup sets BENCH_FORK_AHEAD=0 to measure forking at pickup time
+    "FORK_AHEAD": os.environ.get("BENCH_FORK_AHEAD", "1") == "1",
 }
