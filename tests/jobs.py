@@ -291,6 +291,8 @@ def dies_always(ledger: str) -> None:
 def no_result(ledger: str) -> str:
     write_ledger(ledger, "no_result")
     return "unseen"
+
+
 def kill_my_worker(ledger: str) -> None:
     """A poison pill: takes its worker down with it (the child dies by PR_SET_PDEATHSIG)."""
     import signal
