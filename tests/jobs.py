@@ -293,6 +293,7 @@ def no_result(ledger: str) -> str:
     return "unseen"
 
 
+@job
 def kill_my_worker(ledger: str) -> None:
     """A poison pill: takes its worker down with it (the child dies by PR_SET_PDEATHSIG)."""
     import signal
