@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django_resque import timeline
 from django_resque.connection import get_redis
 from django_resque.keys import get_keys
 from django_resque.outcome import Outcome
@@ -41,6 +42,7 @@ def save(record: dict[str, Any]) -> None:
         pipe.rpush(keys.failed(), json.dumps(record, separators=(",", ":"), ensure_ascii=False))
         pipe.incr(keys.stat("failed"))
         pipe.incr(keys.stat("failed", record["worker"]))
+        timeline.count_failed(pipe)
         pipe.execute()
 
 

@@ -72,6 +72,19 @@ class Keys:
         """set of queue names no django_resque worker reserves from while paused."""
         return self._k("dj:paused")
 
+    # --- django_resque only: admin (issue 7) ----------------------------------------------
+    def minute_stat(self, name: str, minute: int) -> str:
+        """string integer with TTL: jobs `processed` / `failed` in one minute (epoch // 60).
+
+        The worker's reserve script INCRBYs `processed`; failures.save INCRs `failed`; the
+        admin's Overview chart reads a few hours of them with one MGET.
+        """
+        return self._k(f"dj:stat:{name}:minute:{minute}")
+
+    def everything(self) -> str:
+        """glob matching every key of the namespace, for the admin's bounded SCAN."""
+        return self._k("*")
+
 
 def get_keys() -> Keys:
     """Return the key map for the configured namespace."""

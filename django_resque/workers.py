@@ -14,7 +14,7 @@ from types import FrameType
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, failures, queues, scripts
+from django_resque import __version__, failures, queues, scripts, timeline
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
 from django_resque.keys import get_keys
@@ -126,6 +126,7 @@ class Worker:
                 keys.paused_queues(),
                 *(keys.queue(q) for q in names),
                 *(keys.wake(q) for q in names),
+                keys.minute_stat("processed", timeline.minute_of()),
             ],
             [self._finished, _iso_utc(datetime.now(UTC)), *names],
         )

@@ -13,6 +13,8 @@
 -- KEYS[5]  <ns>:dj:paused              set     queue names that are paused -> skipped
 -- KEYS[6 .. 5+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[6+n .. 5+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
+-- KEYS[#KEYS]  <ns>:dj:stat:processed:minute:<m>  string  INCRBY ARGV[1], EXPIRE 90000
+--                                              (= timeline.RETENTION_SECONDS; admin chart)
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
 -- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
 -- ARGV[3 .. 2+n] queue names, in the order of KEYS[6 ..]
@@ -21,6 +23,8 @@ local finished = tonumber(ARGV[1])
 if finished > 0 then
   redis.call('INCRBY', KEYS[2], finished)
   redis.call('INCRBY', KEYS[3], finished)
+  redis.call('INCRBY', KEYS[#KEYS], finished)
+  redis.call('EXPIRE', KEYS[#KEYS], 90000)
 end
 local pause = redis.call('GET', KEYS[4])
 if pause and string.lower(string.gsub(pause, '^%s*(.-)%s*$', '%1')) == 'true' then

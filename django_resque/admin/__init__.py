@@ -1,0 +1,14 @@
+"""resque-web as Django admin pages: one table-less model and ModelAdmin per page."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from django_resque import models
+from django_resque.admin.overview import OverviewAdmin
+from django_resque.admin.queues import QueueAdmin
+from django_resque.admin.stats import StatsAdmin
+
+admin.site.register(models.Overview, OverviewAdmin)
+admin.site.register(models.Queue, QueueAdmin)
+admin.site.register(models.Stats, StatsAdmin)

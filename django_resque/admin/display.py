@@ -1,0 +1,45 @@
+"""Turn raw payload bytes into what a page shows: job name and pretty, bounded arguments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django_resque.payload import MalformedPayload, decode
+from django_resque.queues import digest
+
+SHOW_CHARS = 4000  # a page shows at most this much of one payload's arguments
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    index: int
+    job_name: str
+    args: str
+    sha1: str
+    malformed: bool
+
+
+def pretty(value: Any) -> str:
+    """Return JSON indented for reading, cut at SHOW_CHARS."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "\n… (truncated)"
+
+
+def queued_job(index: int, raw: bytes) -> QueuedJob:
+    """Describe one queued payload; a malformed one is shown as text, not hidden."""
+    try:
+        payload = decode(raw)
+    except MalformedPayload:
+        text = raw[:SHOW_CHARS].decode("utf-8", "replace")
+        return QueuedJob(index, "(malformed payload)", text, digest(raw), True)
+    shown: Any = (
+        payload.args
+        if not payload.kwargs
+        else {
+            "args": payload.args,
+            "kwargs": payload.kwargs,
+        }
+    )
+    return QueuedJob(index, payload.job_name, pretty(shown), digest(raw), False)
