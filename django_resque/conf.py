@@ -28,6 +28,18 @@ DEFAULTS: dict[str, Any] = {
     "FORK_PER_JOB": True,
     # Largest payload accepted at enqueue, in bytes.
     "MAX_PAYLOAD_BYTES": 1024 * 1024,
+    # --- workers (issue 4) ---
+    # Seconds between a worker's heartbeats in workers:heartbeat (written by the worker parent,
+    # also while a child runs); also how often some worker looks for dead workers to recover.
+    "HEARTBEAT_INTERVAL": 5.0,
+    # Seconds without a heartbeat (by Redis TIME) after which a worker is dead and its in-flight
+    # job is put back on its queue. Interval + timeout stays well under a minute by default.
+    "HEARTBEAT_TIMEOUT": 30.0,
+    # Times one payload may be recovered from dead workers before it is failed as a poison pill.
+    "MAX_RECOVERIES": 3,
+    # Default seconds a job may run before the worker kills its child (None: no limit);
+    # @job(timeout=...) overrides it per job.
+    "JOB_TIMEOUT": None,
 }
 
 
