@@ -87,6 +87,7 @@ class ResqueAdmin(_ModelAdmin):
         self, request: HttpRequest, template: str, title: str, **context: Any
     ) -> TemplateResponse:
         """Render a page in the admin's frame, with the admin site's own context."""
+        request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -43,3 +43,28 @@ def queued_job(index: int, raw: bytes) -> QueuedJob:
         }
     )
     return QueuedJob(index, payload.job_name, pretty(shown), digest(raw), False)
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    queue: str
+    run_at: str
+    job_name: str
+    args: str
+
+
+def in_flight(record: dict[str, Any] | None) -> InFlight | None:
+    """Describe a worker's in-flight record (any Resque's), whatever shape its payload has."""
+    if record is None:
+        return None
+    payload = record.get("payload")
+    if isinstance(payload, dict):
+        name = str(payload.get("class", "(no class)"))
+        shown: Any = payload.get("args", [])
+        if payload.get("kwargs"):
+            shown = {"args": shown, "kwargs": payload["kwargs"]}
+    else:
+        name, shown = "(malformed payload)", payload
+    return InFlight(
+        str(record.get("queue") or ""), str(record.get("run_at") or ""), name, pretty(shown)
+    )

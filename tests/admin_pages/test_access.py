@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 PAGES = [
+    "/admin/django_resque/worker/",
     "/admin/django_resque/overview/",
     "/admin/django_resque/queue/",
     "/admin/django_resque/stats/",
@@ -55,7 +56,7 @@ def test_actions_without_a_csrf_token_are_refused(csrf_operator, url):
 
 def test_the_admin_index_lists_the_resque_pages_without_urls_py_edits(viewer):
     html = viewer.get("/admin/").content.decode()
-    for name in ("Overview", "Queues", "Stats"):
+    for name in ("Overview", "Queues", "Workers", "Stats"):
         assert f">{name}<" in html
 
 
