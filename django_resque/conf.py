@@ -40,6 +40,17 @@ DEFAULTS: dict[str, Any] = {
     # Default seconds a job may run before the worker kills its child (None: no limit);
     # @job(timeout=...) overrides it per job.
     "JOB_TIMEOUT": None,
+    # --- scheduler (issue 6) ---
+    # Recurring jobs: name -> {"cron" or "every", "job", "args", "kwargs", "queue", "timezone",
+    # "description", "enabled", "catchup" ("skip" | "once" | "all"), "max_catchup",
+    # "misfire_grace"}. See docs/scheduler.md.
+    "SCHEDULE": {},
+    # Seconds between two passes of the scheduler loop (promote due delayed jobs, fire schedules).
+    "SCHEDULER_INTERVAL": 1.0,
+    # Seconds a scheduler's leadership lasts unless renewed; a dead leader is replaced after it.
+    "SCHEDULER_LEASE": 30.0,
+    # Delayed items promoted per Lua script call (each call is atomic and short).
+    "DELAYED_BATCH_SIZE": 100,
 }
 
 

@@ -7,7 +7,10 @@ import inspect
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from django.utils import timezone
 
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
@@ -75,6 +78,20 @@ class Job(Generic[P, R]):
         return JobHandle(id=payload.id or "", job_name=self.name, queue=self.queue_name)
 
     enqueue = delay
+
+    def enqueue_in(self, delay: timedelta, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
+        """Store this call to run `delay` from now (a delayed job, promoted by the scheduler)."""
+        from django_resque import delayed
+
+        if not isinstance(delay, timedelta):
+            raise InvalidJob(f"enqueue_in needs a timedelta, not {delay!r}.")
+        return delayed.schedule(self, timezone.now() + delay, args, kwargs)
+
+    def enqueue_at(self, when: datetime, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
+        """Store this call to run at `when` (aware when USE_TZ); at once if that has passed."""
+        from django_resque import delayed
+
+        return delayed.schedule(self, when, args, kwargs)
 
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON."""

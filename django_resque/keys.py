@@ -85,6 +85,51 @@ class Keys:
         """glob matching every key of the namespace, for the admin's bounded SCAN."""
         return self._k("*")
 
+    # --- issue 6: scheduler (resque-scheduler's keys, then ours under dj:scheduler:) --------
+    def delayed_schedule(self) -> str:
+        """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""
+        return self._k("delayed_queue_schedule")
+
+    def delayed(self, timestamp: int) -> str:
+        """list of delayed item JSON due at `timestamp` epoch seconds; RPUSH, promoted from left."""
+        return self._k(f"delayed:{timestamp}")
+
+    def timestamps(self, item: str) -> str:
+        """set of `delayed:<ts>` (no namespace) where that exact item JSON waits (RS >= 2.1)."""
+        return self._k(f"timestamps:{item}")
+
+    def last_enqueued_at(self) -> str:
+        """hash schedule name -> time of its last firing, as resque-scheduler's web tab reads."""
+        return self._k("delayed:last_enqueued_at")
+
+    def persistent_schedules(self) -> str:
+        """hash schedule name -> JSON config of dynamic schedules (resque-scheduler >= 4.2)."""
+        return self._k("persistent_schedules")
+
+    def schedules_changed(self) -> str:
+        """set of dynamic schedule names changed since the last reload (resque-scheduler)."""
+        return self._k("schedules_changed")
+
+    def scheduler_leader(self) -> str:
+        """string with PX lease: `<host>:<pid>:<fence>` of the scheduler allowed to fire."""
+        return self._k("dj:scheduler:leader")
+
+    def scheduler_fence(self) -> str:
+        """string integer: fencing counter, INCRed on each new lease so old leases never match."""
+        return self._k("dj:scheduler:fence")
+
+    def schedule_slot(self, name: str, slot: int) -> str:
+        """string with TTL: claim of one firing (schedule, slot); SET NX by the fire script."""
+        return self._k(f"dj:scheduler:slot:{name}:{slot}")
+
+    def schedule_last_slot(self) -> str:
+        """hash schedule name -> epoch of the last slot fired or passed; only goes forward."""
+        return self._k("dj:scheduler:last_slot")
+
+    def schedules_paused(self) -> str:
+        """set of schedule names the scheduler does not fire while paused."""
+        return self._k("dj:scheduler:paused")
+
 
 def get_keys() -> Keys:
     """Return the key map for the configured namespace."""

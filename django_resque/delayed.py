@@ -1,0 +1,246 @@
+"""Delayed jobs: payloads waiting in Redis for their time, in resque-scheduler's exact layout.
+
+An item is stored as resque-scheduler stores it (`resque-protocol.md` §5.1): the JSON
+`{"class":..,"args":[..],"queue":..}` — plus our `kwargs` and `id` after those keys when a @job
+call has them — RPUSHed on `delayed:<epoch>`, indexed in `timestamps:<item json>` and in the
+`delayed_queue_schedule` zset. Ruby and Node schedulers promote our items and we promote theirs.
+Every change to the three structures happens in one Lua script, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from django_resque import scripts
+from django_resque.conf import get_config
+from django_resque.connection import get_redis
+from django_resque.exceptions import InvalidJob
+from django_resque.keys import get_keys
+from django_resque.payload import Payload, to_json_args
+
+if TYPE_CHECKING:
+    from django_resque.jobs import Job, JobHandle
+
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_PAGE = 100
+
+
+# --- writing --------------------------------------------------------------------------------
+def schedule(
+    job: Job[Any, Any], when: datetime, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> JobHandle:
+    """Store one call of a @job for `when`; enqueue it at once if that time has passed (as Ruby)."""
+    from django_resque.jobs import JobHandle
+
+    ts = epoch(when)
+    if ts <= time.time():
+        return job.delay(*args, **kwargs)
+    payload = job.payload(args, kwargs)
+    push(ts, encode_item(payload, job.queue_name))
+    return JobHandle(id=payload.id or "", job_name=job.name, queue=job.queue_name)
+
+
+def enqueue_at(when: datetime, job_name: str, /, *args: Any, queue: str | None = None) -> None:
+    """Store a job by name exactly as Ruby's `Resque.enqueue_at_with_queue` would, byte for byte.
+
+    The item carries no id and no keyword arguments, so Ruby's `remove_delayed` finds it.
+    """
+    from django_resque.jobs import _JOB_NAME, validate_queue_name
+
+    if not isinstance(job_name, str) or not _JOB_NAME.match(job_name):
+        raise InvalidJob(f"Job name {job_name!r} is not valid.")
+    json_args, _ = to_json_args(args, {})
+    target = validate_queue_name(queue or get_config()["DEFAULT_QUEUE"])
+    push(epoch(when), encode_item(Payload(job_name, json_args), target))
+
+
+def enqueue_in(delay: timedelta, job_name: str, /, *args: Any, queue: str | None = None) -> None:
+    """enqueue_at() `delay` from now."""
+    enqueue_at(timezone.now() + _delay(delay), job_name, *args, queue=queue)
+
+
+def encode_item(payload: Payload, queue: str) -> str:
+    """Return the delayed item JSON: Ruby's `{"class","args","queue"}`, then our extras."""
+    obj: dict[str, Any] = {"class": payload.job_name, "args": payload.args, "queue": queue}
+    if payload.kwargs:
+        obj["kwargs"] = payload.kwargs
+    if payload.id is not None:
+        obj["id"] = payload.id
+    obj.update(payload.extras)
+    return _encoder.encode(obj)
+
+
+def push(ts: int, item: str) -> None:
+    """RPUSH the item on `delayed:<ts>` and index it, in one script."""
+    keys = get_keys()
+    scripts.run(
+        "delay", [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()], [ts, item]
+    )
+
+
+def epoch(when: datetime) -> int:
+    """Return integer epoch seconds (truncated, as Ruby's to_i); naive times need USE_TZ off."""
+    if not isinstance(when, datetime):
+        raise InvalidJob(f"enqueue_at needs a datetime, not {when!r}.")
+    if timezone.is_naive(when):
+        if settings.USE_TZ:
+            raise InvalidJob(
+                f"enqueue_at got the naive datetime {when.isoformat()}; with USE_TZ = True pass "
+                "an aware one, such as django.utils.timezone.now() + timedelta(hours=1)."
+            )
+        when = timezone.make_aware(when)
+    return int(when.timestamp())
+
+
+def _delay(delay: timedelta) -> timedelta:
+    if not isinstance(delay, timedelta):
+        raise InvalidJob(f"enqueue_in needs a timedelta, not {delay!r}.")
+    return delay
+
+
+# --- reading ----------------------------------------------------------------------------------
+def count() -> int:
+    """Return how many items wait, over every timestamp (one LLEN per timestamp, pipelined)."""
+    client, keys = get_redis(), get_keys()
+    total = 0
+    for page in _timestamp_pages():
+        with client.pipeline(transaction=False) as pipe:
+            for ts in page:
+                pipe.llen(keys.delayed(ts))
+            total += sum(pipe.execute())
+    return total
+
+
+def timestamps(offset: int = 0, limit: int = 20) -> list[tuple[datetime, int]]:
+    """Return (due time, item count) for `limit` timestamps from `offset`, soonest first."""
+    if limit <= 0:
+        return []
+    client, keys = get_redis(), get_keys()
+    found = ints(client.zrange(keys.delayed_schedule(), offset, offset + limit - 1))
+    with client.pipeline(transaction=False) as pipe:
+        for ts in found:
+            pipe.llen(keys.delayed(ts))
+        sizes = pipe.execute()
+    return [(from_epoch(ts), int(n)) for ts, n in zip(found, sizes, strict=True)]
+
+
+def items_at(when: datetime | int, limit: int = 1000) -> list[dict[str, Any]]:
+    """Return up to `limit` items due at one timestamp, decoded (`{"raw": text}` if not JSON)."""
+    ts = when if isinstance(when, int) else epoch(when)
+    raws = get_redis().lrange(get_keys().delayed(ts), 0, limit - 1)
+    return [_decode(raw) for raw in raws]
+
+
+def from_epoch(ts: int) -> datetime:
+    """Return an aware UTC datetime for epoch seconds."""
+    return datetime.fromtimestamp(ts, UTC)
+
+
+# --- removing and promoting ---------------------------------------------------------------------
+def remove_at(when: datetime | int) -> int:
+    """Drop every item due at one timestamp; return how many were dropped."""
+    ts = when if isinstance(when, int) else epoch(when)
+    return _drain(ts, lambda raws: _remove(ts, raws, every_copy=False))
+
+
+def enqueue_now(when: datetime | int) -> int:
+    """Promote every item due at one timestamp onto its queue now; return how many moved."""
+    from django_resque import promotion
+
+    ts = when if isinstance(when, int) else epoch(when)
+    return _drain(ts, lambda raws: promotion.promote(ts, raws, lease=""))
+
+
+def remove(job_name: str, *args: Any) -> int:
+    """Drop every item of a job whose positional args equal `args` (a scan, as Ruby's selection)."""
+    wanted = list(args)
+    return _remove_matching(
+        lambda item: item.get("class") == job_name and item.get("args") == wanted
+    )
+
+
+def remove_job(job_name: str) -> int:
+    """Drop every delayed item of a job, whatever its arguments."""
+    return _remove_matching(lambda item: item.get("class") == job_name)
+
+
+def clear() -> int:
+    """Drop every delayed item, as resque-web's "Clear Delayed Jobs"; return how many."""
+    dropped = 0
+    for page in list(_timestamp_pages()):
+        for ts in page:
+            dropped += remove_at(ts)
+    return dropped
+
+
+def _remove_matching(match: Callable[[dict[str, Any]], bool]) -> int:
+    found: dict[int, list[bytes]] = {}
+    for ts, raw in _all_items():
+        if match(_decode(raw)):
+            found.setdefault(ts, []).append(raw)
+    return sum(_remove(ts, raws, every_copy=True) for ts, raws in found.items())
+
+
+def _remove(ts: int, raws: list[bytes], *, every_copy: bool) -> int:
+    keys = get_keys()
+    return int(
+        scripts.run(
+            "delayed_remove",
+            [
+                keys.delayed_schedule(),
+                keys.delayed(ts),
+                *(keys.timestamps(r.decode()) for r in raws),
+            ],
+            [ts, 0 if every_copy else 1, *raws],
+        )
+    )
+
+
+def _drain(ts: int, take: Callable[[list[bytes]], int]) -> int:
+    """Apply `take` to the timestamp's items a page at a time until the list is gone."""
+    client, key, total = get_redis(), get_keys().delayed(ts), 0
+    while raws := client.lrange(key, 0, _PAGE - 1):
+        total += take([_bytes(r) for r in raws])
+    client.zrem(get_keys().delayed_schedule(), ts)  # Ruby may leave an empty timestamp behind
+    return total
+
+
+def _timestamp_pages(size: int = 1000) -> Iterator[list[int]]:
+    client, key, offset = get_redis(), get_keys().delayed_schedule(), 0
+    while page := client.zrange(key, offset, offset + size - 1):
+        yield ints(page)
+        offset += size
+
+
+def _all_items() -> Iterator[tuple[int, bytes]]:
+    client, keys = get_redis(), get_keys()
+    for page in _timestamp_pages(_PAGE):
+        with client.pipeline(transaction=False) as pipe:
+            for ts in page:
+                pipe.lrange(keys.delayed(ts), 0, -1)
+            for ts, raws in zip(page, pipe.execute(), strict=True):
+                yield from ((ts, raw) for raw in raws)
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+def ints(values: Any) -> list[int]:
+    """Return Redis replies (bytes holding digits) as ints."""
+    return [int(v) for v in values]
+
+
+def _decode(raw: bytes | str) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        return {"raw": _bytes(raw).decode("utf-8", "replace")}
+    return obj if isinstance(obj, dict) else {"raw": _bytes(raw).decode("utf-8", "replace")}

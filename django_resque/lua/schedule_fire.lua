@@ -1,0 +1,37 @@
+-- schedule_fire.lua: claim one slot of a recurring schedule and enqueue it, in one step.
+--
+-- The lease check, the slot claim and the push happen together, so a slot is enqueued at most
+-- once however many schedulers run, and a leader that lost its lease enqueues nothing.
+--
+-- KEYS[1]  <ns>:dj:scheduler:leader          string  must equal ARGV[1]
+-- KEYS[2]  <ns>:dj:scheduler:slot:<name>:<slot> string SET NX EX: the claim of this firing
+-- KEYS[3]  <ns>:dj:scheduler:last_slot       hash    name -> last slot; slots only go forward
+-- KEYS[4]  <ns>:delayed:last_enqueued_at     hash    name -> time text (resque-scheduler)
+-- KEYS[5]  <ns>:queues                       set     SADD the queue
+-- KEYS[6]  <ns>:queue:<q>                    list    RPUSH the payload
+-- KEYS[7]  <ns>:dj:wake:<q>                  list    wake-up token
+-- ARGV[1]  lease value   ARGV[2] schedule name   ARGV[3] slot epoch   ARGV[4] claim TTL seconds
+-- ARGV[5]  time text for last_enqueued_at   ARGV[6] queue name   ARGV[7] wake-token cap
+-- ARGV[8]  payload JSON, or "" to mark the slot as passed without enqueueing (catch-up "skip")
+-- Returns 1 fired, 2 passed over, 0 already claimed, -1 lease not held (nothing changed).
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return -1
+end
+local last = redis.call('HGET', KEYS[3], ARGV[2])
+if last and tonumber(last) >= tonumber(ARGV[3]) then
+  return 0
+end
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
+  return 0
+end
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+if ARGV[8] == '' then
+  return 2
+end
+redis.call('SADD', KEYS[5], ARGV[6])
+redis.call('RPUSH', KEYS[6], ARGV[8])
+if redis.call('RPUSH', KEYS[7], ARGV[8]) > tonumber(ARGV[7]) then
+  redis.call('LTRIM', KEYS[7], -tonumber(ARGV[7]), -1)
+end
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[5])
+return 1
