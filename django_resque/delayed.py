@@ -244,3 +244,8 @@ def _decode(raw: bytes | str) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError):
         return {"raw": _bytes(raw).decode("utf-8", "replace")}
     return obj if isinstance(obj, dict) else {"raw": _bytes(raw).decode("utf-8", "replace")}
+
+
+def timestamp_count() -> int:
+    """Return how many distinct due times there are (one ZCARD; the admin paginates by these)."""
+    return int(get_redis().zcard(get_keys().delayed_schedule()))

@@ -68,3 +68,22 @@ def in_flight(record: dict[str, Any] | None) -> InFlight | None:
     return InFlight(
         str(record.get("queue") or ""), str(record.get("run_at") or ""), name, pretty(shown)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DelayedItem:
+    job_name: str
+    queue: str
+    args: str
+
+
+def delayed_item(item: dict[str, Any]) -> DelayedItem:
+    """Describe one delayed item (resque-scheduler's `{"class","args","queue"}` or raw text)."""
+    if "raw" in item and "class" not in item:
+        return DelayedItem("(malformed item)", "", pretty(item["raw"]))
+    shown: Any = item.get("args", [])
+    if item.get("kwargs"):
+        shown = {"args": shown, "kwargs": item["kwargs"]}
+    return DelayedItem(
+        str(item.get("class", "(no class)")), str(item.get("queue", "")), pretty(shown)
+    )

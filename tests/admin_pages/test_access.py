@@ -6,12 +6,21 @@ import pytest
 from django.test import Client
 
 PAGES = [
+    "/admin/django_resque/delayedjob/",
+    "/admin/django_resque/schedule/",
     "/admin/django_resque/worker/",
     "/admin/django_resque/overview/",
     "/admin/django_resque/queue/",
     "/admin/django_resque/stats/",
 ]
 ACTIONS = [
+    "/admin/django_resque/delayedjob/enqueue-now/",
+    "/admin/django_resque/delayedjob/remove/",
+    "/admin/django_resque/delayedjob/clear/",
+    "/admin/django_resque/schedule/trigger/",
+    "/admin/django_resque/schedule/pause/",
+    "/admin/django_resque/schedule/resume/",
+    "/admin/django_resque/schedule/remove/",
     "/admin/django_resque/queue/remove-job/",
     "/admin/django_resque/queue/clear/",
     "/admin/django_resque/queue/pause/",
@@ -56,7 +65,7 @@ def test_actions_without_a_csrf_token_are_refused(csrf_operator, url):
 
 def test_the_admin_index_lists_the_resque_pages_without_urls_py_edits(viewer):
     html = viewer.get("/admin/").content.decode()
-    for name in ("Overview", "Queues", "Workers", "Stats"):
+    for name in ("Overview", "Queues", "Workers", "Delayed jobs", "Schedules", "Stats"):
         assert f">{name}<" in html
 
 
