@@ -111,7 +111,7 @@ class ResqueAdmin(_ModelAdmin):
             request,
             "django_resque/admin/confirm.html",
             "Are you sure?",
-            subtitle="Confirm",
+            crumb="Confirm",
             question=question,
             items=items or [],
             hidden=hidden,

@@ -63,7 +63,7 @@ class DelayedJobAdmin(ResqueAdmin):
             request,
             "django_resque/admin/delayed_detail.html",
             f"Delayed jobs due {when:%Y-%m-%d %H:%M:%S} UTC",
-            subtitle=f"{when:%Y-%m-%d %H:%M:%S} UTC",
+            crumb=f"{when:%Y-%m-%d %H:%M:%S} UTC",
             at=when,
             epoch=ts,
             items=items,

@@ -10,6 +10,7 @@ from django_resque.payload import MalformedPayload, decode
 from django_resque.queues import digest
 
 SHOW_CHARS = 4000  # a page shows at most this much of one payload's arguments
+ONE_LINE = 80  # JSON shorter than this stays on one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,10 @@ class QueuedJob:
 
 
 def pretty(value: Any) -> str:
-    """Return JSON indented for reading, cut at SHOW_CHARS."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    """Return JSON on one line if short, else indented for reading; cut at SHOW_CHARS."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) > ONE_LINE:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "\n… (truncated)"
 
 

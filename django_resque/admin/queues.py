@@ -57,7 +57,7 @@ class QueueAdmin(ResqueAdmin):
             request,
             "django_resque/admin/queue_detail.html",
             f"Queue {name}",
-            subtitle=name,
+            crumb=name,
             queue=name,
             paused=name in queues.paused(),
             page=page,

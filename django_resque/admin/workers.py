@@ -44,7 +44,7 @@ class WorkerAdmin(ResqueAdmin):
             request,
             "django_resque/admin/worker_detail.html",
             f"Worker {worker.id}",
-            subtitle=worker.id,
+            crumb=worker.id,
             worker=worker,
             job=in_flight(worker.job),
         )

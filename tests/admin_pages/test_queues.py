@@ -30,7 +30,7 @@ def test_one_queue_shows_job_names_and_pretty_arguments(viewer):
     jobs.add.delay(2, 3, scale=4)
     html = viewer.get(DETAIL, {"name": "default"}).content.decode()
     assert "tests.jobs.add" in html
-    assert "&quot;scale&quot;: 4" in html
+    assert "&quot;kwargs&quot;: {&quot;scale&quot;: 4}" in html
 
 
 def test_an_unknown_queue_is_a_404(viewer):

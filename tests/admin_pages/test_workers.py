@@ -38,7 +38,7 @@ def test_workers_are_grouped_by_host_and_stale_ones_flagged(viewer, redis):
     register(redis, "alpha:1:default", heartbeat="2000-01-01T00:00:00Z")
     register(redis, "beta:2:low,high")
     html = viewer.get(LIST).content.decode()
-    assert "<h2>alpha</h2>" in html and "<h2>beta</h2>" in html
+    assert ">alpha</th>" in html and ">beta</th>" in html
     assert "1 stale" in html
     assert "low, high" in html
 
