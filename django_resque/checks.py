@@ -136,3 +136,40 @@ def check_job_names(
         )
         for name, first, second in name_collisions()
     ]
+
+
+@register()
+def check_results_and_failures(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Report issue 5's settings (RESULT_TTL, STATUS_VIEW_PERMISSION, FAILURE_BATCH_SIZE)."""
+    config = get_config()
+    messages: list[CheckMessage] = []
+    ttl = config["RESULT_TTL"]
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
+        messages.append(
+            Error(
+                f"RESQUE['RESULT_TTL'] is {ttl!r}; use a whole number of seconds, 0 or more.",
+                hint="0 keeps no status after a job finishes; 86400 keeps it a day.",
+                id="django_resque.E030",
+            )
+        )
+    permission = config["STATUS_VIEW_PERMISSION"]
+    if permission is not None and (not isinstance(permission, str) or permission.count(".") != 1):
+        messages.append(
+            Error(
+                f"RESQUE['STATUS_VIEW_PERMISSION'] is {permission!r}.",
+                hint="Use None (any staff user) or a permission 'app_label.codename'.",
+                id="django_resque.E031",
+            )
+        )
+    batch = config["FAILURE_BATCH_SIZE"]
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 10_000:
+        messages.append(
+            Error(
+                f"RESQUE['FAILURE_BATCH_SIZE'] is {batch!r}; use a whole number from 1 to 10000.",
+                hint="Each batch runs in one Lua call; larger batches block Redis longer.",
+                id="django_resque.E032",
+            )
+        )
+    return messages

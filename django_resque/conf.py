@@ -51,6 +51,12 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_LEASE": 30.0,
     # Delayed items promoted per Lua script call (each call is atomic and short).
     "DELAYED_BATCH_SIZE": 100,
+    # Seconds a finished job's status and result stay readable (0 keeps none); issue 5.
+    "RESULT_TTL": 24 * 60 * 60,
+    # Permission a user needs (besides being staff) to poll views.job_status; None: staff only.
+    "STATUS_VIEW_PERMISSION": None,
+    # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
+    "FAILURE_BATCH_SIZE": 1000,
 }
 
 

@@ -19,3 +19,11 @@ class MalformedPayload(ResqueError):
 
 class UnknownJob(ResqueError):
     """Raised when a payload names a job that no @job registered in this process."""
+
+
+class DontPerform(ResqueError):
+    """Raised by a before_perform hook to skip the job silently (no failure is recorded)."""
+
+
+class DirtyExit(ResqueError):
+    """Passed to on_failure hooks when a job's child process died without reporting."""

@@ -1,57 +1,267 @@
-"""Failure records: what failed, why, where; in Resque's `failed` list with Ruby's fields."""
+"""The failure registry: Resque's `failed` list, with a stable id per record and indexes.
+
+Records stay in `<ns>:failed` in Ruby's format, so resque-web and node-resque still read them.
+Beside it, `dj:failed:data` (id -> record) and zsets of ids ordered by arrival (`dj:failed:ix:all`
+and one per queue, job name and exception) give newest-first pages, filters and counts in
+bounded work, and let retry and remove address a record by id, never by a list position that
+shifts under a concurrent change (resque/resque#1293). Bulk operations run in Lua batches.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django_resque import timeline
+from django_resque import scripts, timeline
+from django_resque.conf import get_config
 from django_resque.connection import get_redis
-from django_resque.keys import get_keys
-from django_resque.outcome import Outcome
+from django_resque.failure_records import (
+    RUBY_TIME_FORMAT,
+    Failure,
+    Record,
+    build,
+    parse,
+    payload_object,
+)
+from django_resque.keys import Keys, get_keys
+from django_resque.queues import WAKE_TOKEN_CAP
 
-RUBY_TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
+__all__ = [
+    "RUBY_TIME_FORMAT",
+    "Failure",
+    "FailureFilter",
+    "build",
+    "count",
+    "get",
+    "page",
+    "payload_object",
+    "reindex",
+    "remove",
+    "remove_all",
+    "retry",
+    "retry_all",
+    "save",
+    "sweep_step",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE = 500  # records one page may return, whatever a caller asks for
+PAGE_SCAN_BUDGET = 100_000  # ids one page of a multi-facet filter may examine
+LREM_REACH = 10_000  # records from the newest end a single retry/remove looks through
+ADOPT_REACH = 1_000  # newest records looked at for ones other Resque implementations wrote
 
 
-def build(raw_payload: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> dict[str, Any]:
-    """Return a failure record with Ruby's keys, in Ruby's order and formats."""
-    return {
-        "failed_at": datetime.now().astimezone().strftime(RUBY_TIME_FORMAT),
-        "payload": payload_object(raw_payload),
-        "exception": outcome.exception,
-        "error": outcome.error,
-        "backtrace": outcome.backtrace,
-        "worker": worker_id,
-        "queue": queue,
-    }
+@dataclass(frozen=True)
+class FailureFilter:
+    """Which records an operation applies to; fields left None match everything."""
+
+    queue: str | None = None
+    job_name: str | None = None
+    exception: str | None = None
+
+    def facets(self) -> list[tuple[str, str]]:
+        pairs = [("queue", self.queue), ("job", self.job_name), ("exception", self.exception)]
+        return [(facet, value) for facet, value in pairs if value is not None]
 
 
-def payload_object(raw: bytes) -> Any:
-    """Return the payload as JSON to embed in a record; a malformed one is kept as a string."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace")
-
-
-def save(record: dict[str, Any]) -> None:
-    """Append a record to the failed list and count it, globally and for its worker."""
+def save(record: Record | dict[str, Any]) -> None:
+    """Append a record to the failed list and index it, and count it (global and worker)."""
+    if not isinstance(record, Record):
+        record = _as_record(record)
     keys = get_keys()
-    with get_redis().pipeline() as pipe:
-        pipe.rpush(keys.failed(), json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-        pipe.incr(keys.stat("failed"))
-        pipe.incr(keys.stat("failed", record["worker"]))
-        timeline.count_failed(pipe)
-        pipe.execute()
+    scripts.run(
+        "job_finish",
+        [
+            keys.job("-"),
+            keys.failed(),
+            keys.failed_data(),
+            keys.failed_seq(),
+            keys.stat("failed"),
+            keys.stat("failed", record["worker"]),
+            keys.retries(),
+            keys.stat("retried"),
+            keys.minute_stat("failed", timeline.minute_of()),
+        ],
+        ["fail", _ns(keys), "", 0, "{}", record["id"], record.encode()],
+    )
 
 
-def count() -> int:
-    """Return how many failure records there are."""
-    return int(get_redis().llen(get_keys().failed()))
+def count(filter: FailureFilter | None = None) -> int:
+    """Return how many records match; O(1) for no filter or one facet."""
+    keys = get_keys()
+    sync()
+    walk, others = _indexes(keys, filter)
+    if not others:
+        return int(get_redis().zcard(walk))
+    total, start, step = 0, 0, 10_000
+    while True:
+        found, examined = scripts.run(
+            "failure_query", [keys.failed_data(), walk, *others], ["count", start, step]
+        )
+        total += int(found)
+        if int(examined) < step:
+            return total
+        start += step
 
 
-def page(start: int = 0, count: int = 20) -> list[dict[str, Any]]:
-    """Return up to `count` records from position `start`, oldest first."""
-    raws = get_redis().lrange(get_keys().failed(), start, start + count - 1) if count > 0 else []
-    return [json.loads(r) for r in raws]
+def page(filter: FailureFilter | None = None, *, offset: int = 0, limit: int = 20) -> list[Failure]:
+    """Return up to `limit` records after skipping `offset`, newest first, in bounded work."""
+    offset, limit = max(0, int(offset)), min(max(0, int(limit)), MAX_PAGE)
+    if limit == 0:
+        return []
+    keys = get_keys()
+    sync()
+    walk, others = _indexes(keys, filter)
+    flat = scripts.run(
+        "failure_query",
+        [keys.failed_data(), walk, *others],
+        ["page", offset, limit, PAGE_SCAN_BUDGET],
+    )
+    return [parse(_text(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
+
+
+def get(failure_id: str) -> Failure | None:
+    """Return the record with this id, or None if there is none (retried, removed, unknown)."""
+    sync()
+    raw = get_redis().hget(get_keys().failed_data(), failure_id)
+    return None if raw is None else parse(failure_id, raw)
+
+
+def retry(failure_id: str) -> bool:
+    """Put the failed payload back on its queue and remove the record, atomically, once."""
+    return _take(failure_id, "retry")
+
+
+def remove(failure_id: str) -> bool:
+    """Remove one record; return False if no record has that id."""
+    return _take(failure_id, "remove")
+
+
+def retry_all(filter: FailureFilter | None = None) -> int:
+    """Retry every record that matches, in server-side batches; return how many."""
+    return _bulk("retry", filter)
+
+
+def remove_all(filter: FailureFilter | None = None) -> int:
+    """Remove every record that matches, in server-side batches; return how many."""
+    return _bulk("remove", filter)
+
+
+def sync() -> int:
+    """Index records Ruby, PHP or Node appended since we last looked; return how many."""
+    keys = get_keys()
+    adopted, missing = scripts.run(
+        "failure_adopt",
+        [keys.failed(), keys.failed_data(), keys.failed_gone(), keys.failed_seq()],
+        [_ns(keys), ADOPT_REACH],
+    )
+    if int(missing) > 0:
+        sweep_step(force=True)  # older unknown records: a full pass (workers go on) finds them
+    return int(adopted)
+
+
+def sweep_step(*, force: bool = False) -> int:
+    """Advance the pass that drops removed records from the list; return records left in it."""
+    keys = get_keys()
+    return int(
+        scripts.run(
+            "failure_sweep",
+            [
+                keys.failed(),
+                keys.failed_data(),
+                keys.failed_gone(),
+                keys.failed_sweep(),
+                keys.failed_seq(),
+            ],
+            [_batch(), _ns(keys), "1" if force else "0"],
+        )
+    )
+
+
+def reindex() -> None:
+    """Walk the whole list once, indexing every record and dropping removed ones."""
+    force = True
+    while sweep_step(force=force) > 0:
+        force = False
+
+
+def _take(failure_id: str, action: str) -> bool:
+    keys = get_keys()
+    sync()
+    result = int(
+        scripts.run(
+            "failure_take",
+            [keys.failed(), keys.failed_data(), keys.failed_gone(), keys.failed_sweep()],
+            [failure_id, action, _ns(keys), WAKE_TOKEN_CAP, LREM_REACH],
+        )
+    )
+    if result < 0:
+        logger.warning("failure=%s event=retry-refused reason=no-payload-or-queue", failure_id)
+    else:
+        logger.info("failure=%s event=%s found=%s", failure_id, action, bool(result))
+    return result > 0
+
+
+def _bulk(action: str, filter: FailureFilter | None) -> int:
+    keys, client = get_keys(), get_redis()
+    sync()
+    walk, others = _indexes(keys, filter)
+    highest = int(client.get(keys.failed_seq()) or 0)
+    done, cursor = 0, "-inf"
+    while True:
+        handled, cursor, examined = scripts.run(
+            "failure_bulk",
+            [keys.failed_data(), keys.failed_gone(), keys.failed_sweep(), walk, *others],
+            [action, _ns(keys), _batch(), _text(cursor), highest, WAKE_TOKEN_CAP],
+        )
+        done += int(handled)
+        if int(examined) == 0:
+            break
+    while sweep_step() > 0:
+        pass
+    logger.info("event=%s-all filter=%s records=%s", action, filter, done)
+    return done
+
+
+def _indexes(keys: Keys, filter: FailureFilter | None) -> tuple[str, list[str]]:
+    """Return the index to walk (the smallest the filter names) and the others to check."""
+    facets = filter.facets() if filter else []
+    if not facets:
+        return keys.failed_index(), []
+    names = [keys.failed_index(facet, value) for facet, value in facets]
+    if len(names) > 1:
+        with get_redis().pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zcard(name)
+            sizes = pipe.execute()
+        names = [name for _, name in sorted(zip(sizes, names, strict=True))]
+    return names[0], names[1:]
+
+
+def _as_record(fields: dict[str, Any]) -> Record:
+    """Accept a plain dict of Ruby's fields (older callers) by re-encoding its payload."""
+    record = Record(fields)
+    record.setdefault("id", uuid.uuid4().hex)
+    payload = fields.get("payload")
+    record.raw_payload = (
+        payload.encode()
+        if isinstance(payload, str)
+        else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    )
+    return record
+
+
+def _batch() -> int:
+    return max(1, int(get_config()["FAILURE_BATCH_SIZE"]))
+
+
+def _ns(keys: Keys) -> str:
+    return f"{keys.namespace}:"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

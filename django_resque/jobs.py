@@ -8,13 +8,18 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from django.utils import timezone
 
+from django_resque import job_options
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
+from django_resque.job_options import Hook
 from django_resque.payload import Payload, to_json_args
+
+if TYPE_CHECKING:
+    from django_resque.status import JobStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -22,17 +27,48 @@ R = TypeVar("R")
 _QUEUE_NAME = re.compile(r"^[\w.\-]{1,128}$")
 _JOB_NAME = re.compile(r"^[A-Za-z_][\w.]*(::[A-Za-z_]\w*)*$")
 
+_OPTIONS = frozenset(
+    {"retries", "retry_on", "give_up_on", "backoff", "store_result", *job_options.HOOKS}
+)
 _registry: dict[str, Job[Any, Any]] = {}
 _collisions: list[tuple[str, str, str]] = []  # (job name, first function, second function)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class JobHandle:
-    """What .delay() returns: the id that identifies this enqueued call."""
+    """What .delay() returns: the id of this enqueued call, to poll its status and result.
+
+    `enqueued` is False when a before_enqueue hook returned False (nothing was pushed).
+    """
 
     id: str
     job_name: str
     queue: str
+    enqueued: bool = True
+
+    def info(self) -> JobStatus | None:
+        """Return the job's whole status record, or None (unknown, expired, or not stored)."""
+        from django_resque import status
+
+        return status.get(self.id) if self.id else None
+
+    @property
+    def status(self) -> str | None:
+        """queued, scheduled, running, retrying, succeeded or failed; None when unknown."""
+        current = self.info()
+        return current.status if current else None
+
+    @property
+    def result(self) -> Any:
+        """The job's return value once it succeeded, else None."""
+        current = self.info()
+        return current.result if current and current.status == "succeeded" else None
+
+    def wait(self, timeout: float = 30.0) -> JobStatus | None:
+        """Poll until the job succeeds or fails, or `timeout` seconds pass; return its status."""
+        from django_resque import status
+
+        return status.wait(self.id, timeout) if self.id else None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +78,18 @@ class Job(Generic[P, R]):
     func: Callable[P, R]
     name: str
     queue: str | None = None
+    # issue 5: automatic retries, results and hooks (docs/failures.md, docs/results.md)
+    retries: int = 0
+    retry_on: tuple[type[BaseException], ...] = (Exception,)
+    give_up_on: tuple[type[BaseException], ...] = ()
+    backoff: Callable[[int], float] | None = None
+    store_result: bool = True
+    before_enqueue: tuple[Hook, ...] = ()
+    after_enqueue: tuple[Hook, ...] = ()
+    before_perform: tuple[Hook, ...] = ()
+    after_perform: tuple[Hook, ...] = ()
+    around_perform: tuple[Hook, ...] = ()
+    on_failure: tuple[Hook, ...] = ()
 
     def __post_init__(self) -> None:
         if not callable(self.func):
@@ -53,6 +101,17 @@ class Job(Generic[P, R]):
             )
         if self.queue is not None:
             validate_queue_name(self.queue)
+        self._check_options()
+
+    def _check_options(self) -> None:
+        name, put = self.name, object.__setattr__
+        put(self, "retries", job_options.check_retries(name, self.retries))
+        put(self, "retry_on", job_options.exception_classes(name, "retry_on", self.retry_on))
+        put(self, "give_up_on", job_options.exception_classes(name, "give_up_on", self.give_up_on))
+        put(self, "backoff", job_options.check_backoff(name, self.backoff))
+        put(self, "store_result", job_options.check_store_result(name, self.store_result))
+        for hook in job_options.HOOKS:
+            put(self, hook, job_options.hooks(name, hook, getattr(self, hook)))
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run the function here and now, as if it were not a job."""
@@ -70,12 +129,23 @@ class Job(Generic[P, R]):
         return dataclasses.replace(self, queue=queue)
 
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
-        """Put a payload for this call on the job's queue; return once Redis has it."""
-        from django_resque import queues
+        """Put a payload for this call on the job's queue; return once Redis has it.
+
+        before_enqueue hooks run first (any returning False cancels: nothing is pushed and the
+        handle says enqueued=False); the status hash is written before the push so a fast
+        worker's "running" is never overwritten by "queued".
+        """
+        from django_resque import hooks, queues, status
 
         payload = self.payload(args, kwargs)
-        queues.push(self.queue_name, payload.encode())
-        return JobHandle(id=payload.id or "", job_name=self.name, queue=self.queue_name)
+        job_id, queue = payload.id or "", self.queue_name
+        if not hooks.before_enqueue(self, args, kwargs):
+            return JobHandle(id=job_id, job_name=self.name, queue=queue, enqueued=False)
+        if self.store_result:
+            status.mark_enqueued(job_id, self.name, queue)
+        queues.push(queue, payload.encode())
+        hooks.after_enqueue(self, job_id, queue, args, kwargs)
+        return JobHandle(id=job_id, job_name=self.name, queue=queue)
 
     enqueue = delay
 
@@ -103,12 +173,27 @@ class Job(Generic[P, R]):
 def job(func: Callable[P, R], /) -> Job[P, R]: ...
 @overload
 def job(
-    *, name: str | None = None, queue: str | None = None
+    *, name: str | None = None, queue: str | None = None, **options: Any
 ) -> Callable[[Callable[P, R]], Job[P, R]]: ...
 def job(
-    func: Callable[P, R] | None = None, /, *, name: str | None = None, queue: str | None = None
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    queue: str | None = None,
+    **options: Any,
 ) -> Job[P, R] | Callable[[Callable[P, R]], Job[P, R]]:
-    """Register a function as a job; usable bare (`@job`) or with options (`@job(queue=...)`)."""
+    """Register a function as a job; usable bare (`@job`) or with options (`@job(queue=...)`).
+
+    Options: retries, retry_on, give_up_on, backoff, store_result and the hooks
+    before_enqueue, after_enqueue, before_perform, after_perform, around_perform, on_failure.
+    """
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise InvalidJob(
+            f"@job got unknown option(s) {', '.join(unknown)}; known options are "
+            f"name, queue, {', '.join(sorted(_OPTIONS))}."
+        )
 
     def wrap(f: Callable[P, R]) -> Job[P, R]:
         if inspect.iscoroutinefunction(f):
@@ -118,7 +203,9 @@ def job(
                 f"{f.__qualname__} is defined inside a function; workers can only find "
                 "module-level functions, so move it to a module (for example jobs.py)."
             )
-        definition = Job(func=f, name=name or f"{f.__module__}.{f.__qualname__}", queue=queue)
+        definition = Job(
+            func=f, name=name or f"{f.__module__}.{f.__qualname__}", queue=queue, **options
+        )
         register(definition)
         return definition
 

@@ -76,7 +76,7 @@ class Keys:
     def minute_stat(self, name: str, minute: int) -> str:
         """string integer with TTL: jobs `processed` / `failed` in one minute (epoch // 60).
 
-        The worker's reserve script INCRBYs `processed`; failures.save INCRs `failed`; the
+        The worker's reserve script INCRBYs `processed`; job_finish.lua INCRs `failed`; the
         admin's Overview chart reads a few hours of them with one MGET.
         """
         return self._k(f"dj:stat:{name}:minute:{minute}")
@@ -129,6 +129,35 @@ class Keys:
     def schedules_paused(self) -> str:
         """set of schedule names the scheduler does not fire while paused."""
         return self._k("dj:scheduler:paused")
+
+    # --- issue 5: failure index, retries, job status ----------------------------------------
+    def failed_seq(self) -> str:
+        """string counter: INCR gives each new failure record its order (newest = highest)."""
+        return self._k("dj:failed:seq")
+
+    def failed_data(self) -> str:
+        """hash failure id -> record JSON, byte for byte the copy in `failed`."""
+        return self._k("dj:failed:data")
+
+    def failed_index(self, facet: str = "all", value: str = "") -> str:
+        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters)."""
+        return self._k("dj:failed:ix:all" if facet == "all" else f"dj:failed:ix:{facet}:{value}")
+
+    def failed_gone(self) -> str:
+        """set of failure ids removed from the index but still in `failed` until the sweep."""
+        return self._k("dj:failed:gone")
+
+    def failed_sweep(self) -> str:
+        """string: records of `failed` the current compaction pass has still to visit."""
+        return self._k("dj:failed:sweep")
+
+    def retries(self) -> str:
+        """zset `<queue>\n<payload>` -> due epoch seconds; workers move due ones to their queue."""
+        return self._k("dj:retry")
+
+    def job(self, job_id: str) -> str:
+        """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
+        return self._k(f"dj:job:{job_id}")
 
 
 def get_keys() -> Keys:

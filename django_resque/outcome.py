@@ -17,18 +17,25 @@ class Outcome:
     exception: str = ""
     error: str = ""
     backtrace: list[str] = field(default_factory=list)
+    # issue 5: which attempt this was, and seconds until the next one (None: no retry)
+    attempt: int = 1
+    retry_in: float | None = None
 
     @classmethod
     def success(cls, result: Any) -> Outcome:
         return cls(ok=True, result=result)
 
     @classmethod
-    def failure(cls, exc: BaseException) -> Outcome:
+    def failure(
+        cls, exc: BaseException, *, attempt: int = 1, retry_in: float | None = None
+    ) -> Outcome:
         return cls(
             ok=False,
             exception=exception_name(exc),
             error=str(exc),
             backtrace=backtrace_of(exc),
+            attempt=attempt,
+            retry_in=retry_in,
         )
 
     @classmethod

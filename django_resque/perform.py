@@ -1,15 +1,34 @@
-"""Perform one payload: resolve its job through the registry and call it."""
+"""Perform one payload: resolve its job through the registry and call it, with its hooks.
+
+Order, as Resque's: job_started signal, before_perform hooks (DontPerform skips the job
+silently), around_perform hooks wrapping the function (the first listed is outermost; each is
+called as `hook(run, *args, **kwargs)` and must call `run()`), after_perform hooks (success only),
+job_finished. On any failure: on_failure hooks `hook(exc, *args, **kwargs)`, then job_failed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
 
-from django_resque.exceptions import UnknownJob
-from django_resque.jobs import get_job
+from django_resque import retries, signals
+from django_resque.exceptions import DirtyExit, DontPerform, MalformedPayload, UnknownJob
+from django_resque.jobs import Job, get_job
 from django_resque.outcome import Outcome
-from django_resque.payload import decode
+from django_resque.payload import Payload, decode
 
 logger = logging.getLogger(__name__)
+
+_attempt: ContextVar[int] = ContextVar("django_resque_attempt", default=0)
+
+
+def current_attempt() -> int:
+    """Return which attempt of the running job this is (1 for the first run); 0 outside a job."""
+    return _attempt.get()
 
 
 def perform(raw: bytes) -> Outcome:
@@ -18,14 +37,107 @@ def perform(raw: bytes) -> Outcome:
     This is the one place that catches BaseException from user code: whatever a job raises
     (SystemExit included) becomes a failure record instead of ending the worker.
     """
+    definition: Job[Any, Any] | None = None
+    payload: Payload | None = None
+    token = _attempt.set(1)
     try:
         payload = decode(raw)
+        _attempt.set(retries.attempt_of(payload))
         definition = get_job(payload.job_name)
         if definition is None:
             raise UnknownJob(
                 f"No job is registered as {payload.job_name!r} in this worker; "
                 "deploy the code that defines it, then retry the failure."
             )
-        return Outcome.success(definition.func(*payload.args, **payload.kwargs))
+        return _run(definition, payload)
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
-        return Outcome.failure(exc)
+        return _failed(definition, payload, exc)
+    finally:
+        _attempt.reset(token)
+
+
+def after_dirty_exit(raw: bytes, outcome: Outcome) -> Outcome:
+    """In the worker, for a child that died: decide on a retry and run on_failure hooks once."""
+    try:
+        payload = decode(raw)
+    except MalformedPayload:
+        return outcome
+    definition = get_job(payload.job_name)
+    if definition is None:
+        return outcome
+    attempt = retries.attempt_of(payload)
+    token = _attempt.set(attempt)
+    try:
+        retry_in = _retry_in(definition, attempt, None)
+        dirty = dataclasses.replace(outcome, attempt=attempt, retry_in=retry_in)
+        _failure_hooks(definition, payload, DirtyExit(outcome.error), dirty)
+        return dirty
+    finally:
+        _attempt.reset(token)
+
+
+def _run(definition: Job[Any, Any], payload: Payload) -> Outcome:
+    args, kwargs, attempt = payload.args, payload.kwargs, _attempt.get()
+    info = _info(definition, payload)
+    signals.job_started.send(sender=definition, **info)
+    try:
+        for hook in definition.before_perform:
+            hook(*args, **kwargs)
+    except DontPerform:
+        logger.info("event=skipped job=%s id=%s reason=DontPerform", definition.name, payload.id)
+        return Outcome(ok=True, attempt=attempt)
+    run: Callable[[], Any] = functools.partial(definition.func, *args, **kwargs)
+    for around in reversed(definition.around_perform):
+        run = functools.partial(around, run, *args, **kwargs)
+    result = run()
+    for hook in definition.after_perform:
+        hook(*args, **kwargs)
+    signals.job_finished.send(sender=definition, result=result, **info)
+    return Outcome(ok=True, result=result, attempt=attempt)
+
+
+def _failed(
+    definition: Job[Any, Any] | None, payload: Payload | None, exc: BaseException
+) -> Outcome:
+    attempt = _attempt.get()
+    if definition is None or payload is None:
+        return Outcome.failure(exc, attempt=attempt)
+    outcome = Outcome.failure(exc, attempt=attempt, retry_in=_retry_in(definition, attempt, exc))
+    _failure_hooks(definition, payload, exc, outcome)
+    return outcome
+
+
+def _retry_in(definition: Job[Any, Any], attempt: int, exc: BaseException | None) -> float | None:
+    try:
+        return retries.delay_after(definition, attempt, exc)
+    except Exception:
+        logger.exception("job=%s event=backoff-failed attempt=%s", definition.name, attempt)
+        return None
+
+
+def _failure_hooks(
+    definition: Job[Any, Any], payload: Payload, exc: BaseException, outcome: Outcome
+) -> None:
+    """Run on_failure hooks and send job_failed; a hook that raises is logged, not re-raised."""
+    for hook in definition.on_failure:
+        try:
+            hook(exc, *payload.args, **payload.kwargs)
+        except Exception:
+            logger.exception("job=%s event=on-failure-hook-failed hook=%r", definition.name, hook)
+    signals.job_failed.send_robust(
+        sender=definition,
+        exception=exc if not isinstance(exc, DirtyExit) else None,
+        error=outcome.error,
+        will_retry=outcome.retry_in is not None,
+        **_info(definition, payload),
+    )
+
+
+def _info(definition: Job[Any, Any], payload: Payload) -> dict[str, Any]:
+    return {
+        "job_id": payload.id or "",
+        "job_name": definition.name,
+        "args": payload.args,
+        "kwargs": payload.kwargs,
+        "attempt": _attempt.get(),
+    }

@@ -2,7 +2,8 @@
 
 Each minute has one counter key per kind (`Keys.minute_stat`) with a TTL, so the data cleans
 itself up and reading N minutes is one MGET. The worker's reserve script counts `processed`
-(failures included, as Resque's `stat:processed` does); failures.save counts `failed`.
+(failures included, as Resque's `stat:processed` does); job_finish.lua counts `failed`
+(final failures only, as `stat:failed`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from redis.client import Pipeline
-
 from django_resque.connection import get_redis
 from django_resque.keys import get_keys
 
-# How long a minute's counters live; lua/reserve.lua EXPIREs with the same number.
+# How long a minute's counters live; reserve.lua and job_finish.lua EXPIRE with this number.
 RETENTION_SECONDS = 25 * 3600
 MAX_MINUTES = 24 * 60
 
@@ -31,13 +30,6 @@ class Point:
 def minute_of(now: float | None = None) -> int:
     """Return the minute number (seconds since the epoch // 60) that counters are keyed by."""
     return int((time.time() if now is None else now) // 60)
-
-
-def count_failed(pipe: Pipeline, now: float | None = None) -> None:
-    """Add one failure to this minute's counter, in the caller's pipeline."""
-    key = get_keys().minute_stat("failed", minute_of(now))
-    pipe.incr(key)
-    pipe.expire(key, RETENTION_SECONDS)
 
 
 def series(minutes: int, now: float | None = None) -> list[Point]:

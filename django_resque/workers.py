@@ -14,7 +14,7 @@ from types import FrameType
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, failures, queues, scripts, timeline
+from django_resque import __version__, finish, queues, retries, scripts, timeline
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
 from django_resque.keys import get_keys
@@ -147,6 +147,7 @@ class Worker:
 
     def wait_for_work(self) -> None:
         """Block until a wake-up token arrives or the poll interval passes."""
+        retries.maintain(idle=True)  # due retries go back on their queues (issue 5)
         names = self.queue_names()
         if not names:
             time.sleep(self.interval)
@@ -160,11 +161,13 @@ class Worker:
         name = _job_name(raw)
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {datetime.now():%Y-%m-%d %H:%M:%S} [{name}]")
-        outcome = self._perform(queue, raw, name)
+        finish.started(raw, self.id)
+        outcome = finish.record(
+            raw, self._perform(queue, raw, name), queue=queue, worker_id=self.id
+        )
         if outcome.ok:
             logger.info("worker=%s event=done queue=%s job=%s", self.id, queue, name)
         else:
-            failures.save(failures.build(raw, outcome, queue=queue, worker_id=self.id))
             logger.error(
                 "worker=%s event=failed queue=%s job=%s exception=%s error=%s",
                 self.id,
@@ -174,6 +177,7 @@ class Worker:
                 outcome.error,
             )
         self._finished += 1
+        retries.maintain()  # promote due retries; at most once a second (issue 5)
         self._title(f"Waiting for {','.join(self.patterns)}")
 
     def _perform(self, queue: str, raw: bytes, name: str) -> Outcome:

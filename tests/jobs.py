@@ -75,3 +75,114 @@ def sleep_for(ledger: str, seconds: float) -> None:
     write_ledger(ledger, "start", os.getpid())
     time.sleep(seconds)
     write_ledger(ledger, "end", os.getpid())
+
+
+# --- issue 5: retries, hooks, results -------------------------------------------------------
+def _no_wait(attempt: int) -> float:
+    return 0.0
+
+
+@job(retries=3, backoff=_no_wait)
+def flaky(ledger: str, succeed_on: int) -> int:
+    """Fail until attempt `succeed_on`, then return the attempt number."""
+    from django_resque import current_attempt
+
+    attempt = current_attempt()
+    write_ledger(ledger, "flaky", attempt)
+    if attempt < succeed_on:
+        raise ConnectionError(f"attempt {attempt} failed")
+    return attempt
+
+
+@job(retries=2, backoff=_no_wait)
+def always_fails(ledger: str) -> None:
+    from django_resque import current_attempt
+
+    write_ledger(ledger, "always_fails", current_attempt())
+    raise TimeoutError("the third party never answers")
+
+
+@job(retries=5, backoff=_no_wait, give_up_on=(KeyError,))
+def gives_up(ledger: str) -> None:
+    write_ledger(ledger, "gives_up")
+    raise KeyError("no such account")
+
+
+@job(retries=5, backoff=_no_wait, retry_on=(ConnectionError,))
+def not_retried(ledger: str) -> None:
+    write_ledger(ledger, "not_retried")
+    raise ValueError("a bug, not an outage")
+
+
+@job(retries=1, backoff=_no_wait)
+def dies_once(ledger: str) -> str:
+    from django_resque import current_attempt
+
+    write_ledger(ledger, "dies_once", current_attempt())
+    if current_attempt() == 1:
+        os._exit(7)
+    return "survived"
+
+
+def _hook(name: str):
+    def hook(*args: object, **kwargs: object) -> object:
+        ledger = args[1] if name in {"on_failure"} else args[0]
+        write_ledger(str(ledger), name)
+        return None
+
+    hook.__name__ = name
+    return hook
+
+
+def _around(run, ledger: str, *args: object) -> object:
+    write_ledger(ledger, "around:before")
+    result = run()
+    write_ledger(ledger, "around:after")
+    return result
+
+
+def _skip(ledger: str, *args: object) -> None:
+    from django_resque.exceptions import DontPerform
+
+    write_ledger(ledger, "before_perform")
+    raise DontPerform
+
+
+def _cancel(ledger: str, *args: object) -> bool:
+    return False
+
+
+@job(
+    before_enqueue=_hook("before_enqueue"),
+    after_enqueue=_hook("after_enqueue"),
+    before_perform=_hook("before_perform"),
+    around_perform=_around,
+    after_perform=_hook("after_perform"),
+    on_failure=_hook("on_failure"),
+)
+def hooked(ledger: str, fail: bool) -> str:
+    write_ledger(ledger, "perform")
+    if fail:
+        raise RuntimeError("hooked job failed")
+    return "ok"
+
+
+@job(before_perform=_skip)
+def skipped(ledger: str) -> None:
+    write_ledger(ledger, "perform")
+
+
+@job(before_enqueue=_cancel)
+def cancelled(ledger: str) -> None:
+    write_ledger(ledger, "perform")
+
+
+@job(retries=1, backoff=_no_wait, on_failure=_hook("on_failure"))
+def dies_always(ledger: str) -> None:
+    os._exit(3)
+
+
+@job(store_result=False)
+def no_result(ledger: str) -> str:
+    write_ledger(ledger, "no_result")
+    return "unseen"

@@ -1,0 +1,100 @@
+"""Record what came of one attempt, from the worker's parent process, in one round trip.
+
+Success updates the job's status; a failure with attempts left schedules the next attempt
+(retries.py) and marks the status retrying; a final failure goes to the failed list (failures.py)
+with its attempt count and marks the status failed. All three are one call of job_finish.lua.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from django_resque import failure_records, retries, scripts, status, timeline
+from django_resque.jobs import Job, get_job
+from django_resque.keys import get_keys
+from django_resque.outcome import Outcome
+from django_resque.payload import MalformedPayload, Payload, decode
+from django_resque.perform import after_dirty_exit
+
+logger = logging.getLogger(__name__)
+
+_NO_STATUS = "-"  # a job id no status hash ever has
+
+
+def started(raw: bytes, worker_id: str) -> None:
+    """Mark the job running (attempts + 1, worker id appended) if it keeps a status."""
+    payload, definition = _resolve(raw)
+    if payload is not None and payload.id and definition is not None and definition.store_result:
+        status.mark_started(payload.id, worker_id)
+
+
+def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outcome:
+    """Store the outcome (status, retry or failure record); return it as finally decided."""
+    payload, definition = _resolve(raw)
+    if not outcome.ok and outcome.exception == "DirtyExit" and outcome.retry_in is None:
+        outcome = after_dirty_exit(raw, outcome)
+    keys = get_keys()
+    job_id = payload.id if payload is not None and payload.id else _NO_STATUS
+    if definition is not None and not definition.store_result:
+        job_id = _NO_STATUS
+    mode, extra = _mode_args(raw, payload, outcome, queue=queue, worker_id=worker_id)
+    scripts.run(
+        "job_finish",
+        [
+            keys.job(job_id),
+            keys.failed(),
+            keys.failed_data(),
+            keys.failed_seq(),
+            keys.stat("failed"),
+            keys.stat("failed", worker_id),
+            keys.retries(),
+            keys.stat("retried"),
+            keys.minute_stat("failed", timeline.minute_of()),
+        ],
+        [mode, f"{keys.namespace}:", status.now_iso(), status.result_ttl(), *extra],
+    )
+    return outcome
+
+
+def _mode_args(
+    raw: bytes, payload: Payload | None, outcome: Outcome, *, queue: str, worker_id: str
+) -> tuple[str, list[Any]]:
+    if outcome.ok:
+        return "ok", [_result_json(outcome.result)]
+    error = json.dumps(
+        {"exception": outcome.exception, "error": outcome.error, "backtrace": outcome.backtrace},
+        ensure_ascii=False,
+    )
+    if outcome.retry_in is not None and payload is not None:
+        nxt = retries.next_attempt(raw, payload, outcome.attempt)
+        due = time.time() + outcome.retry_in
+        logger.info(
+            "event=retry-scheduled job=%s id=%s attempt=%s in=%.1fs",
+            payload.job_name,
+            payload.id,
+            outcome.attempt + 1,
+            outcome.retry_in,
+        )
+        return "retry", [error, repr(due), retries.member(queue, nxt)]
+    rec = failure_records.build(
+        raw, outcome, queue=queue, worker_id=worker_id, attempts=outcome.attempt
+    )
+    return "fail", [error, rec["id"], rec.encode()]
+
+
+def _resolve(raw: bytes) -> tuple[Payload | None, Job[Any, Any] | None]:
+    try:
+        payload = decode(raw)
+    except MalformedPayload:
+        return None, None
+    return payload, get_job(payload.job_name)
+
+
+def _result_json(result: Any) -> str:
+    try:
+        return json.dumps(result, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return json.dumps({"unserializable": f"return value could not be stored as JSON: {exc}"})

@@ -1,0 +1,45 @@
+-- failure_sweep.lua: one bounded step of a pass over the failed list.
+--
+-- A pass visits every record once, oldest first: it pops a batch from the head and pushes back
+-- to the tail what is kept, so Ruby's tools always see a complete list. It drops records whose
+-- id is in `gone` (retried or removed through the index) and indexes records it does not know
+-- (written by Ruby, PHP or Node). A pass starts when `gone` is not empty, or when forced.
+-- At the end of pass P, ids marked gone before P began and not found are forgotten.
+-- KEYS[1]  <ns>:failed            list
+-- KEYS[2]  <ns>:dj:failed:data    hash  id -> record
+-- KEYS[3]  <ns>:dj:failed:gone    zset  id -> pass in which it was marked
+-- KEYS[4]  <ns>:dj:failed:sweep   hash  remaining (records left in this pass), pass (number)
+-- KEYS[5]  <ns>:dj:failed:seq     string
+-- ARGV[1]  batch size
+-- ARGV[2]  namespace with its colon
+-- ARGV[3]  "1" to start a pass even if nothing is gone (a full re-index)
+-- Returns the records left in the current pass (0: no pass is running).
+--#include _failures
+local ns = ARGV[2]
+local remaining = tonumber(redis.call('HGET', KEYS[4], 'remaining') or '0')
+if remaining <= 0 then
+  if ARGV[3] ~= '1' and redis.call('ZCARD', KEYS[3]) == 0 then return 0 end
+  remaining = redis.call('LLEN', KEYS[1])
+  redis.call('HINCRBY', KEYS[4], 'pass', 1)
+end
+local n = math.min(tonumber(ARGV[1]), remaining)
+for _ = 1, n do
+  local raw = redis.call('LPOP', KEYS[1])
+  if not raw then remaining = 0; break end
+  local id = failure_id(raw)
+  if redis.call('ZSCORE', KEYS[3], id) then
+    redis.call('ZREM', KEYS[3], id)
+  else
+    if redis.call('HEXISTS', KEYS[2], id) == 0 then
+      index_add(ns, KEYS[2], KEYS[5], id, raw, decode_record(raw))
+    end
+    redis.call('RPUSH', KEYS[1], raw)
+  end
+end
+remaining = math.max(0, remaining - n)
+redis.call('HSET', KEYS[4], 'remaining', remaining)
+if remaining == 0 then
+  local pass = tonumber(redis.call('HGET', KEYS[4], 'pass'))
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. pass)
+end
+return remaining

@@ -1,0 +1,57 @@
+-- job_finish.lua: record what came of one attempt, in one round trip from the worker's parent.
+--
+-- mode "ok": the job's status becomes succeeded with its result.
+-- mode "retry": the next attempt's payload waits in the retry zset until it is due, stat:retried
+--               counts it, and the status becomes retrying with the error appended.
+-- mode "fail": the failure record goes to Resque's failed list and our index, stat:failed (and
+--              the worker's) count it, and the status becomes failed with the error appended.
+-- KEYS[1]  <ns>:dj:job:<id>              hash    status (touched only if it exists)
+-- KEYS[2]  <ns>:failed                   list    RPUSH record (mode fail)
+-- KEYS[3]  <ns>:dj:failed:data           hash    id -> record
+-- KEYS[4]  <ns>:dj:failed:seq            string  INCR
+-- KEYS[5]  <ns>:stat:failed              string  INCR
+-- KEYS[6]  <ns>:stat:failed:<worker>     string  INCR
+-- KEYS[7]  <ns>:dj:retry                 zset    member `<queue>\n<payload>` -> due time
+-- KEYS[8]  <ns>:stat:retried             string  INCR
+-- KEYS[9]  <ns>:dj:stat:failed:minute:<m> string  INCR + EXPIRE 90000 (mode fail; optional;
+--                                                 = timeline.RETENTION_SECONDS; admin chart)
+-- ARGV[1]  mode   ARGV[2] namespace with its colon   ARGV[3] now (ISO-8601 UTC)
+-- ARGV[4]  result TTL in seconds (0: delete the status once terminal)
+-- ARGV[5]  mode ok: result JSON; otherwise the error `{"exception","error","backtrace"}` JSON
+-- ARGV[6]  mode fail: failure id; mode retry: due time (epoch seconds)
+-- ARGV[7]  mode fail: failure record JSON; mode retry: retry zset member
+--#include _failures
+local mode, ns = ARGV[1], ARGV[2]
+if mode == 'fail' then
+  redis.call('RPUSH', KEYS[2], ARGV[7])
+  index_add(ns, KEYS[3], KEYS[4], ARGV[6], ARGV[7], decode_record(ARGV[7]))
+  redis.call('INCR', KEYS[5])
+  redis.call('INCR', KEYS[6])
+  if KEYS[9] then
+    redis.call('INCR', KEYS[9])
+    redis.call('EXPIRE', KEYS[9], 90000)
+  end
+elseif mode == 'retry' then
+  redis.call('ZADD', KEYS[7], ARGV[6], ARGV[7])
+  redis.call('INCR', KEYS[8])
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+if mode == 'ok' then
+  redis.call('HSET', KEYS[1], 'status', 'succeeded', 'finished_at', ARGV[3], 'result', ARGV[5])
+else
+  -- append as text: a decode/encode round trip would turn empty lists into {}
+  local errors = redis.call('HGET', KEYS[1], 'errors') or '[]'
+  if string.match(errors, '^%[%s*%]$') or string.sub(errors, -1) ~= ']' then
+    errors = '[' .. ARGV[5] .. ']'
+  else
+    errors = string.sub(errors, 1, -2) .. ',' .. ARGV[5] .. ']'
+  end
+  local state = 'failed'
+  if mode == 'retry' then state = 'retrying' end
+  redis.call('HSET', KEYS[1], 'status', state, 'errors', errors)
+  if mode == 'retry' then return 1 end
+  redis.call('HSET', KEYS[1], 'finished_at', ARGV[3])
+end
+local ttl = tonumber(ARGV[4])
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) else redis.call('DEL', KEYS[1]) end
+return 1

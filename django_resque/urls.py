@@ -1,0 +1,11 @@
+"""URLs a project may include for the job status view: `path("resque/", include(...))`."""
+
+from django.urls import path
+
+from django_resque import views
+
+app_name = "django_resque"
+
+urlpatterns = [
+    path("jobs/<str:job_id>/status/", views.job_status, name="job_status"),
+]

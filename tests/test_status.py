@@ -1,0 +1,121 @@
+"""Job status and results: transitions, TTL, store_result=False, and the polling view."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from django_resque import status
+from tests import jobs as test_jobs
+from tests.helpers import wait_until
+
+
+def test_status_goes_from_queued_to_running_to_succeeded_with_the_result(
+    redis, ledger, start_worker
+):
+    handle = test_jobs.sleep_for.delay(ledger, 1.0)
+    first = handle.info()
+    assert first.status == "queued" and first.queue == "default" and first.enqueued_at
+    worker = start_worker("--queues", "default")
+    wait_until(lambda: handle.status == "running", timeout=60)
+    running = handle.info()
+    assert running.attempts == 1 and running.started_at and len(running.worker_ids) == 1
+    assert str(worker.pid) in running.worker_ids[0]
+    assert redis.ttl(f"resque:dj:job:{handle.id}") == -1
+    final = handle.wait(timeout=60)
+    assert final.status == "succeeded" and final.finished_at and final.result is None
+    assert 0 < redis.ttl(f"resque:dj:job:{handle.id}") <= 24 * 3600
+
+
+def test_a_result_is_stored_as_json_and_expires_after_result_ttl(settings, redis):
+    from django_resque.finish import record
+    from django_resque.perform import perform
+
+    settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 30}
+    handle = test_jobs.add.delay(2, 3, scale=10)
+    raw = redis.lpop("resque:queue:default")
+    record(raw, perform(raw), queue="default", worker_id="h:1:default")
+    assert handle.result == 50 and handle.wait(timeout=1).status == "succeeded"
+    assert 0 < redis.ttl(f"resque:dj:job:{handle.id}") <= 30
+
+
+def test_a_result_ttl_of_zero_keeps_nothing_after_the_job_finishes(settings, redis):
+    from django_resque.finish import record
+    from django_resque.perform import perform
+
+    settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 0}
+    handle = test_jobs.add.delay(2, 3)
+    raw = redis.lpop("resque:queue:default")
+    record(raw, perform(raw), queue="default", worker_id="h:1:default")
+    assert handle.info() is None
+
+
+def test_store_result_false_keeps_no_status(redis, ledger, start_worker):
+    handle = test_jobs.no_result.delay(ledger)
+    assert handle.status is None
+    start_worker("--queues", "default")
+    wait_until(lambda: test_jobs.read_ledger(ledger), timeout=60)
+    assert handle.info() is None and not redis.keys("resque:dj:job:*")
+
+
+def test_a_failed_job_keeps_its_error_in_the_status():
+    from django_resque.connection import get_redis
+    from django_resque.finish import record
+    from django_resque.perform import perform
+
+    handle = test_jobs.fail.delay("nope")
+    raw = get_redis().lpop("resque:queue:default")
+    record(raw, perform(raw), queue="default", worker_id="h:1:default")
+    final = status.get(handle.id)
+    assert final.status == "failed" and final.errors[0]["error"] == "nope"
+    assert final.errors[0]["backtrace"]
+
+
+def test_wait_returns_the_last_status_seen_when_the_timeout_passes():
+    handle = test_jobs.add.delay(1, 1)
+    assert handle.wait(timeout=0.2).status == "queued"
+
+
+@pytest.mark.django_db
+class TestStatusView:
+    """Anonymous users, staff without the permission, and staff with it."""
+
+    def _url(self, job_id):
+        return f"/resque/jobs/{job_id}/status/"
+
+    def _staff(self, *, perm=False):
+        user = User.objects.create_user("staff", password="pw", is_staff=True)
+        if perm:
+            user.user_permissions.add(Permission.objects.get(codename="view_user"))
+        client = Client()
+        client.force_login(user)
+        return client
+
+    def test_anonymous_users_get_401(self):
+        handle = test_jobs.add.delay(1, 1)
+        assert Client().get(self._url(handle.id)).status_code == 401
+
+    def test_a_non_staff_user_gets_403(self):
+        user = User.objects.create_user("plain", password="pw")
+        client = Client()
+        client.force_login(user)
+        assert client.get(self._url(test_jobs.add.delay(1, 1).id)).status_code == 403
+
+    def test_staff_without_the_configured_permission_get_403(self, settings):
+        settings.RESQUE = {**settings.RESQUE, "STATUS_VIEW_PERMISSION": "auth.view_user"}
+        response = self._staff().get(self._url(test_jobs.add.delay(1, 1).id))
+        assert response.status_code == 403
+
+    def test_staff_with_the_permission_see_the_status_without_backtraces(self, settings):
+        settings.RESQUE = {**settings.RESQUE, "STATUS_VIEW_PERMISSION": "auth.view_user"}
+        handle = test_jobs.add.delay(1, 1)
+        response = self._staff(perm=True).get(self._url(handle.id))
+        assert response.status_code == 200
+        assert response.json()["status"] == "queued" and response.json()["id"] == handle.id
+        assert response["Cache-Control"].startswith("max-age=0")
+
+    def test_an_unknown_id_is_404_and_posts_are_refused(self):
+        client = self._staff()
+        assert client.get(self._url("nope")).status_code == 404
+        assert client.post(self._url("nope")).status_code == 405
