@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django_resque.failure_records import Failure
 from django_resque.payload import MalformedPayload, decode
 from django_resque.queues import digest
 
@@ -89,4 +90,42 @@ def delayed_item(item: dict[str, Any]) -> DelayedItem:
         shown = {"args": shown, "kwargs": item["kwargs"]}
     return DelayedItem(
         str(item.get("class", "(no class)")), str(item.get("queue", "")), pretty(shown)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FailureView:
+    id: str
+    failed_at: str
+    job_name: str
+    args: str
+    payload: str
+    exception: str
+    error: str
+    backtrace: str
+    worker: str
+    queue: str
+    retried_at: str | None
+    attempts: int | None
+
+
+def failure_view(failure: Failure) -> FailureView:
+    """Describe a failures.Failure for a page: arguments and payload pretty and bounded."""
+    shown: Any = failure.args
+    if failure.kwargs:
+        shown = {"args": failure.args, "kwargs": failure.kwargs}
+    backtrace = "\n".join(str(line) for line in (failure.backtrace or []))
+    return FailureView(
+        id=failure.id,
+        failed_at=failure.failed_at,
+        job_name=failure.job_name or "(malformed payload)",
+        args=pretty(shown),
+        payload=pretty(failure.payload),
+        exception=str(failure.exception),
+        error=str(failure.error)[:SHOW_CHARS],
+        backtrace=backtrace[: SHOW_CHARS * 4],
+        worker=str(failure.worker),
+        queue=str(failure.queue),
+        retried_at=failure.retried_at,
+        attempts=failure.attempts,
     )

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 PAGES = [
+    "/admin/django_resque/failedjob/",
     "/admin/django_resque/delayedjob/",
     "/admin/django_resque/schedule/",
     "/admin/django_resque/worker/",
@@ -14,6 +15,10 @@ PAGES = [
     "/admin/django_resque/stats/",
 ]
 ACTIONS = [
+    "/admin/django_resque/failedjob/retry/",
+    "/admin/django_resque/failedjob/remove/",
+    "/admin/django_resque/failedjob/retry-all/",
+    "/admin/django_resque/failedjob/remove-all/",
     "/admin/django_resque/delayedjob/enqueue-now/",
     "/admin/django_resque/delayedjob/remove/",
     "/admin/django_resque/delayedjob/clear/",
@@ -65,7 +70,15 @@ def test_actions_without_a_csrf_token_are_refused(csrf_operator, url):
 
 def test_the_admin_index_lists_the_resque_pages_without_urls_py_edits(viewer):
     html = viewer.get("/admin/").content.decode()
-    for name in ("Overview", "Queues", "Workers", "Delayed jobs", "Schedules", "Stats"):
+    for name in (
+        "Overview",
+        "Queues",
+        "Workers",
+        "Failed jobs",
+        "Delayed jobs",
+        "Schedules",
+        "Stats",
+    ):
         assert f">{name}<" in html
 
 
