@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from django_resque import delayed, queues, schedules
+from django_resque import delayed, failures, queues, schedules
 from tests import jobs
 from tests.helpers import wait_until
 
@@ -18,6 +18,7 @@ PAGES = {
     "queues": "/admin/django_resque/queue/",
     "queue": "/admin/django_resque/queue/detail/?name=default",
     "workers": "/admin/django_resque/worker/",
+    "failed": "/admin/django_resque/failedjob/",
     "delayed": "/admin/django_resque/delayedjob/",
     "schedules": "/admin/django_resque/schedule/",
     "stats": "/admin/django_resque/stats/",
@@ -30,6 +31,17 @@ def seed(ledger: str) -> None:
     queues.push("low", json.dumps({"class": "Emailer", "args": ["<script>alert(1)</script>"]}))
     delayed.enqueue_at(datetime.now(UTC) + timedelta(hours=1), "tests.jobs.add", 1, 2)
     schedules.set("nightly", cron="0 3 * * *", job="tests.jobs.add", args=[1, 2])
+    failures.save(
+        {
+            "failed_at": "2026/01/01 00:00:00 UTC",
+            "payload": {"class": "tests.jobs.add", "args": ['"><img src=x onerror=alert(1)>']},
+            "exception": "<script>alert(2)</script>",
+            "error": "</script><script>alert(3)</script>",
+            "backtrace": ["<img src=x onerror=alert(4)>"],
+            "worker": "<b>host</b>:1:default",
+            "queue": "default",
+        }
+    )
 
 
 def test_every_page_opens_without_running_any_injected_script(page, screenshot, ledger):
@@ -50,7 +62,15 @@ def test_every_page_opens_without_running_any_injected_script(page, screenshot, 
 
 def test_the_admin_index_links_every_resque_page(page):
     page.goto(page.base + "/admin/")
-    for label in ("Overview", "Queues", "Workers", "Delayed jobs", "Schedules", "Stats"):
+    for label in (
+        "Overview",
+        "Queues",
+        "Workers",
+        "Failed jobs",
+        "Delayed jobs",
+        "Schedules",
+        "Stats",
+    ):
         assert page.get_by_role("link", name=label, exact=True).count() >= 1
 
 
@@ -84,3 +104,26 @@ def test_the_overview_shows_a_busy_worker_and_counts_its_jobs(page, start_worker
     wait_until(lambda: jobs.read_ledger(ledger), timeout=60)
     page.goto(page.base + PAGES["overview"])
     assert page.locator("text=tests.jobs.sleep_for").count() >= 1
+
+
+def test_a_failed_job_retried_in_the_browser_runs_on_a_real_worker(
+    page, screenshot, start_worker, tmp_path
+):
+    ledger = tmp_path / "later" / "ledger.txt"
+    jobs.record.delay(str(ledger), "again")
+    assert start_worker("--queues", "default", "--burst").wait(timeout=60) == 0
+    page.goto(page.base + PAGES["failed"])
+    page.click("text=FileNotFoundError")
+    page.wait_for_selector("input[value='Retry all (filtered)']")
+    page.goto(page.base + PAGES["failed"])
+    page.locator("tr", has_text="FileNotFoundError").locator("a").first.click()
+    page.wait_for_selector("text=Backtrace")
+    screenshot(page, "failed-detail")
+    ledger.parent.mkdir()
+    page.click("input[value='Retry']")
+    page.wait_for_selector("text=Retried the job: it is back on its queue.")
+    assert failures.count() == 0
+    assert start_worker("--queues", "default", "--burst").wait(timeout=60) == 0
+    assert [line[0] for line in jobs.read_ledger(str(ledger))] == ["again"]
+    page.goto(page.base + PAGES["overview"])
+    assert page.locator("text=Failed jobs kept").count() == 1
