@@ -56,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     # Permission a user needs (besides being staff) to poll views.job_status; None: staff only.
     "STATUS_VIEW_PERMISSION": None,
     # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
-    "FAILURE_BATCH_SIZE": 1000,
+    "FAILURE_BATCH_SIZE": 200,
 }
 
 

@@ -97,7 +97,7 @@ def count(filter: FailureFilter | None = None) -> int:
     walk, others = _indexes(keys, filter)
     if not others:
         return int(get_redis().zcard(walk))
-    total, start, step = 0, 0, 10_000
+    total, start, step = 0, 0, 2_000
     while True:
         found, examined = scripts.run(
             "failure_query", [keys.failed_data(), walk, *others], ["count", start, step]

@@ -84,6 +84,19 @@ local function push_payload(ns, queue, payload, wake_cap)
   end
 end
 
+-- The same for many payloads of one queue, in slices (Lua's stack takes a few thousand args).
+local function push_payloads(ns, queue, payloads, wake_cap)
+  redis.call('SADD', ns .. 'queues', queue)
+  for i = 1, #payloads, 1000 do
+    local last = math.min(i + 999, #payloads)
+    redis.call('RPUSH', ns .. 'queue:' .. queue, unpack(payloads, i, last))
+    redis.call('RPUSH', ns .. 'dj:wake:' .. queue, unpack(payloads, i, last))
+  end
+  if redis.call('LLEN', ns .. 'dj:wake:' .. queue) > wake_cap then
+    redis.call('LTRIM', ns .. 'dj:wake:' .. queue, -wake_cap, -1)
+  end
+end
+
 -- Mark a record removed from the index but still in the failed list, for the next sweep pass.
 local function mark_gone(gone_key, sweep_key, id)
   local pass = tonumber(redis.call('HGET', sweep_key, 'pass') or '0')

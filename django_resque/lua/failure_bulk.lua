@@ -20,6 +20,8 @@ local ns, batch = ARGV[2], tonumber(ARGV[3])
 local rows = redis.call('ZRANGEBYSCORE', KEYS[4], '(' .. ARGV[4], ARGV[5],
   'WITHSCORES', 'LIMIT', 0, batch)
 local handled, cursor = 0, ARGV[4]
+local pass = tonumber(redis.call('HGET', KEYS[3], 'pass') or '0')
+local by_queue = {}  -- queue -> payloads, pushed together after the loop
 for i = 1, #rows, 2 do
   local id = rows[i]
   cursor = rows[i + 1]
@@ -34,13 +36,19 @@ for i = 1, #rows, 2 do
     if ARGV[1] == 'retry' then
       local payload, queue = original_payload(raw, rec, id), text(rec['queue'])
       ok = payload ~= nil and queue ~= ''
-      if ok then push_payload(ns, queue, payload, tonumber(ARGV[6])) end
+      if ok then
+        by_queue[queue] = by_queue[queue] or {}
+        table.insert(by_queue[queue], payload)
+      end
     end
     if ok then
       index_remove(ns, KEYS[1], id, rec)
-      mark_gone(KEYS[2], KEYS[3], id)
+      redis.call('ZADD', KEYS[2], pass, id)
       handled = handled + 1
     end
   end
+end
+for queue, payloads in pairs(by_queue) do
+  push_payloads(ns, queue, payloads, tonumber(ARGV[6]))
 end
 return {handled, cursor, #rows / 2}

@@ -22,19 +22,28 @@ if remaining <= 0 then
   remaining = redis.call('LLEN', KEYS[1])
   redis.call('HINCRBY', KEYS[4], 'pass', 1)
 end
-local n = math.min(tonumber(ARGV[1]), remaining)
-for _ = 1, n do
-  local raw = redis.call('LPOP', KEYS[1])
-  if not raw then remaining = 0; break end
+local raws = redis.call('LRANGE', KEYS[1], 0, math.min(tonumber(ARGV[1]), remaining) - 1)
+local n = #raws
+if n == 0 then remaining = 0 end
+redis.call('LTRIM', KEYS[1], n, -1)
+local keep, dropped = {}, {}
+for _, raw in ipairs(raws) do
   local id = failure_id(raw)
   if redis.call('ZSCORE', KEYS[3], id) then
-    redis.call('ZREM', KEYS[3], id)
+    dropped[#dropped + 1] = id
   else
     if redis.call('HEXISTS', KEYS[2], id) == 0 then
       index_add(ns, KEYS[2], KEYS[5], id, raw, decode_record(raw))
     end
-    redis.call('RPUSH', KEYS[1], raw)
+    keep[#keep + 1] = raw
   end
+end
+-- unpack in slices: Lua's C stack takes a few thousand arguments at most
+for i = 1, #keep, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(keep, i, math.min(i + 999, #keep)))
+end
+for i = 1, #dropped, 1000 do
+  redis.call('ZREM', KEYS[3], unpack(dropped, i, math.min(i + 999, #dropped)))
 end
 remaining = math.max(0, remaining - n)
 redis.call('HSET', KEYS[4], 'remaining', remaining)

@@ -33,3 +33,31 @@ def send_welcome_email(address: str) -> None:
     """Pretend to send an email."""
     time.sleep(0.1)
     logger.info("sent welcome email to=%s", address)
+
+
+# --- issue 5: retries with backoff, giving up, and a result a page polls for --------------
+@job(queue="low", retries=4, backoff=lambda attempt: 2.0 * attempt, retry_on=(ConnectionError,))
+def sync_with_flaky_partner(post_id: int) -> dict[str, object]:
+    """A third-party call that times out twice, then works: retried with backoff, no scheduler."""
+    from django_resque import current_attempt
+
+    attempt = current_attempt()
+    if attempt < 3:
+        raise ConnectionError(f"partner timed out (attempt {attempt}); will retry")
+    logger.info("synced post_id=%s with the flaky partner on attempt=%s", post_id, attempt)
+    return {"post_id": post_id, "attempt": attempt}
+
+
+@job(queue="low", retries=2, backoff=lambda attempt: 1.0, give_up_on=(PermissionError,))
+def sync_with_retired_partner(post_id: int) -> None:
+    """A partner that shut its API down: retried twice, then lands in the failed list."""
+    raise ConnectionRefusedError(f"partner API is gone; post_id={post_id} was not synced")
+
+
+@job(queue="default")
+def word_stats(text: str) -> dict[str, object]:
+    """A slow computation whose result the demo page polls for (docs/results.md)."""
+    time.sleep(2)
+    words = text.split()
+    longest = max(words, key=len) if words else ""
+    return {"words": len(words), "distinct": len(set(words)), "longest": longest}

@@ -6,3 +6,27 @@ from demo.models import Post
 
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "demo/index.html", {"posts": Post.objects.order_by("-created_at")[:20]})
+
+
+# --- issue 5: enqueue a job, then poll its status from the page ----------------------------
+from django.contrib.admin.views.decorators import staff_member_required  # noqa: E402
+from django.http import JsonResponse  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+from demo import jobs  # noqa: E402
+
+
+@staff_member_required
+def poll_page(request: HttpRequest) -> HttpResponse:
+    """A page whose script enqueues word_stats and polls the status view until it is done."""
+    return render(request, "demo/poll.html")
+
+
+@staff_member_required
+@require_POST
+def start_word_stats(request: HttpRequest) -> JsonResponse:
+    """Enqueue the job; the page polls the URL this returns (the view itself never waits)."""
+    handle = jobs.word_stats.delay(request.POST.get("text", "")[:10_000])
+    status_url = reverse("django_resque:job_status", args=[handle.id])
+    return JsonResponse({"id": handle.id, "status_url": status_url})

@@ -43,4 +43,9 @@ class Command(BaseCommand):
             jobs.recalculate_word_count.delay(post.pk)
             jobs.post_to_partner_api.delay(post.pk)
         jobs.send_welcome_email.delay("new-user@example.com")
+        # issue 5: one call that succeeds on its third attempt, one that gives up into Failed
+        first = Post.objects.order_by("pk").first()
+        if first is not None:
+            jobs.sync_with_flaky_partner.delay(first.pk)
+            jobs.sync_with_retired_partner.delay(first.pk)
         self.stdout.write(f"enqueued jobs for {options['posts']} posts")
