@@ -10,8 +10,8 @@ from django.utils.http import urlencode
 
 from django_resque import failures
 from django_resque.admin.base import ResqueAdmin, action
-from django_resque.admin.display import failure_view
-from django_resque.admin.pagination import paginate
+from django_resque.admin.display import FailureView, failure_view
+from django_resque.admin.pagination import paginate, paginate_open
 
 FILTER_FIELDS = ("queue", "job_name", "exception")
 
@@ -31,19 +31,22 @@ class FailedJobAdmin(ResqueAdmin):
     ) -> HttpResponse:
         self.require_view(request)
         chosen = read_filter(request.GET)
-        page, page_range = paginate(
-            request,
-            failures.count(chosen),
-            lambda offset, n: [
-                failure_view(f) for f in failures.page(chosen, offset=offset, limit=n)
-            ],
-        )
+
+        def fetch(offset: int, limit: int) -> list[FailureView]:
+            return [failure_view(f) for f in failures.page(chosen, offset=offset, limit=limit)]
+
+        more = False
+        if len(chosen.facets()) > 1:  # counting an intersection walks it: page without a count
+            page, page_range, more = paginate_open(request, fetch)
+        else:
+            page, page_range = paginate(request, failures.count(chosen), fetch)
         return self.render(
             request,
             "django_resque/admin/failed.html",
             "Failed jobs",
             page=page,
             page_range=page_range,
+            more=more,
             chosen=chosen,
             filtered=any(getattr(chosen, f) is not None for f in FILTER_FIELDS),
             filter_fields=[(f, getattr(chosen, f) or "") for f in FILTER_FIELDS],

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
+MAX_OPEN_PAGE = 100_000  # deepest page of a list paginated without a count
 
 
 def clamp_int(value: str | None, default: int, low: int, high: int) -> int:
@@ -50,3 +51,26 @@ def paginate(
     paginator: Paginator[Any] = Paginator(Window(total, fetch), per_page)  # type: ignore[arg-type]
     page = paginator.get_page(request.GET.get("page", "")[:20])
     return page, list(paginator.get_elided_page_range(page.number))
+
+
+def paginate_open(
+    request: HttpRequest, fetch: Callable[[int, int], Sequence[Any]]
+) -> tuple[Page, list[Any], bool]:
+    """Paginate a list whose length is costly to count: fetch one row past the page instead.
+
+    Returns the page, the page numbers to link to, and whether more rows follow; the count
+    the Paginator sees is a lower bound (rows up to this page plus one). A page past the end
+    falls back to the first.
+    """
+    per_page = clamp_int(request.GET.get("per_page"), PER_PAGE, 1, MAX_PER_PAGE)
+    number = clamp_int(request.GET.get("page"), 1, 1, MAX_OPEN_PAGE)
+    offset = (number - 1) * per_page
+    rows = list(fetch(offset, per_page + 1))
+    if not rows and offset:
+        number, offset = 1, 0
+        rows = list(fetch(0, per_page + 1))
+    more = len(rows) > per_page
+    window = Window(offset + len(rows), lambda start, n: rows[start - offset : start - offset + n])
+    paginator: Paginator[Any] = Paginator(window, per_page)  # type: ignore[arg-type]
+    page = paginator.get_page(number)
+    return page, list(paginator.get_elided_page_range(page.number)), more

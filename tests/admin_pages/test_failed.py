@@ -158,3 +158,20 @@ def test_every_field_of_a_failure_is_escaped(operator, probe):
         assert_escaped(response.content.decode())
     confirm = operator.post(LIST + "retry-all/", {"queue": probe, "exception": probe})
     assert_escaped(confirm.content.decode())
+
+
+def test_two_facet_filters_page_without_counting_and_clamp_absurd_pages(viewer):
+    for n in range(45):
+        fail(n % 60, queue="low", job="Emailer")
+    fail(59)
+    params = {"queue": "low", "job_name": "Emailer"}
+    first = viewer.get(LIST, params)
+    assert len(first.context["page"].object_list) == 20
+    assert "more than 20" in first.content.decode()
+    third = viewer.get(LIST, {**params, "page": "3"})
+    assert len(third.context["page"].object_list) == 5
+    assert "45 in all" in third.content.decode()
+    for page in (str(10**12), "abc", "-3", "99"):
+        response = viewer.get(LIST, {**params, "page": page, "per_page": str(10**9)})
+        assert response.status_code == 200
+        assert response.context["page"].number == 1

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from demo import jobs
+from demo.admin_seed import seed_admin_pages
 from demo.models import Post
 
 WORDS = [
@@ -48,4 +49,5 @@ class Command(BaseCommand):
         if first is not None:
             jobs.sync_with_flaky_partner.delay(first.pk)
             jobs.sync_with_retired_partner.delay(first.pk)
+        seed_admin_pages()  # issue 7: a busy worker, waiting, paused, delayed and failed jobs
         self.stdout.write(f"enqueued jobs for {options['posts']} posts")
