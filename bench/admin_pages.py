@@ -121,6 +121,10 @@ def pages() -> list[tuple[str, str]]:
         ("Failed jobs, page=10**12", base + "failedjob/?page=" + "1" + "0" * 12),
         ("Failed jobs, filter queue", base + "failedjob/?queue=q1"),
         ("Failed jobs, filter queue+job", base + "failedjob/?queue=q1&job_name=J2"),
+        (
+            "Failed jobs, filter queue+job, page 2000",
+            base + "failedjob/?queue=q1&job_name=J2&page=2000",
+        ),
         ("Delayed jobs", base + "delayedjob/"),
         ("Schedules", base + "schedule/"),
         ("Stats", base + "stats/"),

@@ -99,9 +99,13 @@ class FailedJobAdmin(ResqueAdmin):
         """Confirm, then retry or remove every failure the posted filter matches."""
         chosen = read_filter(request.POST)
         described = describe(chosen)
-        confirmation = self.confirm(
-            request, f"{verb} all {failures.count(chosen)} failed jobs {described}?"
+        # Counting an intersection of two facets walks it, so only smaller filters say how many.
+        how_many = (
+            "every failed job"
+            if len(chosen.facets()) > 1
+            else f"all {failures.count(chosen)} failed jobs"
         )
+        confirmation = self.confirm(request, f"{verb} {how_many} {described}?")
         if confirmation:
             return confirmation
         handled = run(chosen)

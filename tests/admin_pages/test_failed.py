@@ -175,3 +175,10 @@ def test_two_facet_filters_page_without_counting_and_clamp_absurd_pages(viewer):
         response = viewer.get(LIST, {**params, "page": page, "per_page": str(10**9)})
         assert response.status_code == 200
         assert response.context["page"].number == 1
+
+
+def test_bulk_confirmation_for_two_facets_does_not_count(operator):
+    fail(1, queue="low", job="Emailer")
+    html = operator.post(LIST + "remove-all/", {"queue": "low", "job_name": "Emailer"}).content
+    assert "Remove every failed job with queue “low” and job name “Emailer”?" in html.decode()
+    assert failures.count() == 1
