@@ -119,7 +119,10 @@ class RedisServer:
             self.process.wait()
 
 
-if __name__ == "__main__":  # python scripts/private_redis.py: serve until Ctrl-C
+if __name__ == "__main__":  # python scripts/private_redis.py [--which]: serve until Ctrl-C
+    if sys.argv[1:] == ["--which"]:
+        print(find_binary())
+        sys.exit(0)
     server = RedisServer().start()
     print(server.url, flush=True)
     try:

@@ -1,0 +1,76 @@
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from django_resque import checks, jobs
+
+
+def ids(messages):
+    return [m.id for m in messages]
+
+
+def with_resque(**changes):
+    return override_settings(RESQUE={**settings.RESQUE, **changes})
+
+
+def test_the_test_settings_pass_every_check():
+    assert checks.check_settings() == []
+    assert checks.check_job_names() == []
+
+
+def test_resque_must_be_a_dict():
+    with override_settings(RESQUE=["not", "a", "dict"]):
+        assert ids(checks.check_settings()) == ["django_resque.E001"]
+
+
+def test_unknown_keys_are_reported_with_the_known_ones_as_hint():
+    with with_resque(REDIS_ULR="redis://x"):
+        (message,) = checks.check_settings()
+    assert message.id == "django_resque.E002" and "REDIS_URL" in message.hint
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"REDIS_URL": "http://localhost"}, "django_resque.E003"),
+        ({"REDIS_URL": 6379}, "django_resque.E003"),
+        ({"CONNECTION": "missing"}, "django_resque.E004"),
+        ({"NAMESPACE": ""}, "django_resque.E005"),
+        ({"NAMESPACE": "a:b"}, "django_resque.E005"),
+        ({"QUEUES": []}, "django_resque.E006"),
+        ({"QUEUES": ["ok", "not ok"]}, "django_resque.E006"),
+        ({"DEFAULT_QUEUE": "*"}, "django_resque.E006"),
+        ({"SOCKET_TIMEOUT": 0}, "django_resque.E007"),
+        ({"POLL_INTERVAL": "1"}, "django_resque.E007"),
+        ({"MAX_PAYLOAD_BYTES": True}, "django_resque.E007"),
+        ({"POLL_INTERVAL": 10, "SOCKET_TIMEOUT": 5}, "django_resque.E008"),
+        ({"FORK_PER_JOB": "yes"}, "django_resque.E009"),
+    ],
+)
+def test_bad_values_get_their_numbered_error(changes, expected):
+    with with_resque(**changes):
+        assert ids(checks.check_settings()) == [expected]
+
+
+def test_a_connection_naming_a_defined_cache_passes():
+    caches = {"jobs": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://x"}}
+    with with_resque(CONNECTION="jobs"), override_settings(CACHES=caches):
+        assert checks.check_settings() == []
+
+
+def test_two_functions_claiming_one_job_name_is_an_error():
+    def first() -> None: ...
+
+    def second() -> None: ...
+
+    first.__qualname__ = "first"
+    second.__qualname__ = "second"
+    before = list(jobs._collisions)
+    try:
+        jobs.job(name="Collide")(first)
+        jobs.job(name="Collide")(second)
+        (message,) = checks.check_job_names()
+        assert message.id == "django_resque.E010" and "Collide" in message.msg
+    finally:
+        jobs._registry.pop("Collide", None)
+        jobs._collisions[:] = before
