@@ -182,3 +182,13 @@ def test_bulk_confirmation_for_two_facets_does_not_count(operator):
     html = operator.post(LIST + "remove-all/", {"queue": "low", "job_name": "Emailer"}).content
     assert "Remove every failed job with queue “low” and job name “Emailer”?" in html.decode()
     assert failures.count() == 1
+
+
+def test_a_retry_addresses_its_failure_by_id_while_workers_append_new_ones(operator):
+    fail(1)
+    target = failures.page()[0].id
+    fail(2)  # a worker records more failures while the page is open
+    fail(3)
+    operator.post(LIST + "retry/", {"id": target})
+    assert [json.loads(p)["args"] for p in queues.peek("default", 0, 10)] == [[1, 1]]
+    assert sorted(f.error for f in failures.page()) == ["error 2", "error 3"]

@@ -50,6 +50,8 @@ def test_every_page_opens_without_running_any_injected_script(page, screenshot, 
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # A CSP violation (an inline script or style the policy blocked) is reported on the console.
+    page.on("console", lambda m: errors.append(m.text) if "Security Policy" in m.text else None)
     for name, url in PAGES.items():
         response = page.goto(page.base + url)
         assert response is not None and response.status == 200, name
