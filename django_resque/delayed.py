@@ -118,6 +118,11 @@ def count() -> int:
     return total
 
 
+def timestamp_count() -> int:
+    """Return how many distinct due times hold items (for paging timestamps())."""
+    return int(get_redis().zcard(get_keys().delayed_schedule()))
+
+
 def timestamps(offset: int = 0, limit: int = 20) -> list[tuple[datetime, int]]:
     """Return (due time, item count) for `limit` timestamps from `offset`, soonest first."""
     if limit <= 0:
@@ -244,8 +249,3 @@ def _decode(raw: bytes | str) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError):
         return {"raw": _bytes(raw).decode("utf-8", "replace")}
     return obj if isinstance(obj, dict) else {"raw": _bytes(raw).decode("utf-8", "replace")}
-
-
-def timestamp_count() -> int:
-    """Return how many distinct due times there are (one ZCARD; the admin paginates by these)."""
-    return int(get_redis().zcard(get_keys().delayed_schedule()))
