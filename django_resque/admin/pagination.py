@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_OPEN_PAGE = 100_000  # deepest page of a list paginated without a count
+MAX_OPEN_ROWS = 10_000  # deepest row a list paginated without a count may page to
 
 
 def clamp_int(value: str | None, default: int, low: int, high: int) -> int:
@@ -59,18 +59,23 @@ def paginate_open(
     """Paginate a list whose length is costly to count: fetch one row past the page instead.
 
     Returns the page, the page numbers to link to, and whether more rows follow; the count
-    the Paginator sees is a lower bound (rows up to this page plus one). A page past the end
-    falls back to the first.
+    the Paginator sees is a lower bound (rows up to this page plus one). Finding a deep page
+    means walking every row before it, so pages stop MAX_OPEN_ROWS deep (narrow the filter to
+    see further); a page past the end falls back to the first.
     """
     per_page = clamp_int(request.GET.get("per_page"), PER_PAGE, 1, MAX_PER_PAGE)
-    number = clamp_int(request.GET.get("page"), 1, 1, MAX_OPEN_PAGE)
+    deepest = max(MAX_OPEN_ROWS // per_page, 1)
+    number = clamp_int(request.GET.get("page"), 1, 1, deepest)
     offset = (number - 1) * per_page
     rows = list(fetch(offset, per_page + 1))
     if not rows and offset:
         number, offset = 1, 0
         rows = list(fetch(0, per_page + 1))
     more = len(rows) > per_page
-    window = Window(offset + len(rows), lambda start, n: rows[start - offset : start - offset + n])
+    linked = rows[:per_page] if number == deepest else rows  # no link past the deepest page
+    window = Window(
+        offset + len(linked), lambda start, n: rows[start - offset : start - offset + n]
+    )
     paginator: Paginator[Any] = Paginator(window, per_page)  # type: ignore[arg-type]
     page = paginator.get_page(number)
     return page, list(paginator.get_elided_page_range(page.number)), more

@@ -192,3 +192,16 @@ def test_a_retry_addresses_its_failure_by_id_while_workers_append_new_ones(opera
     operator.post(LIST + "retry/", {"id": target})
     assert [json.loads(p)["args"] for p in queues.peek("default", 0, 10)] == [[1, 1]]
     assert sorted(f.error for f in failures.page()) == ["error 2", "error 3"]
+
+
+def test_two_facet_filters_page_no_deeper_than_the_bound(viewer, monkeypatch):
+    from django_resque.admin import pagination
+
+    monkeypatch.setattr(pagination, "MAX_OPEN_ROWS", 40)
+    for n in range(50):
+        fail(n, queue="low", job="Emailer")
+    params = {"queue": "low", "job_name": "Emailer"}
+    deepest = viewer.get(LIST, {**params, "page": "7"})
+    assert deepest.context["page"].number == 2
+    assert deepest.context["page_range"] == [1, 2]
+    assert "more than 40" in deepest.content.decode()
