@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django_resque import scripts
+from django_resque import scripts, timeline
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.failure_records import (
@@ -84,6 +84,7 @@ def save(record: Record | dict[str, Any]) -> None:
             keys.stat("failed", record["worker"]),
             keys.retries(),
             keys.stat("retried"),
+            keys.minute_stat("failed", timeline.minute_of()),
         ],
         ["fail", _ns(keys), "", 0, "{}", record["id"], record.encode()],
     )

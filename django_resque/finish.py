@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any
 
-from django_resque import failure_records, retries, scripts, status
+from django_resque import failure_records, retries, scripts, status, timeline
 from django_resque.jobs import Job, get_job
 from django_resque.keys import get_keys
 from django_resque.outcome import Outcome
@@ -54,6 +54,7 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
             keys.stat("failed", worker_id),
             keys.retries(),
             keys.stat("retried"),
+            keys.minute_stat("failed", timeline.minute_of()),
         ],
         [mode, f"{keys.namespace}:", status.now_iso(), status.result_ttl(), *extra],
     )

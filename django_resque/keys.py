@@ -122,6 +122,19 @@ class Keys:
         """string counter: arrival order among payloads of equal priority."""
         return self._k("dj:priority-seq")
 
+    # --- django_resque only: admin (issue 7) ----------------------------------------------
+    def minute_stat(self, name: str, minute: int) -> str:
+        """string integer with TTL: jobs `processed` / `failed` in one minute (epoch // 60).
+
+        The worker's reserve script INCRBYs `processed`; job_finish.lua INCRs `failed`; the
+        admin's Overview chart reads a few hours of them with one MGET.
+        """
+        return self._k(f"dj:stat:{name}:minute:{minute}")
+
+    def everything(self) -> str:
+        """glob matching every key of the namespace, for the admin's bounded SCAN."""
+        return self._k("*")
+
     # --- issue 6: scheduler (resque-scheduler's keys, then ours under dj:scheduler:) --------
     def delayed_schedule(self) -> str:
         """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 import redis
@@ -140,8 +142,34 @@ def _bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
+# --- admin (issue 7): reads and edits the Queues page needs -----------------------------
+REMOVE_WINDOW = 1000  # how far before the shown position remove_payload looks
+
+
+def sizes(names: list[str]) -> dict[str, int]:
+    """Return the size of each named queue in one round trip."""
+    keys = get_keys()
+    with get_redis().pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.llen(keys.queue(name))
+        return dict(zip(names, (int(n) for n in pipe.execute()), strict=True))
+
+
+def digest(raw: bytes) -> str:
+    """Return the SHA-1 hex of a payload, the identity remove_payload checks."""
+    return hashlib.sha1(raw).hexdigest()
+
+
+def remove_payload(queue: str, index: int, sha1: str) -> bool:
+    """Remove the payload with these bytes at (or shortly before) `index`; False if it is gone."""
+    removed = scripts.run(
+        "remove_payload", [get_keys().queue(queue)], [max(index, 0), sha1, REMOVE_WINDOW]
+    )
+    return bool(removed)
+
+
 def pause(queue: str) -> None:
-    """Stop django_resque workers reserving from one queue; jobs stay queued (Ruby ignores it)."""
+    """Stop django_resque workers reserving from a queue (payloads stay and still enqueue)."""
     get_redis().sadd(get_keys().paused_queues(), queue)
 
 
@@ -153,3 +181,16 @@ def resume(queue: str) -> None:
 def paused() -> list[str]:
     """Return the paused queue names, sorted."""
     return sorted(_text(n) for n in get_redis().smembers(get_keys().paused_queues()))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    name: str
+    size: int
+    paused: bool
+
+
+def describe(names: list[str]) -> list[QueueInfo]:
+    """Return size and paused state of the named queues, in two round trips."""
+    counts, stopped = sizes(names), set(paused())
+    return [QueueInfo(n, counts[n], n in stopped) for n in names]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, finish, orm, queues, recovery, retries, scripts
+from django_resque import __version__, finish, orm, queues, recovery, retries, scripts, timeline
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
@@ -152,7 +152,7 @@ class Worker:
         self._reclaim = True
         result = scripts.run(
             "reserve",
-            self._reserve_keys(names),
+            [*self._reserve_keys(names), self.keys.minute_stat("processed", timeline.minute_of())],
             [self._finished, _utc_now_iso(), self.id, self.token, *names, PRIORITY_SLOT],
         )
         self._reclaim = False

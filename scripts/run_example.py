@@ -31,6 +31,8 @@ def main() -> None:
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "demo_seed")
         children.append(start(env, "resque_work", "--queues", "critical,default,low", "-v", "2"))
+        # A second worker for long exports, so the admin shows one busy while jobs wait.
+        children.append(start(env, "resque_work", "--queues", "exports", "-v", "1"))
         if has_command(env, "resque_scheduler"):
             children.append(start(env, "resque_scheduler", "-v", "2"))
         children.append(start(env, "runserver", f"127.0.0.1:{options.port}", "--noreload"))

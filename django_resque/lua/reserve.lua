@@ -18,6 +18,8 @@
 -- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (issue 8): a popped
 --                       slot marker (ARGV[5+n]) is replaced by the best-ranked payload there;
 --                       see enqueue_priority.lua. Plain payloads cost no extra command.
+-- KEYS[#KEYS]  <ns>:dj:stat:processed:minute:<m>  string  INCRBY ARGV[1]; EXPIRE 90000 on the
+--                                              minute's first count (timeline.py; admin chart)
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
 -- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
 -- ARGV[3]  worker id
@@ -61,6 +63,9 @@ local finished = tonumber(ARGV[1])
 if finished > 0 then
   redis.call('INCRBY', KEYS[2], finished)
   redis.call('INCRBY', KEYS[3], finished)
+  if redis.call('INCRBY', KEYS[#KEYS], finished) == finished then
+    redis.call('EXPIRE', KEYS[#KEYS], 90000)  -- once per minute key, not once per job
+  end
 end
 -- One EXISTS answers "is anything paused?" for the usual case where nothing is, instead of a GET
 -- plus one SISMEMBER per queue on every reserve.

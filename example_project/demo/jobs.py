@@ -16,6 +16,15 @@ def recalculate_word_count(post_id: int) -> int:
     return Post.objects.get(pk=post_id).recalculate_word_count()  # race-free: see models.py
 
 
+# --- issue 7: a long job, so the admin shows a worker busy and jobs waiting behind it --------
+@job(queue="exports")
+def export_archive(number: int, seconds: float = 300.0) -> str:
+    """Pretend to build a large archive; a second demo worker spends minutes on each."""
+    time.sleep(seconds)
+    logger.info("exported archive number=%s", number)
+    return f"archive-{number}.zip"
+
+
 @job(queue="low")
 def post_to_partner_api(post_id: int) -> dict[str, object]:
     """Simulate posting to a slow third-party API (0.2-1.5 s)."""

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from demo import jobs, tasks
+from demo.admin_seed import seed_admin_pages
 from demo.models import Post
 
 WORDS = [
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             jobs.sync_with_retired_partner.delay(first.pk)
         # A delayed job: the scheduler promotes it to its queue in 30 seconds.
         jobs.send_reminder.enqueue_in(timedelta(seconds=30), "new-user@example.com")
+        seed_admin_pages()  # issue 7: a busy worker, waiting, paused, delayed and failed jobs
         self.stdout.write(
             f"enqueued jobs for {options['posts']} posts and a reminder due in 30 seconds"
         )

@@ -1,0 +1,131 @@
+"""Turn raw payload bytes into what a page shows: job name and pretty, bounded arguments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django_resque.failure_records import Failure
+from django_resque.payload import MalformedPayload, decode
+from django_resque.queues import digest
+
+SHOW_CHARS = 4000  # a page shows at most this much of one payload's arguments
+ONE_LINE = 80  # JSON shorter than this stays on one line
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedJob:
+    index: int
+    job_name: str
+    args: str
+    sha1: str
+    malformed: bool
+
+
+def pretty(value: Any) -> str:
+    """Return JSON on one line if short, else indented for reading; cut at SHOW_CHARS."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) > ONE_LINE:
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "\n… (truncated)"
+
+
+def queued_job(index: int, raw: bytes) -> QueuedJob:
+    """Describe one queued payload; a malformed one is shown as text, not hidden."""
+    try:
+        payload = decode(raw)
+    except MalformedPayload:
+        text = raw[:SHOW_CHARS].decode("utf-8", "replace")
+        return QueuedJob(index, "(malformed payload)", text, digest(raw), True)
+    shown: Any = (
+        payload.args
+        if not payload.kwargs
+        else {
+            "args": payload.args,
+            "kwargs": payload.kwargs,
+        }
+    )
+    return QueuedJob(index, payload.job_name, pretty(shown), digest(raw), False)
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    queue: str
+    run_at: str
+    job_name: str
+    args: str
+
+
+def in_flight(record: dict[str, Any] | None) -> InFlight | None:
+    """Describe a worker's in-flight record (any Resque's), whatever shape its payload has."""
+    if record is None:
+        return None
+    payload = record.get("payload")
+    if isinstance(payload, dict):
+        name = str(payload.get("class", "(no class)"))
+        shown: Any = payload.get("args", [])
+        if payload.get("kwargs"):
+            shown = {"args": shown, "kwargs": payload["kwargs"]}
+    else:
+        name, shown = "(malformed payload)", payload
+    return InFlight(
+        str(record.get("queue") or ""), str(record.get("run_at") or ""), name, pretty(shown)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DelayedItem:
+    job_name: str
+    queue: str
+    args: str
+
+
+def delayed_item(item: dict[str, Any]) -> DelayedItem:
+    """Describe one delayed item (resque-scheduler's `{"class","args","queue"}` or raw text)."""
+    if "raw" in item and "class" not in item:
+        return DelayedItem("(malformed item)", "", pretty(item["raw"]))
+    shown: Any = item.get("args", [])
+    if item.get("kwargs"):
+        shown = {"args": shown, "kwargs": item["kwargs"]}
+    return DelayedItem(
+        str(item.get("class", "(no class)")), str(item.get("queue", "")), pretty(shown)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FailureView:
+    id: str
+    failed_at: str
+    job_name: str
+    args: str
+    payload: str
+    exception: str
+    error: str
+    backtrace: str
+    worker: str
+    queue: str
+    retried_at: str | None
+    attempts: int | None
+
+
+def failure_view(failure: Failure) -> FailureView:
+    """Describe a failures.Failure for a page: arguments and payload pretty and bounded."""
+    shown: Any = failure.args
+    if failure.kwargs:
+        shown = {"args": failure.args, "kwargs": failure.kwargs}
+    backtrace = "\n".join(str(line) for line in (failure.backtrace or []))
+    return FailureView(
+        id=failure.id,
+        failed_at=failure.failed_at,
+        job_name=failure.job_name or "(malformed payload)",
+        args=pretty(shown),
+        payload=pretty(failure.payload),
+        exception=str(failure.exception),
+        error=str(failure.error)[:SHOW_CHARS],
+        backtrace=backtrace[: SHOW_CHARS * 4],
+        worker=str(failure.worker),
+        queue=str(failure.queue),
+        retried_at=failure.retried_at,
+        attempts=failure.attempts,
+    )

@@ -1,0 +1,131 @@
+"""The Resque admin pages in a real browser: log in, open each page, act, and take screenshots."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from django_resque import delayed, failures, queues, schedules
+from tests import jobs
+from tests.helpers import wait_until
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "overview": "/admin/django_resque/overview/",
+    "queues": "/admin/django_resque/queue/",
+    "queue": "/admin/django_resque/queue/detail/?name=default",
+    "workers": "/admin/django_resque/worker/",
+    "failed": "/admin/django_resque/failedjob/",
+    "delayed": "/admin/django_resque/delayedjob/",
+    "schedules": "/admin/django_resque/schedule/",
+    "stats": "/admin/django_resque/stats/",
+}
+
+
+def seed(ledger: str) -> None:
+    for n in range(3):
+        jobs.add.delay(n, n, scale=2)
+    queues.push("low", json.dumps({"class": "Emailer", "args": ["<script>alert(1)</script>"]}))
+    delayed.enqueue_at(datetime.now(UTC) + timedelta(hours=1), "tests.jobs.add", 1, 2)
+    schedules.set("nightly", cron="0 3 * * *", job="tests.jobs.add", args=[1, 2])
+    failures.save(
+        {
+            "failed_at": "2026/01/01 00:00:00 UTC",
+            "payload": {"class": "tests.jobs.add", "args": ['"><img src=x onerror=alert(1)>']},
+            "exception": "<script>alert(2)</script>",
+            "error": "</script><script>alert(3)</script>",
+            "backtrace": ["<img src=x onerror=alert(4)>"],
+            "worker": "<b>host</b>:1:default",
+            "queue": "default",
+        }
+    )
+
+
+def test_every_page_opens_without_running_any_injected_script(page, screenshot, ledger):
+    seed(ledger)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # A CSP violation (an inline script or style the policy blocked) is reported on the console.
+    page.on("console", lambda m: errors.append(m.text) if "Security Policy" in m.text else None)
+    for name, url in PAGES.items():
+        response = page.goto(page.base + url)
+        assert response is not None and response.status == 200, name
+        assert page.locator("#content").count() == 1
+        screenshot(page, name)
+    assert page.goto(page.base + PAGES["overview"]).status == 200
+    assert page.locator("svg polyline").count() == 2
+    assert dialogs == [] and errors == []
+
+
+def test_the_admin_index_links_every_resque_page(page):
+    page.goto(page.base + "/admin/")
+    for label in (
+        "Overview",
+        "Queues",
+        "Workers",
+        "Failed jobs",
+        "Delayed jobs",
+        "Schedules",
+        "Stats",
+    ):
+        assert page.get_by_role("link", name=label, exact=True).count() >= 1
+
+
+def test_clearing_a_queue_asks_for_confirmation_then_empties_it(page, screenshot):
+    jobs.add.delay(1, 2)
+    jobs.add.delay(3, 4)
+    page.goto(page.base + PAGES["queue"])
+    page.click("input[value='Clear queue']")
+    page.wait_for_selector("text=Are you sure?")
+    screenshot(page, "confirm-clear")
+    assert queues.size("default") == 2
+    page.click("input[value='Yes, I’m sure']")
+    page.wait_for_selector("text=Dropped 2 jobs from default.")
+    assert queues.size("default") == 0
+
+
+def test_a_queued_job_removed_in_the_browser_never_runs(page, start_worker, ledger):
+    jobs.record.delay(ledger, "keep")
+    jobs.record.delay(ledger, "drop")
+    page.goto(page.base + PAGES["queue"])
+    page.locator("tr", has_text="drop").locator("input[value='Remove']").click()
+    page.wait_for_selector("text=Removed the job.")
+    worker = start_worker("--queues", "default", "--burst")
+    assert worker.wait(timeout=60) == 0
+    assert [line[0] for line in jobs.read_ledger(ledger)] == ["keep"]
+
+
+def test_the_overview_shows_a_busy_worker_and_counts_its_jobs(page, start_worker, ledger):
+    jobs.sleep_for.delay(ledger, 8)
+    start_worker("--queues", "default")
+    wait_until(lambda: jobs.read_ledger(ledger), timeout=60)
+    page.goto(page.base + PAGES["overview"])
+    assert page.locator("text=tests.jobs.sleep_for").count() >= 1
+
+
+def test_a_failed_job_retried_in_the_browser_runs_on_a_real_worker(
+    page, screenshot, start_worker, tmp_path
+):
+    ledger = tmp_path / "later" / "ledger.txt"
+    jobs.record.delay(str(ledger), "again")
+    assert start_worker("--queues", "default", "--burst").wait(timeout=60) == 0
+    page.goto(page.base + PAGES["failed"])
+    page.click("text=FileNotFoundError")
+    page.wait_for_selector("input[value='Retry all (filtered)']")
+    page.goto(page.base + PAGES["failed"])
+    page.locator("tr", has_text="FileNotFoundError").locator("a").first.click()
+    page.wait_for_selector("text=Backtrace")
+    screenshot(page, "failed-detail")
+    ledger.parent.mkdir()
+    page.click("input[value='Retry']")
+    page.wait_for_selector("text=Retried the job: it is back on its queue.")
+    assert failures.count() == 0
+    assert start_worker("--queues", "default", "--burst").wait(timeout=60) == 0
+    assert [line[0] for line in jobs.read_ledger(str(ledger))] == ["again"]
+    page.goto(page.base + PAGES["overview"])
+    assert page.locator("text=Failed jobs kept").count() == 1
