@@ -66,3 +66,9 @@ def assert_escaped(html: str) -> None:
         assert probe not in html
     assert "<script>alert" not in html
     assert "<img src=x" not in html
+
+
+@pytest.fixture(autouse=True)
+def _enqueue_at_once(settings):
+    """These tests run inside a transaction that never commits: enqueue without waiting for it."""
+    settings.RESQUE = {**settings.RESQUE, "ENQUEUE_ON_COMMIT": False}

@@ -114,10 +114,10 @@ def test_clear_asks_first_then_drops_the_queue(operator):
 def test_pause_and_resume_change_what_workers_may_take(operator):
     push("default", 1)
     operator.post("/admin/django_resque/queue/pause/", {"queue": "default"})
-    assert queues.paused() == {"default"}
+    assert queues.paused() == ["default"]
     assert "paused" in operator.get(LIST).content.decode()
     operator.post("/admin/django_resque/queue/resume/", {"queue": "default"})
-    assert queues.paused() == set()
+    assert queues.paused() == []
 
 
 def test_actions_on_unknown_queues_are_404(operator):

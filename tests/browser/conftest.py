@@ -23,7 +23,7 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it"
@@ -34,13 +34,20 @@ def chromium() -> Iterator[object]:
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # around it are still synchronous, so Django's async-safety guard must stand aside.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=ARGS
+            )
+            yield browser
+            browser.close()
+    finally:  # the event loop ends with this module; later tests get async-safety back
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
