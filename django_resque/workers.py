@@ -190,6 +190,7 @@ class Worker:
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {_now()} [{name}]")
         outcome = self._perform(queue, raw, name)
+        self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
             self.record(queue, raw, name, outcome)
         self.recycling.job_done()
