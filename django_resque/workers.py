@@ -210,6 +210,7 @@ class Worker:
         self._title(f"Processing {queue} since {_now()} [{name}]")
         finish.started(raw, self.id)
         outcome = self._perform(queue, raw, name, payload)
+        self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
             self.record(queue, raw, name, outcome)
         self.recycling.job_done()

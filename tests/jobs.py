@@ -301,3 +301,12 @@ def kill_my_worker(ledger: str) -> None:
     write_ledger(ledger, "start", os.getpid())
     os.kill(os.getppid(), signal.SIGKILL)
     time.sleep(60)
+
+
+@job
+def slow_fail(ledger: str, seconds: float) -> None:
+    write_ledger(ledger, "start", "t", os.getpid())
+    for _ in range(int(seconds / 0.05)):
+        time.sleep(0.05)
+    write_ledger(ledger, "end", "t", os.getpid())
+    raise ValueError("failed on purpose")

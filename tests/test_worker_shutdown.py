@@ -201,3 +201,21 @@ def test_an_at_most_once_job_of_a_killed_worker_is_failed_not_run_again(
     wait_until(lambda: redis.llen("resque:failed") == 1, timeout=60)
     assert "at most once" in json.loads(redis.lindex("resque:failed", 0))["error"]
     assert len(rows(ledger, "start")) == 1 and redis.llen("resque:queue:default") == 0
+
+
+def test_a_worker_stopped_while_its_child_finished_does_not_record_that_outcome(
+    redis, ledger, start_worker
+):
+    jobs.slow_fail.delay(ledger, 1)
+    stale = start_worker("-v", "2", env=FAST)
+    started_child(ledger)
+    os.kill(stale.pid, signal.SIGSTOP)  # the child runs on and fails while its parent is stopped
+    try:
+        start_worker(env=FAST)  # prunes the stale worker and runs the job again
+        wait_until(lambda: len(rows(ledger, "end")) == 2 and redis.llen("resque:failed"), 60)
+    finally:
+        os.kill(stale.pid, signal.SIGCONT)
+    stale.send_signal(signal.SIGTERM)
+    out = stale.communicate(timeout=30)[0]
+    assert "event=was-pruned" in out
+    assert redis.llen("resque:failed") == 1  # only the owner's outcome is recorded
