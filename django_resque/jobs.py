@@ -217,7 +217,7 @@ class Job(Generic[P, R]):
     def enqueue_many(
         self, calls: Iterable[Sequence[Any] | Call], *, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> list[JobHandle]:
-        """Enqueue one payload per call in a few pipelined round trips; see docs/bulk.md.
+        """Enqueue one payload per call in a few pipelined round trips (see bench/README.md).
 
         Each item is a tuple (or list) of positional arguments, or `job.call(...)`. Every item
         is checked before anything is sent, so bad input raises and stores nothing.

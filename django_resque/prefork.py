@@ -56,7 +56,10 @@ def perform_in_spare(
     child = _take() or _fork(child_setup)
     if not _hand_off(child, title, raw):  # it died while waiting: fork one that is alive
         child = _fork(child_setup)
-        _hand_off(child, title, raw)
+        if not _hand_off(child, title, raw):  # it died before reading its job (child_setup?)
+            if on_fork is not None:
+                on_fork(child.pid)
+            return Outcome.dirty_exit(f"Child pid {child.pid} exited before it got its job.")
     if on_fork is not None:
         on_fork(child.pid)
     _spare = _fork(child_setup)  # the next job's child, forked while this one works

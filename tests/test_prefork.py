@@ -51,3 +51,22 @@ def test_without_fork_ahead_an_idle_worker_has_no_child_and_jobs_still_fork(
     assert len({pid_a, pid_b, str(worker.pid)}) == 3
     parent = psutil.Process(worker.pid)
     wait_until(lambda: not parent.children())
+
+
+def test_children_that_die_before_taking_their_job_give_a_dirty_exit_not_a_crash():
+    from django_resque import prefork
+
+    forked = []
+    try:
+        outcome = prefork.perform_in_spare(
+            b'{"class":"tests.jobs.add","args":[1,2]}',
+            title="test",
+            child_setup=lambda: __import__("os")._exit(3),
+            on_fork=forked.append,
+        )
+    finally:
+        prefork.discard_spare()
+    assert not outcome.ok and outcome.exception == "DirtyExit"
+    # whether the pipe write beat the child's exit or not, it is one failed child, reported
+    assert "before it got its job" in outcome.error or "status 3" in outcome.error
+    assert len(forked) == 1

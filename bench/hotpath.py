@@ -1,0 +1,182 @@
+#!/usr/bin/env python
+"""Profiles behind the notes in bench/README.md: where each missed target's time goes.
+
+Starts a private redis-server and, in this one process, measures:
+  enqueue  -- server time per call (INFO commandstats) of enqueue.lua vs a plain RPUSH, and the
+              Python cost of .delay() with Redis taken out;
+  no-fork  -- a Worker(fork=False) in burst mode over N jobs under cProfile, own time grouped
+              by where it is spent (socket waits, redis-py, django_resque, json);
+  fork     -- CPU per job (parent and children) of a bare fork+exit, of fork + the child
+              set-up, and of the worker's two fork paths (at pickup and ahead);
+  memory   -- RSS/USS of this process after each import stage of a worker.
+usage: bench/.venv/bin/python bench/hotpath.py [N]
+"""
+
+from __future__ import annotations
+
+import collections
+import cProfile
+import gc
+import json
+import os
+import pstats
+import sys
+import time
+import timeit
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
+
+import psutil  # noqa: E402
+from private_redis import RedisServer  # noqa: E402
+
+MB = 1 / 2**20
+
+
+def memory(label: str) -> None:
+    info = psutil.Process().memory_full_info()
+    print(f"  {label:44s} RSS {info.rss * MB:5.1f} MB  USS {info.uss * MB:5.1f} MB")
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    print("memory of a worker process, by import stage")
+    memory("python + psutil")
+    import redis
+
+    memory("+ redis-py (+ hiredis)")
+    server = RedisServer().start()
+    os.environ["BENCH_REDIS_URL"] = server.url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "djbench.settings"
+    try:
+        import django
+
+        django.setup()
+        memory("+ django.setup() (django_resque, djbench)")
+        from django.core.management import load_command_class
+
+        load_command_class("django_resque", "resque_work")
+        import django_resque.workers  # noqa: F401
+
+        memory("+ resque_work command and worker modules")
+        client = redis.Redis.from_url(server.url)
+        enqueue_profile(client, n)
+        nofork_profile(n)
+        fork_profile(max(100, n // 100))
+    finally:
+        server.stop()
+
+
+def enqueue_profile(client, n: int) -> None:
+    from djbench import jobs
+
+    from django_resque import scripts
+
+    print("\nenqueue: server time per call (INFO commandstats), then Python time without Redis")
+    client.config_resetstat()
+    for i in range(n):
+        jobs.count.delay(i)
+    for i in range(n):
+        client.rpush("rawq", json.dumps({"f": "count", "a": [i]}))
+    stats = client.info("commandstats")
+    for name in ("cmdstat_evalsha", "cmdstat_rpush", "cmdstat_sadd", "cmdstat_ltrim"):
+        calls, per_call = stats[name]["calls"], stats[name]["usec_per_call"]
+        print(f"  {name[8:]:10s} {calls:7d} calls {per_call:6.2f} us")
+    client.flushdb()
+    real = scripts.run
+    scripts.run = lambda *a, **k: 1
+    try:
+        t = timeit.timeit(lambda: jobs.count.delay(5), number=n) / n * 1e6
+        raw = timeit.timeit(lambda: json.dumps({"f": "count", "a": [5]}), number=n) / n * 1e6
+    finally:
+        scripts.run = real
+    print(f"  .delay() without Redis: {t:.1f} us per call (raw floor's json.dumps: {raw:.1f} us)")
+
+
+def nofork_profile(n: int) -> None:
+    from djbench import jobs
+
+    from django_resque.workers import Worker
+
+    print(f"\nno-fork worker: {n} jobs in burst mode, cProfile own time per job")
+    jobs.count.enqueue_many([(i,) for i in range(n)])
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.runcall(Worker(["bench"], fork=False, burst=True).work)
+    wall = time.perf_counter() - started
+    groups: collections.Counter[str] = collections.Counter()
+    for (path, _, func), (_, _, own, _, _) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        groups[_group(path, func)] += own
+    print(f"  {n / wall:,.0f} jobs/s under the profiler")
+    for name, own in groups.most_common(8):
+        print(f"  {name:40s} {own / n * 1e6:7.1f} us/job")
+
+
+def _group(path: str, func: str) -> str:
+    if "sendall" in func or "recv_into" in func:
+        return "socket send/recv (waiting for Redis)"
+    if "/redis/" in path:
+        return "redis-py"
+    if "django_resque" in path:
+        return "django_resque"
+    if "json" in path:
+        return "json"
+    if "peerjobs" in path:
+        return "the job (peerjobs/common.py)"
+    return "other"
+
+
+def fork_profile(n: int) -> None:
+    from djbench import jobs
+
+    from django_resque import fork, prefork
+
+    raw = jobs.count.payload((1,), {}).encode().encode()
+    gc.freeze()
+
+    def bare() -> None:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+    def become() -> None:
+        pid = os.fork()
+        if pid == 0:
+            fork.become_child()
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+    print(f"\nfork: CPU per job over {n} forks of this process (parent + reaped children)")
+    cases = [
+        ("fork + _exit", bare),
+        ("fork + child set-up (prctl, setpgid, signals)", become),
+        ("perform_in_child (fork at pickup)", lambda: fork.perform_in_child(raw)),
+        ("perform_in_spare (fork ahead)", lambda: prefork.perform_in_spare(raw, title="x")),
+    ]
+    for label, case in cases:
+        before, started = os.times(), time.perf_counter()
+        for _ in range(n):
+            case()
+        after, wall = os.times(), time.perf_counter() - started
+        parent = (after.user + after.system - before.user - before.system) / n * 1e3
+        child = (
+            (
+                after.children_user
+                + after.children_system
+                - before.children_user
+                - before.children_system
+            )
+            / n
+            * 1e3
+        )
+        per_job = wall / n * 1e3
+        print(
+            f"  {label:48s} parent {parent:5.2f} ms  child {child:5.2f} ms  wall {per_job:5.2f} ms"
+        )
+    prefork.discard_spare()
+
+
+if __name__ == "__main__":
+    main()
