@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from django.utils import timezone
 
@@ -17,11 +17,9 @@ from django_resque.arguments import freeze
 from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
+from django_resque.handles import JobHandle
 from django_resque.job_options import Hook
 from django_resque.payload import Payload, new_job_id, to_json_args
-
-if TYPE_CHECKING:
-    from django_resque.status import JobStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,43 +41,6 @@ _OPTIONS = frozenset(
 )
 _registry: dict[str, Job[Any, Any]] = {}
 _collisions: list[tuple[str, str, str]] = []  # (job name, first function, second function)
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class JobHandle:
-    """What .delay() returns: the id of this enqueued call, to poll its status and result.
-
-    `enqueued` is False when a before_enqueue hook returned False (nothing was pushed).
-    """
-
-    id: str
-    job_name: str
-    queue: str
-    enqueued: bool = True
-
-    def info(self) -> JobStatus | None:
-        """Return the job's whole status record, or None (unknown, expired, or not stored)."""
-        from django_resque import status
-
-        return status.get(self.id) if self.id else None
-
-    @property
-    def status(self) -> str | None:
-        """queued, scheduled, running, retrying, succeeded or failed; None when unknown."""
-        current = self.info()
-        return current.status if current else None
-
-    @property
-    def result(self) -> Any:
-        """The job's return value once it succeeded, else None."""
-        current = self.info()
-        return current.result if current and current.status == "succeeded" else None
-
-    def wait(self, timeout: float = 30.0) -> JobStatus | None:
-        """Poll until the job succeeds or fails, or `timeout` seconds pass; return its status."""
-        from django_resque import status
-
-        return status.wait(self.id, timeout) if self.id else None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
