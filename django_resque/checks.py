@@ -116,10 +116,11 @@ def _check_numbers(config: dict[str, Any]) -> list[CheckMessage]:
                 id="django_resque.E008",
             )
         )
-    if not isinstance(config["FORK_PER_JOB"], bool):
-        messages.append(
-            Error("RESQUE['FORK_PER_JOB'] must be True or False.", id="django_resque.E009")
-        )
+    messages += [
+        Error(f"RESQUE[{key!r}] must be True or False.", id="django_resque.E009")
+        for key in ("FORK_PER_JOB", "FORK_AHEAD")
+        if not isinstance(config[key], bool)
+    ]
     return messages
 
 
