@@ -3,16 +3,20 @@
 For imports that fan out thousands of jobs. Every call is checked and encoded before anything is
 sent, so bad input raises and stores nothing; payloads then go to Redis through the same
 `lua/enqueue.lua` as `.delay()`, `chunk_size` payloads per script call and several calls per
-pipelined round trip.
+pipelined round trip. Like `.delay()`, model instances travel as references, the push waits for
+the transaction to commit, and INLINE mode performs each call at once. Unlike it, no enqueue
+hooks run and no status records are written: that is what keeps a bulk enqueue to a few round
+trips (docs/bulk.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django_resque.payload import Payload, new_job_id, to_json_args
+from django_resque.payload import Payload
 
 if TYPE_CHECKING:
     from django_resque.jobs import Job, JobHandle
@@ -35,18 +39,33 @@ def enqueue_many(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> list[JobHandle]:
     """Enqueue one payload per call on the job's queue; return their handles in call order."""
-    from django_resque import queues
+    from django_resque import dispatch
     from django_resque.jobs import JobHandle
 
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
     queue = definition.queue_name
-    payloads = [_payload(definition.name, index, call) for index, call in enumerate(calls)]
-    queues.push_many(queue, [p.encode() for p in payloads], chunk_size=chunk_size)
+    payloads = [_payload(definition, index, call) for index, call in enumerate(calls)]
+    dispatch.run(
+        partial(_push, queue, [p.encode() for p in payloads], chunk_size),
+        on_commit=definition.on_commit,
+        database=definition.database,
+        what=f"job={definition.name} count={len(payloads)} queue={queue}",
+    )
     return [JobHandle(id=p.id or "", job_name=definition.name, queue=queue) for p in payloads]
 
 
-def _payload(name: str, index: int, call: Sequence[Any] | Call) -> Payload:
+def _push(queue: str, encoded: list[str], chunk_size: int) -> None:
+    from django_resque import dispatch, queues
+
+    if dispatch.inline():
+        for payload in encoded:
+            dispatch.perform_inline(payload)
+    else:
+        queues.push_many(queue, encoded, chunk_size=chunk_size)
+
+
+def _payload(definition: Job[Any, Any], index: int, call: Sequence[Any] | Call) -> Payload:
     args: Sequence[Any]
     if isinstance(call, Call):
         args, kwargs = call.args, call.kwargs
@@ -58,7 +77,6 @@ def _payload(name: str, index: int, call: Sequence[Any] | Call) -> Payload:
             f"such as ({call!r},), or job.call(*args, **kwargs) for keyword arguments."
         )
     try:
-        json_args, json_kwargs = to_json_args(args, kwargs)
+        return definition.payload(tuple(args), dict(kwargs))
     except TypeError as exc:
         raise TypeError(f"enqueue_many item {index}: {exc}") from exc
-    return Payload(name, json_args, json_kwargs, id=new_job_id())

@@ -75,3 +75,35 @@ def test_a_worker_performs_every_bulk_enqueued_job_once(ledger, start_worker):
     start_worker("--queues", "default", "--burst", "--no-fork")
     wait_until(lambda: len(read_ledger(ledger)) >= 50, timeout=60)
     assert sorted(line[0] for line in read_ledger(ledger)) == sorted(f"t{i}" for i in range(50))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_many_waits_for_the_commit_and_drops_with_a_rollback(redis):
+    from django.db import transaction
+
+    with transaction.atomic():
+        test_jobs.add.enqueue_many([(1, 2), (3, 4)])
+        assert redis.llen("resque:queue:default") == 0
+    assert redis.llen("resque:queue:default") == 2
+    with pytest.raises(RuntimeError), transaction.atomic():
+        test_jobs.add.enqueue_many([(5, 6)])
+        raise RuntimeError("roll back")
+    assert redis.llen("resque:queue:default") == 2
+
+
+@pytest.mark.django_db
+def test_enqueue_many_passes_model_instances_by_reference(redis, settings):
+    from tests.models import Comment
+
+    settings.RESQUE = {**settings.RESQUE, "ENQUEUE_ON_COMMIT": False}
+    comment = Comment.objects.create(body="two words")
+    test_jobs.describe.enqueue_many([(comment,)])
+    (raw,) = redis.lrange("resque:queue:default", 0, -1)
+    assert json.loads(raw)["args"] == [{"__django_model__": "tests.comment", "pk": comment.pk}]
+
+
+def test_enqueue_many_in_inline_mode_performs_each_call_at_once(redis, settings, ledger):
+    settings.RESQUE = {**settings.RESQUE, "INLINE": True}
+    test_jobs.record.enqueue_many([(ledger, "a"), (ledger, "b")])
+    assert [row[0] for row in read_ledger(ledger)] == ["a", "b"]
+    assert redis.llen("resque:queue:default") == 0
