@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, finish, orm, queues, recovery, retries, scripts, timeline
+from django_resque import __version__, finish, orm, recovery, retries
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
@@ -28,7 +28,7 @@ from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
 from django_resque.prefork import discard_spare, perform_in_spare
-from django_resque.priority import PRIORITY_SLOT
+from django_resque.reservation import Reservation
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 from django_resque.worker_signals import Signals
 
@@ -67,11 +67,8 @@ class Worker:
         self.max_child_memory = max_child_memory
         self._finished = 0  # jobs performed but not yet counted in stat:processed
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
-        self._queues: list[str] = []
-        self._queues_at = 0.0
+        self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.fork_ahead = bool(get_config()["FORK_AHEAD"])
-        self._keys_for: list[str] | None = None
-        self._keys_cache: list[str] = []
 
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
@@ -144,52 +141,24 @@ class Worker:
 
     # --- reserve --------------------------------------------------------------------------
     def reserve(self) -> tuple[str, bytes] | None:
-        """Count the last job and take the next payload, in one script; None when all are empty."""
+        """Count the last job and take the next payload, in one script; None when all are empty.
+
+        The script also marks the job running in its status hash (attempts + 1, worker id).
+        """
         if self._reclaim:  # the last reserve's reply may be lost: its payload is in our record
             recovery.requeue_own(self.id)
             self._reclaim = False
-        names = self.queue_names()
         self._reclaim = True
-        result = scripts.run(
-            "reserve",
-            [*self._reserve_keys(names), self.keys.minute_stat("processed", timeline.minute_of())],
-            [self._finished, _utc_now_iso(), self.id, self.token, *names, PRIORITY_SLOT],
-        )
+        result = self.reservation.take(self._finished, _utc_now_iso(), self.token)
         self._reclaim = False
         if result == -1:
             raise Pruned(self.id)
         self._finished = 0
-        if not result:
-            return None
-        return result[0].decode(), result[1]
-
-    def _reserve_keys(self, names: list[str]) -> list[str]:
-        """The reserve script's KEYS for these queues, built once per queue list (hot path)."""
-        if self._keys_for != names:
-            keys = self.keys
-            self._keys_cache = [
-                keys.worker(self.id),
-                keys.stat("processed"),
-                keys.stat("processed", self.id),
-                keys.pause_all(),
-                keys.paused_queues(),
-                keys.incarnations(),
-                *(keys.queue(q) for q in names),
-                *(keys.wake(q) for q in names),
-                *(keys.priority(q) for q in names),  # issue 8: django.tasks priorities
-            ]
-            self._keys_for = list(names)
-        return self._keys_cache
+        return result if isinstance(result, tuple) else None
 
     def queue_names(self) -> list[str]:
         """Return the concrete queues to reserve from, resolving globs at most once a poll."""
-        if not queues.is_dynamic(self.patterns):
-            return self.patterns
-        now = time.monotonic()
-        if not self._queues or now - self._queues_at >= self.interval:
-            self._queues = queues.resolve(self.patterns, queues.names())
-            self._queues_at = now
-        return self._queues
+        return self.reservation.queue_names()
 
     def wait_for_work(self) -> None:
         """Block until a wake-up token arrives or the poll interval passes (signals wait)."""
@@ -208,7 +177,6 @@ class Worker:
         name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {_now()} [{name}]")
-        finish.started(raw, self.id)
         outcome = self._perform(queue, raw, name, payload)
         self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:

@@ -1,4 +1,5 @@
--- reserve.lua: count the job just finished, then take the next payload and record it in flight.
+-- reserve.lua: count the job just finished, then take the next payload, record it in flight and
+-- mark it running in its status hash.
 --
 -- Taking a payload off its queue and writing the worker's in-flight record (Resque's
 -- `worker:<id>` "working on" JSON) happen in this one script, so there is no moment at which a
@@ -16,7 +17,7 @@
 -- KEYS[7 .. 6+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[7+n .. 6+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
 -- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (issue 8): a popped
---                       slot marker (ARGV[5+n]) is replaced by the best-ranked payload there;
+--                       slot marker (ARGV[7+n]) is replaced by the best-ranked payload there;
 --                       see enqueue_priority.lua. Plain payloads cost no extra command.
 -- KEYS[#KEYS]  <ns>:dj:stat:processed:minute:<m>  string  INCRBY ARGV[1]; EXPIRE 90000 on the
 --                                              minute's first count (timeline.py; admin chart)
@@ -24,8 +25,14 @@
 -- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
 -- ARGV[3]  worker id
 -- ARGV[4]  this incarnation's token
--- ARGV[5 .. 4+n] queue names, in the order of KEYS[7 ..]
--- ARGV[5+n]      the priority slot marker
+-- ARGV[5]  started_at, ISO-8601 UTC from the worker's clock (as status.py writes every time)
+-- ARGV[6]  <ns>:dj:job:  the status hash prefix (Keys.job("")). The hash of the payload taken,
+--          ARGV[6] .. its "id", is only known once the payload is popped, so it is built here and
+--          not declared in KEYS (the namespace is one Redis database; no cluster slot rules).
+--          If that hash EXISTS (the job keeps a status), it gets what status_start.lua writes:
+--          status=running, started_at, worker id appended to worker_ids, attempts + 1, PERSIST.
+-- ARGV[7 .. 6+n] queue names, in the order of KEYS[7 ..]
+-- ARGV[7+n]      the priority slot marker
 -- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
 local NEGATIVE = 100 * 17592186044416  -- priority zset scores from here on are priorities < 0
 
@@ -56,6 +63,25 @@ local function take_slot(list, zset, slot)
   return raw
 end
 
+-- Same writes as status_start.lua (status.mark_started), for a job that keeps a status hash.
+local function mark_started(decoded)
+  local id = decoded['id']
+  if type(id) ~= 'string' or id == '' then return end
+  local key = ARGV[6] .. id
+  if redis.call('EXISTS', key) == 0 then return end
+  local ids = redis.call('HGET', key, 'worker_ids')
+  local list = {}
+  if ids then
+    local ok, old = pcall(cjson.decode, ids)
+    if ok and type(old) == 'table' then list = old end
+  end
+  list[#list + 1] = ARGV[3]
+  redis.call('HSET', key, 'status', 'running', 'started_at', ARGV[5],
+    'worker_ids', cjson.encode(list))
+  redis.call('HINCRBY', key, 'attempts', 1)
+  redis.call('PERSIST', key)
+end
+
 if redis.call('HGET', KEYS[6], ARGV[3]) ~= ARGV[4] then
   return -1
 end
@@ -77,17 +103,19 @@ if paused then
     return false
   end
 end
-local n = #ARGV - 5
+local n = #ARGV - 7
 for i = 1, n do
-  local name = ARGV[4 + i]
+  local name = ARGV[6 + i]
   if not paused or redis.call('SISMEMBER', KEYS[5], name) == 0 then
     local raw = redis.call('LPOP', KEYS[6 + i])
-    if raw == ARGV[5 + n] then raw = take_slot(KEYS[6 + i], KEYS[6 + 2 * n + i], raw) end
+    if raw == ARGV[7 + n] then raw = take_slot(KEYS[6 + i], KEYS[6 + 2 * n + i], raw) end
     if raw then
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw
       if not ok or type(decoded) ~= 'table' then
         payload = cjson.encode(raw)  -- keep the record valid JSON: store a bad payload as a string
+      else
+        mark_started(decoded)
       end
       redis.call('SET', KEYS[1],
         '{"queue":' .. cjson.encode(name) .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. payload .. '}')
