@@ -2,16 +2,22 @@
 
 The reserve script (lua/reserve.lua) counts the jobs finished since the last call, takes the next
 payload in priority order, writes the worker's in-flight record and, when the job keeps a status
-hash, marks it running: one round trip per job.
+hash, marks it running; it also stores the success of the job finished last (finish.Success):
+one round trip per job.
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from django_resque import queues, scripts, status, timeline
+from django_resque.clock import utc_now_iso
 from django_resque.keys import Keys
 from django_resque.priority import PRIORITY_SLOT
+
+if TYPE_CHECKING:
+    from django_resque.finish import Success
 
 
 class Reservation:
@@ -28,19 +34,25 @@ class Reservation:
         self._keys_cache: list[str] = []
         self._job_prefix = keys.job("")  # <ns>:dj:job: ; the script appends the payload's id
 
-    def take(self, finished: int, run_at: str, token: str) -> tuple[str, bytes] | int | None:
-        """Count `finished` jobs and take the next payload; -1 if this incarnation was pruned."""
+    def take(
+        self, finished: int, token: str, done: Success | None
+    ) -> tuple[str, bytes] | int | None:
+        """Count `finished` jobs, store `done`, take the next payload; -1 if we were pruned."""
         names = self.queue_names()
+        ok = ("", "", "", 0)
+        if done is not None:
+            ok = (done.job_id, done.result, done.finished_at, status.result_ttl())
         result = scripts.run(
             "reserve",
             [*self.reserve_keys(names), self.keys.minute_stat("processed", timeline.minute_of())],
             [
                 finished,
-                run_at,
+                utc_now_iso(),
                 self.worker_id,
                 token,
                 status.now_iso(),
                 self._job_prefix,
+                *ok,
                 *names,
                 PRIORITY_SLOT,
             ],

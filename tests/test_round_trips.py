@@ -10,14 +10,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import redis as redis_py
 
 from django_resque import priority, scripts, status
+from django_resque.heartbeat import Pruned
 from django_resque.identity import register
+from django_resque.outcome import Outcome
 from django_resque.payload import Payload
 from django_resque.workers import Worker
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
+from tests.helpers import run_command, wait_until
 
 _MARK = "round-trips-done"
 
@@ -127,3 +130,60 @@ def test_a_no_fork_worker_moves_the_status_from_queued_to_running_to_succeeded(
     assert running.attempts == 1 and str(worker.pid) in running.worker_ids[0]
     final = handle.wait(timeout=60)
     assert final.status == "succeeded" and final.attempts == 1 and final.finished_at
+
+
+def reserved_with_status(redis: Any) -> tuple[Worker, Any, bytes]:
+    handle = test_jobs.add.delay(2, 3)
+    worker = Worker(["default"])
+    register(worker.id, worker.token)
+    queue, raw = worker.reserve()
+    return worker, handle, raw
+
+
+def test_the_next_reserve_call_stores_the_last_success_with_its_result(redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 30}
+    worker, handle, raw = reserved_with_status(redis)
+    redis.script_load(scripts.source("reserve"))
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    assert handle.status == "running"  # not stored yet: the next reserve carries it
+    sent = client_commands(redis, worker.reserve)
+    assert sent == ["EVALSHA"]
+    info = handle.info()
+    assert info.status == "succeeded" and info.result == 5 and info.finished_at
+    assert info.finished_at >= info.started_at
+    assert 0 < redis.ttl(f"resque:dj:job:{handle.id}") <= 30
+    assert redis.get("resque:stat:processed") == b"1"
+
+
+def test_shutdown_stores_a_success_no_reserve_call_carried(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.shutdown()
+    assert handle.info().status == "succeeded" and handle.result == 5
+
+
+def test_a_paused_worker_stores_the_last_success_before_it_waits(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.interval = 0.01
+    worker.signals.paused = True
+    assert worker.work_once()
+    assert handle.info().status == "succeeded" and handle.result == 5
+
+
+def test_a_pruned_worker_stores_no_success_for_the_job_the_pruner_put_back(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    redis.hdel("resque:dj:incarnations", worker.id)  # what prune does to a fenced incarnation
+    with pytest.raises(Pruned):
+        worker.reserve()
+    assert handle.status == "running"
+
+
+def test_a_burst_worker_stores_every_result_before_it_exits(redis):
+    handles = [test_jobs.add.delay(i, 1) for i in range(3)]
+    for mode in ([], ["--no-fork"]):
+        run_command("resque_work", "--queues", "default", "--burst", *mode)
+        assert [h.info().status for h in handles] == ["succeeded"] * 3
+        assert [h.result for h in handles] == [1, 2, 3]
+        handles = [test_jobs.add.delay(i, 1) for i in range(3)]
