@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -21,6 +21,9 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError, UnknownJob
 from django_resque.payload import Payload, decode
+
+if TYPE_CHECKING:
+    from django_resque.status import StatusFields
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +59,20 @@ def inline() -> bool:
     return bool(get_config()["INLINE"])
 
 
-def push(queue: str, encoded: str, priority: int = 0) -> None:
-    """Put a payload on its queue (at a priority), or perform it here when INLINE."""
+def push(
+    queue: str, encoded: str, priority: int = 0, *, status: StatusFields | None = None
+) -> None:
+    """Put a payload on its queue (at a priority), or perform it here when INLINE.
+
+    `status` (status.enqueued_fields) is written with the payload, in the same round trip;
+    INLINE mode writes no status (the job has already run when .delay() returns).
+    """
     from django_resque import priority as priorities
 
     if inline():
         perform_inline(encoded)
     else:
-        priorities.push(queue, encoded, priority)
+        priorities.push(queue, encoded, priority, status=status)
 
 
 def push_at(when: datetime, payload: Payload, queue: str) -> None:

@@ -2,7 +2,8 @@
 
 Success updates the job's status; a failure with attempts left schedules the next attempt
 (retries.py) and marks the status retrying; a final failure goes to the failed list (failures.py)
-with its attempt count and marks the status failed. All three are one call of job_finish.lua.
+with its attempt count and marks the status failed. All three are one call of job_finish.lua; a
+worker instead hands a success (`success()`) to its next reserve call, which stores it first.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django_resque import failure_records, retries, scripts, status, timeline
@@ -29,6 +31,35 @@ def started(raw: bytes, worker_id: str) -> None:
     payload, definition = _resolve(raw)
     if payload is not None and payload.id and definition is not None and definition.store_result:
         status.mark_started(payload.id, worker_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Success:
+    """A success to store in a status hash: the worker's next reserve call carries it."""
+
+    job_id: str
+    result: str  # JSON
+    finished_at: str  # ISO-8601 UTC, taken when the job finished (not when it is stored)
+
+
+def success(raw: bytes, outcome: Outcome) -> Success | None:
+    """What a successful job stores; None if it keeps no status (nothing to write)."""
+    payload, definition = _resolve(raw)
+    if payload is None or not payload.id:
+        return None
+    if definition is not None and not definition.store_result:
+        return None
+    return Success(payload.id, _result_json(outcome.result), status.now_iso())
+
+
+def store_success(done: Success) -> None:
+    """Store a success on its own, when no reserve call follows (pause, shutdown)."""
+    keys = get_keys()
+    scripts.run(
+        "job_finish",
+        [keys.job(done.job_id)],
+        ["ok", f"{keys.namespace}:", done.finished_at, status.result_ttl(), done.result],
+    )
 
 
 def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outcome:

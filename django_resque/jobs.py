@@ -156,17 +156,16 @@ class Job(Generic[P, R]):
         return JobHandle(id=job_id, job_name=self.name, queue=queue)
 
     def _push(self, payload: Payload, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Write the status hash, push, run after_enqueue hooks: now, or when the commit comes.
+        """Push with the status hash, run after_enqueue hooks: now, or when the commit comes.
 
-        The status hash is written before the push so a fast worker's "running" is never
-        overwritten by "queued".
+        The status hash is written in the push's own script call (one round trip), so a fast
+        worker's "running" is never overwritten by "queued".
         """
         from django_resque import dispatch, hooks, status
 
         job_id, queue = payload.id or "", self.queue_name
-        if self.store_result and not dispatch.inline():
-            status.mark_enqueued(job_id, self.name, queue)
-        dispatch.push(queue, payload.encode())
+        marked = status.enqueued_fields(job_id, self.name) if self.store_result else None
+        dispatch.push(queue, payload.encode(), status=marked)
         hooks.after_enqueue(self, job_id, queue, args, kwargs)
 
     enqueue = delay

@@ -10,6 +10,8 @@ prioritised tasks with django_resque workers only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import redis
 
 from django_resque import queues, scripts
@@ -18,15 +20,21 @@ from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.keys import get_keys
 
+if TYPE_CHECKING:
+    from django_resque.status import StatusFields
+
 PRIORITY_SLOT = '{"class":"django_resque.priority_slot","args":[]}'
 MIN_PRIORITY, MAX_PRIORITY = -100, 100
 _NEGATIVE_FROM = 100 * 2**44  # zset scores from here on are priorities below 0 (see the Lua)
 
 
-def push(queue: str, encoded: str, priority: int = 0) -> int:
-    """Put a payload on a queue at its priority; raise EnqueueError if Redis refused."""
+def push(queue: str, encoded: str, priority: int = 0, *, status: StatusFields | None = None) -> int:
+    """Put a payload on a queue at its priority; raise EnqueueError if Redis refused.
+
+    `status` (status.enqueued_fields) writes the job's first status in the same script call.
+    """
     if priority == 0:
-        return queues.push(queue, encoded)
+        return queues.push(queue, encoded, status=status)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise InvalidJob(f"priority must be a whole number, not {priority!r}.")
     if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
@@ -35,20 +43,19 @@ def push(queue: str, encoded: str, priority: int = 0) -> int:
     if len(encoded.encode("utf-8")) > limit:
         raise EnqueueError(f"Payload is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}).")
     keys = get_keys()
+    key_list = [
+        keys.queues(),
+        keys.queue(queue),
+        keys.wake(queue),
+        keys.priority(queue),
+        keys.priority_sequence(),
+    ]
+    args: list[Any] = [queue, queues.WAKE_TOKEN_CAP, priority, encoded, PRIORITY_SLOT]
+    if status is not None:
+        key_list.append(status[0])
+        args.extend(status[1])
     try:
-        return int(
-            scripts.run(
-                "enqueue_priority",
-                [
-                    keys.queues(),
-                    keys.queue(queue),
-                    keys.wake(queue),
-                    keys.priority(queue),
-                    keys.priority_sequence(),
-                ],
-                [queue, queues.WAKE_TOKEN_CAP, priority, encoded, PRIORITY_SLOT],
-            )
-        )
+        return int(scripts.run("enqueue_priority", key_list, args))
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
 
 import redis
 
@@ -14,22 +15,27 @@ from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError
 from django_resque.keys import get_keys
 
+if TYPE_CHECKING:
+    from django_resque.status import StatusFields
+
 WAKE_TOKEN_CAP = 1000
 CHUNKS_PER_ROUND_TRIP = 10  # script calls pipelined together by push_many
 
 
-def push(queue: str, *payloads: str) -> int:
-    """Append payloads to a queue in one round trip; raise EnqueueError if Redis refused."""
+def push(queue: str, *payloads: str, status: StatusFields | None = None) -> int:
+    """Append payloads to a queue in one round trip; raise EnqueueError if Redis refused.
+
+    `status` (status.enqueued_fields) writes the job's first status in the same script call.
+    """
     encoded = _checked(payloads)
     keys = get_keys()
+    key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
+    args: list[Any] = [queue, WAKE_TOKEN_CAP]
+    if status is not None:
+        key_list.append(status[0])
+        args.extend(status[1])
     try:
-        return int(
-            scripts.run(
-                "enqueue",
-                [keys.queues(), keys.queue(queue), keys.wake(queue)],
-                [queue, WAKE_TOKEN_CAP, *encoded],
-            )
-        )
+        return int(scripts.run("enqueue", key_list, [*args, *encoded]))
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
 

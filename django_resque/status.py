@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-
 from django_resque import scripts
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
-from django_resque.exceptions import EnqueueError
 from django_resque.keys import get_keys
 
 QUEUED, SCHEDULED, RUNNING, RETRYING = "queued", "scheduled", "running", "retrying"
@@ -101,15 +98,12 @@ def parse(job_id: str, fields: dict[str, str]) -> JobStatus:
     )
 
 
-def mark_enqueued(job_id: str, job_name: str, queue: str, *, state: str = QUEUED) -> None:
-    """Write the first status of a job (queued, or scheduled for a delayed one)."""
-    try:
-        get_redis().hset(
-            get_keys().job(job_id),
-            mapping={"status": state, "job": job_name, "queue": queue, "enqueued_at": now_iso()},
-        )
-    except redis.RedisError as exc:
-        raise EnqueueError(f"Could not enqueue job={job_name!r} on queue={queue!r}: {exc}") from exc
+StatusFields = tuple[str, list[str]]  # the status hash key, then [job name, enqueued_at]
+
+
+def enqueued_fields(job_id: str, job_name: str) -> StatusFields:
+    """What enqueue.lua needs to write a job's first status (queued) in the push's own call."""
+    return get_keys().job(job_id), [job_name, now_iso()]
 
 
 def mark_started(job_id: str, worker_id: str) -> None:

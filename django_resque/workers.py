@@ -10,12 +10,12 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, finish, orm, queues, recovery, retries, scripts, timeline
+from django_resque import __version__, finish, orm, recovery, retries
+from django_resque.clock import local_now
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
@@ -28,7 +28,7 @@ from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
 from django_resque.prefork import discard_spare, perform_in_spare
-from django_resque.priority import PRIORITY_SLOT
+from django_resque.reservation import Reservation
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
 from django_resque.worker_signals import Signals
 
@@ -66,12 +66,10 @@ class Worker:
         self.recycling = recycling or Recycling()
         self.max_child_memory = max_child_memory
         self._finished = 0  # jobs performed but not yet counted in stat:processed
+        self._success: finish.Success | None = None  # last job's success, stored by next reserve
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
-        self._queues: list[str] = []
-        self._queues_at = 0.0
+        self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.fork_ahead = bool(get_config()["FORK_AHEAD"])
-        self._keys_for: list[str] | None = None
-        self._keys_cache: list[str] = []
 
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
@@ -97,6 +95,7 @@ class Worker:
     def _work_once(self) -> bool:
         self.heartbeat.beat_if_due()
         if self.signals.paused:
+            self._store_success()  # no reserve call comes while paused
             self._title("Paused")
             time.sleep(self.interval)
             return True
@@ -129,6 +128,7 @@ class Worker:
         discard_spare()  # the child forked ahead for a next job that will not come
         if self._reclaim:
             recovery.requeue_own(self.id)
+        self._store_success()
         unregister(self.id, self._finished)
         self._finished = 0
         logger.info("worker=%s event=stopped", self.id)
@@ -137,6 +137,7 @@ class Worker:
         """Re-register under a new token after being pruned while alive (SIGSTOP, frozen VM)."""
         logger.warning("worker=%s event=was-pruned action=re-register", self.id)
         self._finished = 0  # those jobs were put back by the pruner; not ours to count
+        self._success = None  # nor to record: the job runs again
         self.token = uuid.uuid4().hex
         self.heartbeat = Heartbeat(self.id, self.token)
         register(self.id, self.token)
@@ -144,57 +145,32 @@ class Worker:
 
     # --- reserve --------------------------------------------------------------------------
     def reserve(self) -> tuple[str, bytes] | None:
-        """Count the last job and take the next payload, in one script; None when all are empty."""
+        """Count the last job and take the next payload, in one script; None when all are empty.
+
+        The script also marks the job running in its status hash (attempts + 1, worker id).
+        """
         if self._reclaim:  # the last reserve's reply may be lost: its payload is in our record
             recovery.requeue_own(self.id)
             self._reclaim = False
-        names = self.queue_names()
         self._reclaim = True
-        result = scripts.run(
-            "reserve",
-            [*self._reserve_keys(names), self.keys.minute_stat("processed", timeline.minute_of())],
-            [self._finished, _utc_now_iso(), self.id, self.token, *names, PRIORITY_SLOT],
-        )
+        result = self.reservation.take(self._finished, self.token, self._success)
         self._reclaim = False
         if result == -1:
             raise Pruned(self.id)
         self._finished = 0
-        if not result:
-            return None
-        return result[0].decode(), result[1]
+        self._success = None
+        return result if isinstance(result, tuple) else None
 
-    def _reserve_keys(self, names: list[str]) -> list[str]:
-        """The reserve script's KEYS for these queues, built once per queue list (hot path)."""
-        if self._keys_for != names:
-            keys = self.keys
-            self._keys_cache = [
-                keys.worker(self.id),
-                keys.stat("processed"),
-                keys.stat("processed", self.id),
-                keys.pause_all(),
-                keys.paused_queues(),
-                keys.incarnations(),
-                *(keys.queue(q) for q in names),
-                *(keys.wake(q) for q in names),
-                *(keys.priority(q) for q in names),  # issue 8: django.tasks priorities
-            ]
-            self._keys_for = list(names)
-        return self._keys_cache
-
-    def queue_names(self) -> list[str]:
-        """Return the concrete queues to reserve from, resolving globs at most once a poll."""
-        if not queues.is_dynamic(self.patterns):
-            return self.patterns
-        now = time.monotonic()
-        if not self._queues or now - self._queues_at >= self.interval:
-            self._queues = queues.resolve(self.patterns, queues.names())
-            self._queues_at = now
-        return self._queues
+    def _store_success(self) -> None:
+        """Store the last job's success now, when no reserve call will carry it soon."""
+        if self._success is not None:
+            finish.store_success(self._success)
+            self._success = None
 
     def wait_for_work(self) -> None:
         """Block until a wake-up token arrives or the poll interval passes (signals wait)."""
         retries.maintain()  # due retries go back on their queues (issue 5)
-        names = self.queue_names()
+        names = self.reservation.queue_names()
         self._title(f"Waiting for {','.join(self.patterns)}")
         if not names:
             time.sleep(self.interval)
@@ -207,8 +183,7 @@ class Worker:
         payload = _decoded(raw)
         name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
-        self._title(f"Processing {queue} since {_now()} [{name}]")
-        finish.started(raw, self.id)
+        self._title(f"Processing {queue} since {local_now()} [{name}]")
         outcome = self._perform(queue, raw, name, payload)
         self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
@@ -217,8 +192,15 @@ class Worker:
         retries.maintain()  # promote due retries; at most once a second (issue 5)
 
     def record(self, queue: str, raw: bytes, name: str, outcome: Outcome) -> None:
-        """Record what came of one job: the one place an Outcome becomes Redis state."""
-        outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
+        """Record what came of one job: the one place an Outcome becomes Redis state.
+
+        A success is stored by the next reserve call (which follows at once, or by shutdown or
+        a pause), in the same round trip as the count of processed jobs.
+        """
+        if outcome.ok:
+            self._success = finish.success(raw, outcome)
+        else:
+            outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
         if outcome.ok:
             logger.info("worker=%s event=done queue=%s job=%s", self.id, queue, name)
         else:
@@ -242,9 +224,9 @@ class Worker:
 
         def on_fork(pid: int) -> None:
             forked.append(pid)
-            self._title(f"Forked {pid} at {_now()}")
+            self._title(f"Forked {pid} at {local_now()}")
 
-        title = f"resque-{__version__}: Processing {queue} since {_now()} [{name}]"
+        title = f"resque-{__version__}: Processing {queue} since {local_now()} [{name}]"
         outcome = self._fork_and_perform(raw, payload, title, on_fork, watch)
         kill_leftovers(forked[0])  # grandchildren the job left behind die with it
         return self._settle(watch, forked[0], outcome)
@@ -315,28 +297,3 @@ def _decoded(raw: bytes) -> Payload | None:
         return decode(raw)
     except MalformedPayload:
         return None
-
-
-_clock: dict[str, tuple[int, str]] = {}
-
-
-def _per_second(kind: str, render: Callable[[float], str]) -> str:
-    """Format the time at most once a second: titles and run_at have 1 s resolution anyway."""
-    second = int(time.time())
-    cached = _clock.get(kind)
-    if cached is None or cached[0] != second:
-        cached = (second, render(second))
-        _clock[kind] = cached
-    return cached[1]
-
-
-def _utc_now_iso() -> str:
-    return _per_second("utc", lambda s: _iso_utc(datetime.fromtimestamp(s, UTC)))
-
-
-def _now() -> str:
-    return _per_second("local", lambda s: f"{datetime.fromtimestamp(s):%Y-%m-%d %H:%M:%S}")
-
-
-def _iso_utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,15 +4,25 @@
 -- KEYS[2]  <ns>:queue:<q>       list  RPUSH each payload (Resque: push right, pop left)
 -- KEYS[3]  <ns>:dj:wake:<q>     list  RPUSH one short token per payload so idle workers blocked
 --                                     in BLPOP start at once; never more than the cap
+-- KEYS[4]  <ns>:dj:job:<id>     hash  optional (one payload only): the job's first status,
+--                                     written in the same call so `.delay()` is one round trip
 -- ARGV[1]  queue name
 -- ARGV[2]  wake-token cap (tokens beyond it are dropped; the poll interval covers the rest)
--- ARGV[3..] payload JSON, byte for byte as it must be stored
+-- with KEYS[4]: ARGV[3] job name, ARGV[4] enqueued_at (ISO-8601 UTC, the client's clock as
+--               status.py writes every time); the payloads follow
+-- ARGV[3..] (or ARGV[5..] with KEYS[4]) payload JSON, byte for byte as it must be stored
 -- Returns the queue's length after the push.
+local first = 3
+if KEYS[4] then
+  redis.call('HSET', KEYS[4], 'status', 'queued', 'job', ARGV[3], 'queue', ARGV[1],
+    'enqueued_at', ARGV[4])
+  first = 5
+end
 redis.call('SADD', KEYS[1], ARGV[1])
-local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, first))
 local cap = tonumber(ARGV[2])
 local tokens = {}
-for i = 1, math.min(#ARGV - 2, cap) do
+for i = 1, math.min(#ARGV - first + 1, cap) do
   tokens[i] = '1'
 end
 if redis.call('RPUSH', KEYS[3], unpack(tokens)) > cap then

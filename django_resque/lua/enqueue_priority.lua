@@ -10,12 +10,18 @@
 -- KEYS[3]  <ns>:dj:wake:<q>         list  RPUSH one wake token, trimmed to the cap
 -- KEYS[4]  <ns>:dj:priority:<q>     zset  payload -> (100 - priority) * 2^44 + sequence
 -- KEYS[5]  <ns>:dj:priority-seq     string INCR: first in, first out among equal priorities
+-- KEYS[6]  <ns>:dj:job:<id>         hash  optional: the job's first status (as enqueue.lua)
 -- ARGV[1]  queue name
 -- ARGV[2]  wake-token cap
 -- ARGV[3]  priority, a whole number in -100..100 other than 0
 -- ARGV[4]  payload JSON
 -- ARGV[5]  the slot marker
+-- ARGV[6], ARGV[7]  with KEYS[6]: job name, enqueued_at (ISO-8601 UTC, the client's clock)
 -- Returns the queue's length after the push.
+if KEYS[6] then
+  redis.call('HSET', KEYS[6], 'status', 'queued', 'job', ARGV[6], 'queue', ARGV[1],
+    'enqueued_at', ARGV[7])
+end
 redis.call('SADD', KEYS[1], ARGV[1])
 local priority = tonumber(ARGV[3])
 local sequence = redis.call('INCR', KEYS[5]) % 17592186044416  -- 2^44

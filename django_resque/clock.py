@@ -1,0 +1,32 @@
+"""The worker's clock for titles and Resque's run_at: formatted at most once a second.
+
+Both have one second resolution, and formatting a datetime per job was measurable on the no-fork
+hot path, so each rendering is cached for the second it names.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_cache: dict[str, tuple[int, str]] = {}
+
+
+def _per_second(kind: str, render: Callable[[float], str]) -> str:
+    second = int(time.time())
+    cached = _cache.get(kind)
+    if cached is None or cached[0] != second:
+        cached = (second, render(second))
+        _cache[kind] = cached
+    return cached[1]
+
+
+def utc_now_iso() -> str:
+    """Now in UTC as Ruby's Resque writes run_at: `2026-11-25T03:04:05Z`."""
+    return _per_second("utc", lambda s: f"{datetime.fromtimestamp(s, UTC):%Y-%m-%dT%H:%M:%SZ}")
+
+
+def local_now() -> str:
+    """Now in local time as Resque's process titles show it."""
+    return _per_second("local", lambda s: f"{datetime.fromtimestamp(s):%Y-%m-%d %H:%M:%S}")

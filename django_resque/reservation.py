@@ -1,0 +1,92 @@
+"""Reservation: which queues a worker serves, and the one script call that takes its next job.
+
+The reserve script (lua/reserve.lua) counts the jobs finished since the last call, takes the next
+payload in priority order, writes the worker's in-flight record and, when the job keeps a status
+hash, marks it running; it also stores the success of the job finished last (finish.Success):
+one round trip per job.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from django_resque import queues, scripts, status, timeline
+from django_resque.clock import utc_now_iso
+from django_resque.keys import Keys
+from django_resque.priority import PRIORITY_SLOT
+
+if TYPE_CHECKING:
+    from django_resque.finish import Success
+
+
+class Reservation:
+    """A worker's queues (globs resolved at most once a poll) and its reserve script call."""
+
+    def __init__(self, worker_id: str, patterns: list[str], interval: float, keys: Keys) -> None:
+        self.worker_id = worker_id
+        self.patterns = patterns
+        self.interval = interval
+        self.keys = keys
+        self._queues: list[str] = []
+        self._queues_at = 0.0
+        self._keys_for: list[str] | None = None
+        self._keys_cache: list[str] = []
+        self._job_prefix = keys.job("")  # <ns>:dj:job: ; the script appends the payload's id
+
+    def take(
+        self, finished: int, token: str, done: Success | None
+    ) -> tuple[str, bytes] | int | None:
+        """Count `finished` jobs, store `done`, take the next payload; -1 if we were pruned."""
+        names = self.queue_names()
+        ok = ("", "", "", 0)
+        if done is not None:
+            ok = (done.job_id, done.result, done.finished_at, status.result_ttl())
+        result = scripts.run(
+            "reserve",
+            [*self.reserve_keys(names), self.keys.minute_stat("processed", timeline.minute_of())],
+            [
+                finished,
+                utc_now_iso(),
+                self.worker_id,
+                token,
+                status.now_iso(),
+                self._job_prefix,
+                *ok,
+                *names,
+                PRIORITY_SLOT,
+            ],
+        )
+        if result == -1:
+            return -1
+        if not result:
+            return None
+        return result[0].decode(), result[1]
+
+    def reserve_keys(self, names: list[str]) -> list[str]:
+        """The reserve script's KEYS for these queues, built once per queue list (hot path)."""
+        if self._keys_for != names:
+            keys = self.keys
+            self._keys_cache = [
+                keys.worker(self.worker_id),
+                keys.stat("processed"),
+                keys.stat("processed", self.worker_id),
+                keys.pause_all(),
+                keys.paused_queues(),
+                keys.incarnations(),
+                *(keys.queue(q) for q in names),
+                *(keys.wake(q) for q in names),
+                *(keys.priority(q) for q in names),  # issue 8: django.tasks priorities
+            ]
+            self._keys_for = list(names)
+        return self._keys_cache
+
+    def queue_names(self) -> list[str]:
+        """Return the concrete queues to reserve from, resolving globs at most once a poll."""
+        if not queues.is_dynamic(self.patterns):
+            return self.patterns
+        now = time.monotonic()
+        if not self._queues or now - self._queues_at >= self.interval:
+            self._queues = queues.resolve(self.patterns, queues.names())
+            self._queues_at = now
+        return self._queues

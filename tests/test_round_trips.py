@@ -1,0 +1,189 @@
+"""Round trips on hot paths: `.delay()` with its status and a worker's reserve are one call each.
+
+Counted with MONITOR on the test Redis: commands a client sent, apart from those a Lua script ran
+(MONITOR tags them `lua`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis as redis_py
+
+from django_resque import priority, scripts, status
+from django_resque.heartbeat import Pruned
+from django_resque.identity import register
+from django_resque.outcome import Outcome
+from django_resque.payload import Payload
+from django_resque.workers import Worker
+from tests import jobs as test_jobs
+from tests.helpers import run_command, wait_until
+
+_MARK = "round-trips-done"
+
+
+def client_commands(redis: Any, action: Callable[[], object]) -> list[str]:
+    """Run `action` and return the commands clients sent meanwhile (Lua's own left out)."""
+    seen: list[str] = []
+    kwargs = redis.connection_pool.connection_kwargs
+    marker = redis_py.Redis(host=kwargs["host"], port=kwargs["port"], db=kwargs.get("db", 0))
+    marker.ping()  # connected before MONITOR starts: its handshake is not counted
+    with redis.monitor() as monitor:
+        ready = threading.Event()
+
+        def read() -> None:
+            ready.set()
+            for command in monitor.listen():
+                if _MARK in command["command"]:
+                    return
+                if command.get("client_type") != "lua":
+                    seen.append(command["command"].split(" ")[0].upper())
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        ready.wait(10)
+        action()
+        marker.echo(_MARK)
+        reader.join(60)
+    marker.close()
+    return seen
+
+
+def test_delay_with_a_status_is_one_script_call_that_also_writes_the_status(redis):
+    test_jobs.add.delay(1, 2)  # loads the script, so no NOSCRIPT retry is counted below
+    handles = []
+    sent = client_commands(redis, lambda: handles.append(test_jobs.add.delay(2, 3)))
+    assert sent == ["EVALSHA"]
+    info = handles[0].info()
+    assert info.status == "queued" and info.job == "tests.jobs.add" and info.queue == "default"
+    assert info.enqueued_at and info.attempts == 0
+    assert redis.llen("resque:queue:default") == 2
+
+
+def test_delay_without_a_status_writes_no_hash(redis, ledger):
+    handle = test_jobs.no_result.delay(ledger)
+    assert redis.llen("resque:queue:default") == 1
+    assert handle.info() is None and not redis.keys("resque:dj:job:*")
+
+
+def test_a_priority_push_writes_the_status_in_the_same_script_call(redis):
+    encoded = Payload("tests.jobs.add", [1, 2], id="prio-1").encode()
+    priority.push("default", Payload("tests.jobs.add", [0, 0]).encode(), 5)  # load the script
+    marked = status.enqueued_fields("prio-1", "tests.jobs.add")
+    sent = client_commands(redis, lambda: priority.push("default", encoded, 5, status=marked))
+    assert sent == ["EVALSHA"]
+    assert status.get("prio-1").status == "queued"
+    assert redis.zscore("resque:dj:priority:default", encoded) is not None
+
+
+def test_the_reserve_script_marks_the_job_running_in_the_same_call(redis):
+    handle = test_jobs.add.delay(2, 3)
+    later = test_jobs.add.delay(4, 5)
+    worker = Worker(["default"])
+    register(worker.id, worker.token)
+    redis.script_load(scripts.source("reserve"))  # so no NOSCRIPT retry is counted below
+    reserved: list[Any] = []
+    sent = client_commands(redis, lambda: reserved.append(worker.reserve()))
+    assert sent == ["EVALSHA"] and reserved[0][0] == "default"
+    info = handle.info()
+    assert info.status == "running" and info.attempts == 1 and info.worker_ids == [worker.id]
+    assert info.started_at and info.started_at >= info.enqueued_at
+    assert redis.ttl(f"resque:dj:job:{handle.id}") == -1
+    assert later.status == "queued"  # only the job taken is touched
+    assert worker.reserve() is not None
+    assert later.info().attempts == 1 and handle.info().attempts == 1
+
+
+def test_the_reserve_script_appends_the_worker_and_counts_a_second_attempt(redis):
+    handle = test_jobs.add.delay(2, 3)
+    redis.hset(f"resque:dj:job:{handle.id}", mapping={"status": "retrying", "attempts": 1})
+    redis.hset(f"resque:dj:job:{handle.id}", "worker_ids", '["old:1:default"]')
+    worker = Worker(["default"])
+    register(worker.id, worker.token)
+    worker.reserve()
+    info = handle.info()
+    assert info.status == "running" and info.attempts == 2
+    assert info.worker_ids == ["old:1:default", worker.id]
+
+
+def test_the_reserve_script_creates_no_status_for_a_job_without_one(redis, ledger):
+    test_jobs.no_result.delay(ledger)
+    redis.rpush("resque:queue:default", b'{"class":"tests.jobs.add","args":[1,2],"id":"gone"}')
+    redis.rpush("resque:queue:default", b"not json at all")
+    worker = Worker(["default"])
+    register(worker.id, worker.token)
+    for _ in range(3):
+        assert worker.reserve() is not None
+    assert not redis.keys("resque:dj:job:*")
+
+
+def test_a_no_fork_worker_moves_the_status_from_queued_to_running_to_succeeded(
+    redis, ledger, start_worker
+):
+    handle = test_jobs.sleep_for.delay(ledger, 1.0)
+    worker = start_worker("--queues", "default", "--no-fork")
+    wait_until(lambda: handle.status == "running", timeout=60)
+    running = handle.info()
+    assert running.attempts == 1 and str(worker.pid) in running.worker_ids[0]
+    final = handle.wait(timeout=60)
+    assert final.status == "succeeded" and final.attempts == 1 and final.finished_at
+
+
+def reserved_with_status(redis: Any) -> tuple[Worker, Any, bytes]:
+    handle = test_jobs.add.delay(2, 3)
+    worker = Worker(["default"])
+    register(worker.id, worker.token)
+    queue, raw = worker.reserve()
+    return worker, handle, raw
+
+
+def test_the_next_reserve_call_stores_the_last_success_with_its_result(redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 30}
+    worker, handle, raw = reserved_with_status(redis)
+    redis.script_load(scripts.source("reserve"))
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    assert handle.status == "running"  # not stored yet: the next reserve carries it
+    sent = client_commands(redis, worker.reserve)
+    assert sent == ["EVALSHA"]
+    info = handle.info()
+    assert info.status == "succeeded" and info.result == 5 and info.finished_at
+    assert info.finished_at >= info.started_at
+    assert 0 < redis.ttl(f"resque:dj:job:{handle.id}") <= 30
+    assert redis.get("resque:stat:processed") == b"1"
+
+
+def test_shutdown_stores_a_success_no_reserve_call_carried(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.shutdown()
+    assert handle.info().status == "succeeded" and handle.result == 5
+
+
+def test_a_paused_worker_stores_the_last_success_before_it_waits(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.interval = 0.01
+    worker.signals.paused = True
+    assert worker.work_once()
+    assert handle.info().status == "succeeded" and handle.result == 5
+
+
+def test_a_pruned_worker_stores_no_success_for_the_job_the_pruner_put_back(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    redis.hdel("resque:dj:incarnations", worker.id)  # what prune does to a fenced incarnation
+    with pytest.raises(Pruned):
+        worker.reserve()
+    assert handle.status == "running"
+
+
+def test_a_burst_worker_stores_every_result_before_it_exits(redis):
+    handles = [test_jobs.add.delay(i, 1) for i in range(3)]
+    for mode in ([], ["--no-fork"]):
+        run_command("resque_work", "--queues", "default", "--burst", *mode)
+        assert [h.info().status for h in handles] == ["succeeded"] * 3
+        assert [h.result for h in handles] == [1, 2, 3]
+        handles = [test_jobs.add.delay(i, 1) for i in range(3)]
