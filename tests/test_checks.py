@@ -33,7 +33,7 @@ def test_unknown_keys_are_reported_with_the_known_ones_as_hint():
     ("changes", "expected"),
     [
         ({"REDIS_URL": "http://localhost"}, "django_resque.E003"),
-        ({"REDIS_URL": 6379}, "django_resque.E003"),
+        ({"REDIS_URL": 1234}, "django_resque.E003"),
         ({"CONNECTION": "missing"}, "django_resque.E004"),
         ({"NAMESPACE": ""}, "django_resque.E005"),
         ({"NAMESPACE": "a:b"}, "django_resque.E005"),
