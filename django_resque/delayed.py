@@ -61,10 +61,9 @@ def enqueue_at(when: datetime, job_name: str, /, *args: Any, queue: str | None =
 
     The item carries no id and no keyword arguments, so Ruby's `remove_delayed` finds it.
     """
-    from django_resque.jobs import _JOB_NAME, validate_queue_name
+    from django_resque.registry import validate_job_name, validate_queue_name
 
-    if not isinstance(job_name, str) or not _JOB_NAME.match(job_name):
-        raise InvalidJob(f"Job name {job_name!r} is not valid.")
+    validate_job_name(job_name)
     json_args, _ = to_json_args(args, {})
     target = validate_queue_name(queue or get_config()["DEFAULT_QUEUE"])
     ts = epoch(when)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -20,12 +19,18 @@ from django_resque.exceptions import InvalidJob
 from django_resque.handles import JobHandle
 from django_resque.job_options import Hook
 from django_resque.payload import Payload, new_job_id, to_json_args
+from django_resque.registry import (  # noqa: F401  (re-exported: the registry's public names)
+    get_job,
+    is_job_name,
+    name_collisions,
+    register,
+    registered_jobs,
+    validate_job_name,
+    validate_queue_name,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-_QUEUE_NAME = re.compile(r"^[\w.\-]{1,128}$")
-_JOB_NAME = re.compile(r"^[A-Za-z_][\w.]*(::[A-Za-z_]\w*)*$")
 
 _OPTIONS = frozenset(
     {
@@ -39,8 +44,6 @@ _OPTIONS = frozenset(
         *job_options.HOOKS,
     }
 )
-_registry: dict[str, Job[Any, Any]] = {}
-_collisions: list[tuple[str, str, str]] = []  # (job name, first function, second function)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +76,7 @@ class Job(Generic[P, R]):
     def __post_init__(self) -> None:
         if not callable(self.func):
             raise InvalidJob(f"@job needs a function, not {self.func!r}.")
-        if not _JOB_NAME.match(self.name):
+        if not is_job_name(self.name):
             raise InvalidJob(
                 f"Job name {self.name!r} is not valid: use a dotted Python path or a Resque class "
                 "name such as 'Billing::Charge'."
@@ -251,43 +254,6 @@ def job(
     return wrap if func is None else wrap(func)
 
 
-def register(definition: Job[Any, Any]) -> None:
-    """Add a job to the registry that workers resolve payload names through."""
-    existing = _registry.get(definition.name)
-    if existing is not None and _origin(existing.func) != _origin(definition.func):
-        _collisions.append((definition.name, _origin(existing.func), _origin(definition.func)))
-    _registry[definition.name] = definition
-
-
-def get_job(name: str) -> Job[Any, Any] | None:
-    """Return the job registered under a payload's `class`, or None; never imports anything."""
-    return _registry.get(name)
-
-
-def registered_jobs() -> dict[str, Job[Any, Any]]:
-    """Return a copy of the registry, name -> job."""
-    return dict(_registry)
-
-
-def name_collisions() -> list[tuple[str, str, str]]:
-    """Return (name, first, second) for every job name that two functions claimed."""
-    return list(_collisions)
-
-
-def _origin(func: Callable[..., Any]) -> str:
-    return f"{func.__module__}.{getattr(func, '__qualname__', repr(func))}"
-
-
-def validate_queue_name(queue: str) -> str:
-    """Return the queue name, or raise InvalidJob if Resque keys and worker ids cannot hold it."""
-    if not isinstance(queue, str) or not _QUEUE_NAME.match(queue):
-        raise InvalidJob(
-            f"Queue name {queue!r} is not valid: use 1 to 128 letters, digits, '_', '-' or '.' "
-            "(no ':', ',', '*' or spaces, which Resque keys and worker ids reserve)."
-        )
-    return queue
-
-
 def enqueue(job_name: str, /, *args: Any, queue: str | None = None) -> None:
     """Enqueue a job by name exactly as Ruby's Resque.enqueue would, for workers in any language.
 
@@ -296,8 +262,7 @@ def enqueue(job_name: str, /, *args: Any, queue: str | None = None) -> None:
     """
     from django_resque import queues
 
-    if not isinstance(job_name, str) or not _JOB_NAME.match(job_name):
-        raise InvalidJob(f"Job name {job_name!r} is not valid.")
+    validate_job_name(job_name)
     json_args, _ = to_json_args(args, {})
     target = validate_queue_name(queue or get_config()["DEFAULT_QUEUE"])
     queues.push(target, Payload(job_name, json_args).encode())

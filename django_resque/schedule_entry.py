@@ -127,10 +127,10 @@ def _split_zone(cron: str) -> tuple[str, str | None]:
 
 
 def _job_name(cfg: dict[str, Any]) -> str:
-    from django_resque.jobs import _JOB_NAME
+    from django_resque.registry import is_job_name
 
     name = cfg.get("job", cfg.get("class"))
-    if not isinstance(name, str) or not _JOB_NAME.match(name):
+    if not is_job_name(name):
         raise ValueError(f"'job' must name a registered @job (a dotted path), got {name!r}.")
     return name
 

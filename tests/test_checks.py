@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_resque import checks, jobs
+from django_resque import checks, jobs, registry
 
 
 def ids(messages):
@@ -66,12 +66,12 @@ def test_two_functions_claiming_one_job_name_is_an_error():
 
     first.__qualname__ = "first"
     second.__qualname__ = "second"
-    before = list(jobs._collisions)
+    before = list(registry._collisions)
     try:
         jobs.job(name="Collide")(first)
         jobs.job(name="Collide")(second)
         (message,) = checks.check_job_names()
         assert message.id == "django_resque.E010" and "Collide" in message.msg
     finally:
-        jobs._registry.pop("Collide", None)
-        jobs._collisions[:] = before
+        registry._registry.pop("Collide", None)
+        registry._collisions[:] = before

@@ -53,7 +53,7 @@ def test_a_malformed_payload_is_recorded_without_a_status(redis):
 
 
 def test_a_backoff_that_raises_ends_the_job_instead_of_the_worker(redis):
-    from django_resque import jobs
+    from django_resque import jobs, registry
 
     def broken_backoff(attempt: int) -> float:
         raise ZeroDivisionError
@@ -67,4 +67,4 @@ def test_a_backoff_that_raises_ends_the_job_instead_of_the_worker(redis):
         outcome = perform(raw)
         assert not outcome.ok and outcome.retry_in is None
     finally:
-        jobs._registry.pop("tests.broken_backoff")
+        registry._registry.pop("tests.broken_backoff")
