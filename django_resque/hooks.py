@@ -31,11 +31,4 @@ def after_enqueue(
     """Run after_enqueue hooks, then send job_enqueued; Redis already has the payload."""
     for hook in definition.after_enqueue:
         hook(*args, **kwargs)
-    signals.job_enqueued.send(
-        sender=definition,
-        job_id=job_id,
-        job_name=definition.name,
-        queue=queue,
-        args=list(args),
-        kwargs=dict(kwargs),
-    )
+    signals.enqueued(definition, job_id, queue, args, kwargs)

@@ -88,20 +88,23 @@ def perform_now(definition: Job[Any, Any], payload: Payload) -> Any:
 def _run(definition: Job[Any, Any], payload: Payload) -> Outcome:
     args, kwargs, attempt = thaw(payload.args), thaw(payload.kwargs), _attempt.get()  # models
     info = _info(definition, payload)
-    signals.job_started.send(sender=definition, **info)
+    signals.started(definition, info)
     try:
         for hook in definition.before_perform:
             hook(*args, **kwargs)
     except DontPerform:
         logger.info("event=skipped job=%s id=%s reason=DontPerform", definition.name, payload.id)
         return Outcome(ok=True, attempt=attempt)
-    run: Callable[[], Any] = functools.partial(definition.func, *args, **kwargs)
-    for around in reversed(definition.around_perform):
-        run = functools.partial(around, run, *args, **kwargs)
-    result = run()
+    if definition.around_perform:
+        run: Callable[[], Any] = functools.partial(definition.func, *args, **kwargs)
+        for around in reversed(definition.around_perform):
+            run = functools.partial(around, run, *args, **kwargs)
+        result = run()
+    else:
+        result = definition.func(*args, **kwargs)
     for hook in definition.after_perform:
         hook(*args, **kwargs)
-    signals.job_finished.send(sender=definition, result=result, **info)
+    signals.finished(definition, info, result)
     return Outcome(ok=True, result=result, attempt=attempt)
 
 
@@ -133,20 +136,16 @@ def _failure_hooks(
             hook(exc, *payload.args, **payload.kwargs)
         except Exception:
             logger.exception("job=%s event=on-failure-hook-failed hook=%r", definition.name, hook)
-    signals.job_failed.send_robust(
-        sender=definition,
+    signals.failed(
+        definition,
+        _info(definition, payload),
         exception=exc if not isinstance(exc, DirtyExit) else None,
         error=outcome.error,
         will_retry=outcome.retry_in is not None,
-        **_info(definition, payload),
     )
 
 
-def _info(definition: Job[Any, Any], payload: Payload) -> dict[str, Any]:
-    return {
-        "job_id": payload.id or "",
-        "job_name": definition.name,
-        "args": payload.args,
-        "kwargs": payload.kwargs,
-        "attempt": _attempt.get(),
-    }
+def _info(definition: Job[Any, Any], payload: Payload) -> signals.JobInfo:
+    return signals.JobInfo(
+        payload.id or "", definition.name, payload.args, payload.kwargs, _attempt.get()
+    )

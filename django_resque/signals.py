@@ -1,4 +1,4 @@
-"""Django signals the library sends about jobs, with receivers that log them.
+"""Django signals the library sends about jobs, and the log line that goes with each.
 
 * `job_enqueued` (in the enqueuing process, after Redis has the payload):
   sender=Job, job_id, job_name, queue, args, kwargs.
@@ -9,14 +9,23 @@
   `exception` (the exception, or None after a dirty exit), `error` (text) and `will_retry`.
 
 Receivers run inside the job's boundary: an exception in one fails the job like the job's own.
+
+Every job sends two or three of these, so the senders below are on the hot path: each logs
+directly (the logger's level is checked first) and builds the signal's arguments only when a
+receiver is connected. Connecting no receiver costs a job nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
+
+if TYPE_CHECKING:
+    from django_resque.jobs import Job
 
 job_enqueued = Signal()
 job_started = Signal()
@@ -26,37 +35,86 @@ job_failed = Signal()
 logger = logging.getLogger(__name__)
 
 
-@receiver(job_enqueued, dispatch_uid="django_resque.log_enqueued")
-def _log_enqueued(sender: Any, *, job_id: str, job_name: str, queue: str, **kw: Any) -> None:
-    logger.debug("event=enqueued job=%s id=%s queue=%s", job_name, job_id, queue)
-
-
-@receiver(job_started, dispatch_uid="django_resque.log_started")
-def _log_started(sender: Any, *, job_id: str, job_name: str, attempt: int, **kw: Any) -> None:
-    logger.debug("event=started job=%s id=%s attempt=%s", job_name, job_id, attempt)
-
-
-@receiver(job_finished, dispatch_uid="django_resque.log_finished")
-def _log_finished(sender: Any, *, job_id: str, job_name: str, attempt: int, **kw: Any) -> None:
-    logger.info("event=finished job=%s id=%s attempt=%s", job_name, job_id, attempt)
-
-
-@receiver(job_failed, dispatch_uid="django_resque.log_failed")
-def _log_failed(
-    sender: Any,
-    *,
+def enqueued(
+    definition: Job[Any, Any],
     job_id: str,
-    job_name: str,
-    attempt: int,
+    queue: str,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+) -> None:
+    """Log and send job_enqueued."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("event=enqueued job=%s id=%s queue=%s", definition.name, job_id, queue)
+    if job_enqueued.receivers:
+        job_enqueued.send(
+            sender=definition,
+            job_id=job_id,
+            job_name=definition.name,
+            queue=queue,
+            args=list(args),
+            kwargs=dict(kwargs),
+        )
+
+
+def started(definition: Job[Any, Any], info: JobInfo) -> None:
+    """Log and send job_started."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("event=started job=%s id=%s attempt=%s", *info.logged())
+    if job_started.receivers:
+        job_started.send(sender=definition, **info.as_kwargs())
+
+
+def finished(definition: Job[Any, Any], info: JobInfo, result: Any) -> None:
+    """Log and send job_finished."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("event=finished job=%s id=%s attempt=%s", *info.logged())
+    if job_finished.receivers:
+        job_finished.send(sender=definition, result=result, **info.as_kwargs())
+
+
+def failed(
+    definition: Job[Any, Any],
+    info: JobInfo,
+    *,
+    exception: BaseException | None,
     error: str,
     will_retry: bool,
-    **kw: Any,
 ) -> None:
+    """Log and send job_failed; a receiver that raises is logged, never re-raised."""
     logger.warning(
         "event=failed job=%s id=%s attempt=%s will_retry=%s error=%s",
-        job_name,
-        job_id,
-        attempt,
+        *info.logged(),
         will_retry,
         error,
     )
+    if job_failed.receivers:  # send_robust: Django logs a receiver's exception
+        job_failed.send_robust(
+            sender=definition,
+            exception=exception,
+            error=error,
+            will_retry=will_retry,
+            **info.as_kwargs(),
+        )
+
+
+@dataclass(slots=True)
+class JobInfo:
+    """What the perform-time signals say about one attempt, turned into kwargs only if needed."""
+
+    job_id: str
+    job_name: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    attempt: int
+
+    def logged(self) -> tuple[str, str, int]:
+        return self.job_name, self.job_id, self.attempt
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "job_name": self.job_name,
+            "args": self.args,
+            "kwargs": self.kwargs,
+            "attempt": self.attempt,
+        }

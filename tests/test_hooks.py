@@ -81,3 +81,15 @@ def test_signals_are_logged_under_django_resque(caplog, ledger):
     with caplog.at_level("DEBUG", logger="django_resque.signals"):
         handle = test_jobs.add.delay(1, 2)
     assert f"event=enqueued job=tests.jobs.add id={handle.id}" in caplog.text
+
+
+def test_start_finish_and_failure_are_logged_with_no_receiver_connected(caplog, redis, ledger):
+    assert not signals.job_started.receivers and not signals.job_failed.receivers
+    test_jobs.add.delay(1, 2)
+    test_jobs.fail.delay("x")
+    with caplog.at_level("DEBUG", logger="django_resque.signals"):
+        for _ in range(2):
+            perform(redis.lpop("resque:queue:default"))
+    assert "event=started job=tests.jobs.add" in caplog.text
+    assert "event=finished job=tests.jobs.add" in caplog.text
+    assert "event=failed job=tests.jobs.fail" in caplog.text and "will_retry=False" in caplog.text
