@@ -16,8 +16,25 @@ from django.apps import apps
 from django.db.models import Model
 
 from django_resque.exceptions import ModelInstanceMissing, UnknownJob
+from django_resque.payload import to_json_args
 
 MODEL_MARKER = "__django_model__"
+_PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (floats need a check)
+
+
+def json_arguments(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """Return one call's arguments as a payload carries them; raise TypeError if not JSON.
+
+    Most calls pass a few strings and numbers: those skip the walk that freezes model
+    instances and checks nested values (hot path of every .delay()).
+    """
+    if all(type(value) in _PLAIN for value in args) and all(
+        type(value) in _PLAIN for value in kwargs.values()
+    ):
+        return list(args), dict(kwargs)
+    return to_json_args(freeze(args), freeze(kwargs))
 
 
 # --- arguments ---------------------------------------------------------------------------
@@ -59,8 +76,12 @@ def _json_pk(pk: Any) -> Any:
 def thaw(value: Any) -> Any:
     """Replace model references (at any depth) by instances fetched from the database now."""
     if isinstance(value, list):
+        if all(type(item) in _PLAIN for item in value):
+            return value  # nothing to replace (the usual case: skip the copy)
         return [thaw(item) for item in value]
     if isinstance(value, dict):
+        if not value:
+            return value
         if set(value) == {MODEL_MARKER, "pk"}:
             return fetch(value[MODEL_MARKER], value["pk"])
         return {key: thaw(item) for key, item in value.items()}

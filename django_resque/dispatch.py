@@ -29,9 +29,17 @@ logger = logging.getLogger(__name__)
 
 
 def run(
-    action: Callable[[], None], *, on_commit: bool | None, database: str | None, what: str
+    action: Callable[[], None],
+    *,
+    on_commit: bool | None,
+    database: str | None,
+    what: str | Callable[[], str],
 ) -> None:
-    """Run an enqueue action now, or when the transaction on `database` commits."""
+    """Run an enqueue action now, or when the transaction on `database` commits.
+
+    `what` names the job(s) in the error logged if a send at commit fails; a callable is only
+    called then (formatting it on every .delay() showed in profiles).
+    """
     using = database or DEFAULT_DB_ALIAS
     if defers_to_commit(on_commit=on_commit, using=using):
         transaction.on_commit(partial(_at_commit, action, what), using=using)
@@ -45,12 +53,12 @@ def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -
     return bool(wanted) and transaction.get_connection(using).in_atomic_block
 
 
-def _at_commit(action: Callable[[], None], what: str) -> None:
+def _at_commit(action: Callable[[], None], what: str | Callable[[], str]) -> None:
     try:
         action()
     except (EnqueueError, redis.RedisError):
         # The transaction is already committed: say loudly which job was not queued.
-        logger.error("event=enqueue-on-commit-failed %s", what)
+        logger.error("event=enqueue-on-commit-failed %s", what() if callable(what) else what)
         raise
 
 

@@ -42,11 +42,14 @@ class Success:
     finished_at: str  # ISO-8601 UTC, taken when the job finished (not when it is stored)
 
 
-def success(raw: bytes, outcome: Outcome) -> Success | None:
-    """What a successful job stores; None if it keeps no status (nothing to write)."""
-    payload, definition = _resolve(raw)
+def success(payload: Payload | None, outcome: Outcome) -> Success | None:
+    """What a successful job stores; None if it keeps no status (nothing to write).
+
+    `payload` is the one the worker decoded to perform it (None if it was malformed).
+    """
     if payload is None or not payload.id:
         return None
+    definition = get_job(payload.job_name)
     if definition is not None and not definition.store_result:
         return None
     return Success(payload.id, _result_json(outcome.result), status.now_iso())

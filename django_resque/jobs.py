@@ -11,8 +11,8 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from django.utils import timezone
 
-from django_resque import bulk, job_options
-from django_resque.arguments import freeze
+from django_resque import bulk, dispatch, hooks, job_options, status
+from django_resque.arguments import json_arguments
 from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
@@ -144,29 +144,27 @@ class Job(Generic[P, R]):
         payload; inside one the id is known at once and the payload is sent (or, on rollback,
         dropped) with the transaction (issue 8).
         """
-        from django_resque import dispatch, hooks
-
         payload = self.payload(args, kwargs)
         job_id, queue = payload.id or "", self.queue_name
-        if not hooks.before_enqueue(self, args, kwargs):
+        if self.before_enqueue and not hooks.before_enqueue(self, args, kwargs):
             return JobHandle(id=job_id, job_name=self.name, queue=queue, enqueued=False)
         dispatch.run(
-            partial(self._push, payload, args, kwargs),
+            partial(self._push, payload, queue, args, kwargs),
             on_commit=self.on_commit,
             database=self.database,
-            what=f"job={self.name} id={job_id} queue={queue}",
+            what=lambda: f"job={self.name} id={job_id} queue={queue}",
         )
         return JobHandle(id=job_id, job_name=self.name, queue=queue)
 
-    def _push(self, payload: Payload, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _push(
+        self, payload: Payload, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         """Push with the status hash, run after_enqueue hooks: now, or when the commit comes.
 
         The status hash is written in the push's own script call (one round trip), so a fast
         worker's "running" is never overwritten by "queued".
         """
-        from django_resque import dispatch, hooks, status
-
-        job_id, queue = payload.id or "", self.queue_name
+        job_id = payload.id or ""
         marked = status.enqueued_fields(job_id, self.name) if self.store_result else None
         dispatch.push(queue, payload.encode(), status=marked)
         hooks.after_enqueue(self, job_id, queue, args, kwargs)
@@ -206,7 +204,7 @@ class Job(Generic[P, R]):
 
         Model instances become references the worker fetches afresh (see arguments.py).
         """
-        json_args, json_kwargs = to_json_args(freeze(args), freeze(kwargs))
+        json_args, json_kwargs = json_arguments(args, kwargs)
         return Payload(self.name, json_args, json_kwargs, id=new_job_id())
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from django_resque import scripts
+from django_resque.clock import utc_now_micro
 from django_resque.conf import get_config
 from django_resque.connection import get_redis
 from django_resque.keys import get_keys
@@ -64,8 +64,8 @@ class JobStatus:
 
 
 def now_iso() -> str:
-    """Return the current UTC time as the status hash stores it."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Return the current UTC time as the status hash stores it (ISO-8601, microseconds, Z)."""
+    return utc_now_micro()
 
 
 def result_ttl() -> int:

@@ -187,18 +187,19 @@ class Worker:
         outcome = self._perform(queue, raw, name, payload)
         self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
-            self.record(queue, raw, name, outcome)
+            self.record(queue, raw, payload, outcome)
         self.recycling.job_done()
         retries.maintain()  # promote due retries; at most once a second (issue 5)
 
-    def record(self, queue: str, raw: bytes, name: str, outcome: Outcome) -> None:
+    def record(self, queue: str, raw: bytes, payload: Payload | None, outcome: Outcome) -> None:
         """Record what came of one job: the one place an Outcome becomes Redis state.
 
         A success is stored by the next reserve call (which follows at once, or by shutdown or
         a pause), in the same round trip as the count of processed jobs.
         """
+        name = payload.job_name if payload is not None else "<malformed>"
         if outcome.ok:
-            self._success = finish.success(raw, outcome)
+            self._success = finish.success(payload, outcome)
         else:
             outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
         if outcome.ok:

@@ -40,3 +40,6 @@ def test_push_leaves_one_wake_token_per_payload_up_to_a_cap(redis):
     assert redis.llen("resque:dj:wake:default") == 5
     queues.push("default", *['{"class":"x","args":[]}'] * (queues.WAKE_TOKEN_CAP + 10))
     assert redis.llen("resque:dj:wake:default") == queues.WAKE_TOKEN_CAP
+    queues.push("default", '{"class":"x","args":[]}')  # a full list takes no more tokens
+    assert redis.llen("resque:dj:wake:default") == queues.WAKE_TOKEN_CAP
+    assert queues.size("default") == queues.WAKE_TOKEN_CAP + 16  # but every payload is stored

@@ -17,7 +17,7 @@ from django_resque import priority, scripts, status
 from django_resque.heartbeat import Pruned
 from django_resque.identity import register
 from django_resque.outcome import Outcome
-from django_resque.payload import Payload
+from django_resque.payload import Payload, decode
 from django_resque.workers import Worker
 from tests import jobs as test_jobs
 from tests.helpers import run_command, wait_until
@@ -144,7 +144,7 @@ def test_the_next_reserve_call_stores_the_last_success_with_its_result(redis, se
     settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 30}
     worker, handle, raw = reserved_with_status(redis)
     redis.script_load(scripts.source("reserve"))
-    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.record("default", raw, decode(raw), Outcome.success(5))
     assert handle.status == "running"  # not stored yet: the next reserve carries it
     sent = client_commands(redis, worker.reserve)
     assert sent == ["EVALSHA"]
@@ -157,14 +157,14 @@ def test_the_next_reserve_call_stores_the_last_success_with_its_result(redis, se
 
 def test_shutdown_stores_a_success_no_reserve_call_carried(redis):
     worker, handle, raw = reserved_with_status(redis)
-    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.record("default", raw, decode(raw), Outcome.success(5))
     worker.shutdown()
     assert handle.info().status == "succeeded" and handle.result == 5
 
 
 def test_a_paused_worker_stores_the_last_success_before_it_waits(redis):
     worker, handle, raw = reserved_with_status(redis)
-    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.record("default", raw, decode(raw), Outcome.success(5))
     worker.interval = 0.01
     worker.signals.paused = True
     assert worker.work_once()
@@ -173,7 +173,7 @@ def test_a_paused_worker_stores_the_last_success_before_it_waits(redis):
 
 def test_a_pruned_worker_stores_no_success_for_the_job_the_pruner_put_back(redis):
     worker, handle, raw = reserved_with_status(redis)
-    worker.record("default", raw, "tests.jobs.add", Outcome.success(5))
+    worker.record("default", raw, decode(raw), Outcome.success(5))
     redis.hdel("resque:dj:incarnations", worker.id)  # what prune does to a fenced incarnation
     with pytest.raises(Pruned):
         worker.reserve()

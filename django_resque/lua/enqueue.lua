@@ -20,12 +20,13 @@ if KEYS[4] then
 end
 redis.call('SADD', KEYS[1], ARGV[1])
 local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, first))
-local cap = tonumber(ARGV[2])
-local tokens = {}
-for i = 1, math.min(#ARGV - first + 1, cap) do
-  tokens[i] = '1'
-end
-if redis.call('RPUSH', KEYS[3], unpack(tokens)) > cap then
-  redis.call('LTRIM', KEYS[3], -cap, -1)
+local room = tonumber(ARGV[2]) - redis.call('LLEN', KEYS[3])  -- a full list: no push, no trim
+local count = math.min(#ARGV - first + 1, room)
+if count > 0 then
+  local tokens = {}
+  for i = 1, count do
+    tokens[i] = '1'
+  end
+  redis.call('RPUSH', KEYS[3], unpack(tokens))
 end
 return length
