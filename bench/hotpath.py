@@ -71,7 +71,8 @@ def main() -> None:
 def enqueue_profile(client, n: int) -> None:
     from djbench import jobs
 
-    from django_resque import scripts
+    from django_resque import scripts, status
+    from django_resque.keys import get_keys
 
     print("\nenqueue: server time per call (INFO commandstats), then Python time without Redis")
     client.config_resetstat()
@@ -80,9 +81,36 @@ def enqueue_profile(client, n: int) -> None:
     for i in range(n):
         client.rpush("rawq", json.dumps({"f": "count", "a": [i]}))
     stats = client.info("commandstats")
-    for name in ("cmdstat_evalsha", "cmdstat_rpush", "cmdstat_sadd", "cmdstat_ltrim"):
+    for name in ("cmdstat_evalsha", "cmdstat_rpush", "cmdstat_sadd", "cmdstat_llen"):
         calls, per_call = stats[name]["calls"], stats[name]["usec_per_call"]
         print(f"  {name[8:]:10s} {calls:7d} calls {per_call:6.2f} us")
+    client.flushdb()
+    print("  wall time per call, one call at a time (best of 3 runs):")
+    payload = jobs.count.payload((5,), {}).encode()
+    keys = get_keys()
+    sha = client.script_load(scripts.source("enqueue"))
+    job_keys = [keys.queues(), keys.queue("bench"), keys.wake("bench")]
+    cases = [
+        ("raw RPUSH of a json.dumps payload", lambda i: client.rpush("rawq", payload)),
+        (
+            "enqueue.lua alone (payload + status hash)",
+            lambda i: client.evalsha(
+                sha,
+                4,
+                *job_keys,
+                keys.job(str(i)),
+                "bench",
+                1000,
+                "bench.count",
+                status.now_iso(),
+                payload,
+            ),
+        ),
+        (".delay()", lambda i: jobs.count.delay(i)),
+    ]
+    for label, case in cases:
+        best = min(_timed(case, n) for _ in range(3))
+        print(f"    {label:44s} {best / n * 1e6:6.1f} us")
     client.flushdb()
     real = scripts.run
     scripts.run = lambda *a, **k: 1
@@ -92,6 +120,13 @@ def enqueue_profile(client, n: int) -> None:
     finally:
         scripts.run = real
     print(f"  .delay() without Redis: {t:.1f} us per call (raw floor's json.dumps: {raw:.1f} us)")
+
+
+def _timed(case, n: int) -> float:
+    started = time.perf_counter()
+    for i in range(n):
+        case(i)
+    return time.perf_counter() - started
 
 
 def nofork_profile(n: int) -> None:
