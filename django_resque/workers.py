@@ -68,6 +68,7 @@ class Worker:
         self._finished = 0  # jobs performed but not yet counted in stat:processed
         self._success: finish.Success | None = None  # last job's success, stored by next reserve
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
+        self._idle = True  # the last reserve found nothing: the next job's start latency matters
         self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.fork_ahead = bool(get_config()["FORK_AHEAD"])
 
@@ -101,6 +102,7 @@ class Worker:
             return True
         reserved = self.reserve()
         if reserved is None:
+            self._idle = True
             if self.burst:
                 return False
             self.wait_for_work()
@@ -109,7 +111,7 @@ class Worker:
         if self.signals.stop_now:  # TERM arrived while reserving: shutdown puts it back
             return False
         self.process(*reserved)
-        self._reclaim = False
+        self._reclaim = self._idle = False
         return True
 
     def startup(self) -> None:
@@ -250,6 +252,7 @@ class Worker:
                 on_fork=on_fork,
                 tick=watch.tick,
                 tick_seconds=TICK_SECONDS,
+                overlap=not self._idle,
             )
 
         def in_child() -> None:
