@@ -1,14 +1,15 @@
-"""The worker's clock for titles and Resque's run_at: formatted at most once a second.
+"""The worker's clock for process titles: formatted at most once a second.
 
-Both have one second resolution, and formatting a datetime per job was measurable on the no-fork
-hot path, so each rendering is cached for the second it names.
+Titles have one second resolution, and formatting a datetime per job was measurable on the
+no-fork hot path, so each rendering is cached for the second it names. (Resque's run_at and the
+status hash's started_at come from Redis TIME in lua/reserve.lua.)
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 _cache: dict[str, tuple[int, str]] = {}
 
@@ -20,11 +21,6 @@ def _per_second(kind: str, render: Callable[[float], str]) -> str:
         cached = (second, render(second))
         _cache[kind] = cached
     return cached[1]
-
-
-def utc_now_iso() -> str:
-    """Now in UTC as Ruby's Resque writes run_at: `2026-11-25T03:04:05Z`."""
-    return _per_second("utc", lambda s: f"{datetime.fromtimestamp(s, UTC):%Y-%m-%dT%H:%M:%SZ}")
 
 
 def local_now() -> str:
