@@ -3,7 +3,8 @@
 The reserve script (lua/reserve.lua) counts the jobs finished since the last call, takes the next
 payload in priority order, writes the worker's in-flight record and, when the job keeps a status
 hash, marks it running; it also stores the success of the job finished last (finish.Success):
-one round trip per job.
+one round trip per job. An idle worker sends the same call together with its BLPOP on the wake
+tokens (wait_and_take), so a job enqueued while it waits is taken in that one round trip too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,20 @@ class Reservation:
         names = self.queue_names()
         keys, args = self._script_call(names, finished, token, done)
         return _taken(scripts.run("reserve", keys, args))
+
+    def wait_and_take(self, token: str) -> tuple[str, bytes] | int | None:
+        """Wait for a wake-up token or the poll interval, then take a payload: one round trip.
+
+        Sent before the wait, the script takes its times from Redis TIME (not our clock). With
+        no concrete queue to wait on (globs that match nothing yet) this just sleeps.
+        """
+        names = self.queue_names()
+        if not names:
+            time.sleep(self.interval)
+            return None
+        keys, args = self._script_call(names, 0, token, None)
+        wake = [self.keys.wake(q) for q in names]
+        return _taken(scripts.run_after_blpop(wake, self.interval, "reserve", keys, args))
 
     def _script_call(
         self, names: list[str], finished: int, token: str, done: Success | None
