@@ -175,13 +175,12 @@ class Worker:
         self._title(f"Waiting for {','.join(self.patterns)}")
         self._reclaim = True  # a lost reply may leave a payload in our in-flight record
         result = self.reservation.wait_and_take(self.token)
-        self._reclaim = isinstance(result, tuple)
+        if isinstance(result, tuple) and (self.signals.stopping or self.signals.paused):
+            recovery.requeue_own(self.id)  # QUIT/TERM or USR2 came while we waited
+            result = None
+        self._reclaim = False  # the caller takes over a payload at once
         if result == -1:
             raise Pruned(self.id)
-        if self._reclaim and (self.signals.stopping or self.signals.paused):
-            recovery.requeue_own(self.id)
-            self._reclaim = False
-            return None
         return result if isinstance(result, tuple) else None
 
     # --- perform and record ---------------------------------------------------------------
