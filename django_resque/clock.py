@@ -1,8 +1,9 @@
-"""Formatted clocks: Resque's run_at, process titles and the status hash's times.
+"""Formatted clocks: process titles and the times the status hash stores from this process.
 
 Formatting a datetime per job was measurable on the enqueue and no-fork hot paths, so each
 rendering of a whole second is cached for the second it names; the status hash's microseconds
-are appended to the cached second.
+are appended to the cached second. (Resque's run_at and the status hash's started_at come from
+Redis TIME in lua/reserve.lua.)
 """
 
 from __future__ import annotations
@@ -22,11 +23,6 @@ def _per_second(kind: str, render: Callable[[float], str], second: int | None = 
         cached = (second, render(second))
         _cache[kind] = cached
     return cached[1]
-
-
-def utc_now_iso() -> str:
-    """Now in UTC as Ruby's Resque writes run_at: `2026-11-25T03:04:05Z`."""
-    return _per_second("utc", lambda s: f"{datetime.fromtimestamp(s, UTC):%Y-%m-%dT%H:%M:%SZ}")
 
 
 def local_now() -> str:

@@ -3,7 +3,8 @@
 The reserve script (lua/reserve.lua) counts the jobs finished since the last call, takes the next
 payload in priority order, writes the worker's in-flight record and, when the job keeps a status
 hash, marks it running; it also stores the success of the job finished last (finish.Success):
-one round trip per job.
+one round trip per job. An idle worker sends the same call together with its BLPOP on the wake
+tokens (wait_and_take), so a job enqueued while it waits is taken in that one round trip too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import time
 from typing import TYPE_CHECKING
 
 from django_resque import queues, scripts, status, timeline
-from django_resque.clock import utc_now_iso
 from django_resque.keys import Keys
 from django_resque.priority import PRIORITY_SLOT
 
@@ -39,29 +39,33 @@ class Reservation:
     ) -> tuple[str, bytes] | int | None:
         """Count `finished` jobs, store `done`, take the next payload; -1 if we were pruned."""
         names = self.queue_names()
-        ok = ("", "", "", 0)
+        keys, args = self._script_call(names, finished, token, done)
+        return _taken(scripts.run("reserve", keys, args))
+
+    def wait_and_take(self, token: str) -> tuple[str, bytes] | int | None:
+        """Wait for a wake-up token or the poll interval, then take a payload: one round trip.
+
+        Sent before the wait, the script takes its times from Redis TIME (not our clock). With
+        no concrete queue to wait on (globs that match nothing yet) this just sleeps.
+        """
+        names = self.queue_names()
+        if not names:
+            time.sleep(self.interval)
+            return None
+        keys, args = self._script_call(names, 0, token, None)
+        wake = [self.keys.wake(q) for q in names]
+        return _taken(scripts.run_after_blpop(wake, self.interval, "reserve", keys, args))
+
+    def _script_call(
+        self, names: list[str], finished: int, token: str, done: Success | None
+    ) -> tuple[list[str], list[object]]:
+        """The reserve script's KEYS and ARGV (see the header of lua/reserve.lua)."""
+        ok: tuple[object, ...] = ("", "", "", 0)
         if done is not None:
             ok = (done.job_id, done.result, done.finished_at, status.result_ttl())
-        result = scripts.run(
-            "reserve",
-            [*self.reserve_keys(names), self.keys.minute_stat("processed", timeline.minute_of())],
-            [
-                finished,
-                utc_now_iso(),
-                self.worker_id,
-                token,
-                status.now_iso(),
-                self._job_prefix,
-                *ok,
-                *names,
-                PRIORITY_SLOT,
-            ],
-        )
-        if result == -1:
-            return -1
-        if not result:
-            return None
-        return result[0].decode(), result[1]
+        minute = self.keys.minute_stat("processed", timeline.minute_of())
+        keys = [*self.reserve_keys(names), minute]
+        return keys, [finished, self.worker_id, token, self._job_prefix, *ok, *names, PRIORITY_SLOT]
 
     def reserve_keys(self, names: list[str]) -> list[str]:
         """The reserve script's KEYS for these queues, built once per queue list (hot path)."""
@@ -90,3 +94,12 @@ class Reservation:
             self._queues = queues.resolve(self.patterns, queues.names())
             self._queues_at = now
         return self._queues
+
+
+def _taken(result: object) -> tuple[str, bytes] | int | None:
+    """The reserve script's reply as (queue, payload), -1 (pruned) or None (nothing to take)."""
+    if result == -1:
+        return -1
+    if not isinstance(result, list) or not result:
+        return None
+    return result[0].decode(), result[1]

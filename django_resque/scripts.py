@@ -45,6 +45,35 @@ def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None 
         return client.evalsha(sha, len(keys), *keys, *args)
 
 
+def run_after_blpop(
+    wait_keys: list[str],
+    timeout: float,
+    name: str,
+    keys: list[str],
+    args: list[Any],
+    client: redis.Redis | None = None,
+) -> Any:
+    """Block in BLPOP on `wait_keys`, then run lua/<name>.lua: one write, one round trip.
+
+    Redis reads nothing more from a blocked client, so the script runs the moment BLPOP returns
+    (a token came, or `timeout` passed) and both replies arrive together; the script's is
+    returned. If the script cache was empty (NOSCRIPT: it did nothing), it is loaded and run again.
+    """
+    client = client or get_redis()
+    source, sha = _script(name)
+    with client.pipeline(transaction=False) as pipe:
+        pipe.blpop(wait_keys, timeout=timeout)
+        pipe.evalsha(sha, len(keys), *keys, *args)
+        waited, result = pipe.execute(raise_on_error=False)
+    if isinstance(result, NoScriptError):
+        client.script_load(source)
+        return client.evalsha(sha, len(keys), *keys, *args)
+    for reply in (waited, result):
+        if isinstance(reply, Exception):
+            raise reply
+    return result
+
+
 def run_many(
     name: str, calls: list[tuple[list[str], list[Any]]], client: redis.Redis | None = None
 ) -> list[Any]:

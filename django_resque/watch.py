@@ -16,13 +16,24 @@ from enum import Enum
 
 import redis
 
+from django_resque.conf import get_config
 from django_resque.heartbeat import Heartbeat, Pruned
+from django_resque.jobs import get_job
 from django_resque.outcome import Outcome
 from django_resque.worker_signals import Signals
 
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.2
+
+
+def job_timeout(name: str) -> float | None:
+    """Seconds a job named `name` may run: its @job(timeout=...), else RESQUE["JOB_TIMEOUT"]."""
+    definition = get_job(name)
+    if definition is not None and definition.timeout is not None:
+        return float(definition.timeout)
+    default = get_config()["JOB_TIMEOUT"]
+    return None if default is None else float(default)
 
 
 class Verdict(Enum):

@@ -17,11 +17,9 @@ from setproctitle import setproctitle
 from django_resque import __version__, finish, orm, recovery, retries
 from django_resque.clock import local_now
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
 from django_resque.fork import perform_in_child
 from django_resque.heartbeat import Heartbeat, Pruned
 from django_resque.identity import claim_id, register, unregister
-from django_resque.jobs import get_job
 from django_resque.keys import get_keys
 from django_resque.limits import Recycling, limit_child_memory
 from django_resque.nofork import perform_here
@@ -29,7 +27,7 @@ from django_resque.outcome import Outcome
 from django_resque.payload import MalformedPayload, Payload, decode
 from django_resque.prefork import discard_spare, perform_in_spare
 from django_resque.reservation import Reservation
-from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, kill_leftovers
+from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, job_timeout, kill_leftovers
 from django_resque.worker_signals import Signals
 
 logger = logging.getLogger(__name__)
@@ -105,8 +103,9 @@ class Worker:
             self._idle = True
             if self.burst:
                 return False
-            self.wait_for_work()
-            return True
+            reserved = self.wait_for_work()
+            if reserved is None:
+                return True
         self._reclaim = True  # until its outcome is recorded, trouble puts this job back
         if self.signals.stop_now:  # TERM arrived while reserving: shutdown puts it back
             return False
@@ -169,15 +168,22 @@ class Worker:
             finish.store_success(self._success)
             self._success = None
 
-    def wait_for_work(self) -> None:
-        """Block until a wake-up token arrives or the poll interval passes (signals wait)."""
+    def wait_for_work(self) -> tuple[str, bytes] | None:
+        """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
+
+        A payload taken while QUIT/TERM or USR2 arrived during the wait goes back unperformed.
+        """
         retries.maintain()  # due retries go back on their queues (issue 5)
-        names = self.reservation.queue_names()
         self._title(f"Waiting for {','.join(self.patterns)}")
-        if not names:
-            time.sleep(self.interval)
-            return
-        get_redis().blpop([self.keys.wake(q) for q in names], timeout=self.interval)
+        self._reclaim = True  # a lost reply may leave a payload in our in-flight record
+        result = self.reservation.wait_and_take(self.token)
+        if isinstance(result, tuple) and (self.signals.stopping or self.signals.paused):
+            recovery.requeue_own(self.id)  # QUIT/TERM or USR2 came while we waited
+            result = None
+        self._reclaim = False  # the caller takes over a payload at once
+        if result == -1:
+            raise Pruned(self.id)
+        return result if isinstance(result, tuple) else None
 
     # --- perform and record ---------------------------------------------------------------
     def process(self, queue: str, raw: bytes) -> None:
@@ -222,7 +228,7 @@ class Worker:
     ) -> Outcome | None:
         if not self.fork:
             return perform_here(raw, self.id, self.heartbeat, self.signals, payload)
-        watch = ChildWatch(self.signals, self.heartbeat, _timeout_of(name))
+        watch = ChildWatch(self.signals, self.heartbeat, job_timeout(name))
         forked: list[int] = []
 
         def on_fork(pid: int) -> None:
@@ -285,14 +291,6 @@ class Worker:
     @staticmethod
     def _title(text: str) -> None:
         setproctitle(f"resque-{__version__}: {text}")
-
-
-def _timeout_of(name: str) -> float | None:
-    definition = get_job(name)
-    if definition is not None and definition.timeout is not None:
-        return float(definition.timeout)
-    default = get_config()["JOB_TIMEOUT"]
-    return None if default is None else float(default)
 
 
 def _decoded(raw: bytes) -> Payload | None:

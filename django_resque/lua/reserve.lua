@@ -17,28 +17,34 @@
 -- KEYS[7 .. 6+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[7+n .. 6+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
 -- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (issue 8): a popped
---                       slot marker (ARGV[11+n]) is replaced by the best-ranked payload there;
+--                       slot marker (ARGV[9+n]) is replaced by the best-ranked payload there;
 --                       see enqueue_priority.lua. Plain payloads cost no extra command.
 -- KEYS[#KEYS]  <ns>:dj:stat:processed:minute:<m>  string  INCRBY ARGV[1]; EXPIRE 90000 on the
 --                                              minute's first count (timeline.py; admin chart)
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
--- ARGV[2]  run_at, UTC ISO-8601 as Ruby writes it
--- ARGV[3]  worker id
--- ARGV[4]  this incarnation's token
--- ARGV[5]  started_at, ISO-8601 UTC from the worker's clock (as status.py writes every time)
--- ARGV[6]  <ns>:dj:job:  the status hash prefix (Keys.job("")). The hash of the payload taken,
---          ARGV[6] .. its "id", is only known once the payload is popped, so it is built here and
+-- ARGV[2]  worker id
+-- ARGV[3]  this incarnation's token
+-- ARGV[4]  <ns>:dj:job:  the status hash prefix (Keys.job("")). The hash of the payload taken,
+--          ARGV[4] .. its "id", is only known once the payload is popped, so it is built here and
 --          not declared in KEYS (the namespace is one Redis database; no cluster slot rules).
 --          If that hash EXISTS (the job keeps a status), it gets what status_start.lua writes:
 --          status=running, started_at, worker id appended to worker_ids, attempts + 1, PERSIST.
--- ARGV[7]  id of the job just finished with success whose status to store ("" = none): if
---          ARGV[6] .. id EXISTS it gets what job_finish.lua's mode "ok" writes: status=succeeded,
---          finished_at ARGV[9], result ARGV[8] (JSON), then EXPIRE ARGV[10] s (0: DEL). Stored
+-- ARGV[5]  id of the job just finished with success whose status to store ("" = none): if
+--          ARGV[4] .. id EXISTS it gets what job_finish.lua's mode "ok" writes: status=succeeded,
+--          finished_at ARGV[7], result ARGV[6] (JSON), then EXPIRE ARGV[8] s (0: DEL). Stored
 --          only by a live incarnation, as the counts: a pruned one's job was put back to run again.
--- ARGV[8]  that job's result JSON   ARGV[9] its finished_at   ARGV[10] RESULT_TTL seconds
--- ARGV[11 .. 10+n] queue names, in the order of KEYS[7 ..]
--- ARGV[11+n]       the priority slot marker
+-- ARGV[6]  that job's result JSON   ARGV[7] its finished_at (the worker's clock, when it ended)
+-- ARGV[8]  RESULT_TTL seconds
+-- ARGV[9 .. 8+n]   queue names, in the order of KEYS[7 ..]
+-- ARGV[9+n]        the priority slot marker
 -- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
+--
+-- The record's run_at (Ruby's `2026-11-25T03:04:05Z`) and the status hash's started_at
+-- (`...T03:04:05.000123Z`, as status.py writes) come from Redis TIME, read once a payload is
+-- taken: an idle worker sends this script together with its BLPOP, before the wait (see
+-- reservation.py), so a time computed by the worker would be stale by up to the poll interval.
+-- TIME before writes is safe: scripts replicate their effects (Redis >= 6.2, checks_integration).
+--#include iso_time
 local NEGATIVE = 100 * 17592186044416  -- priority zset scores from here on are priorities < 0
 
 -- Replace a popped slot marker by the best prioritised payload; plain payloads stay ahead of
@@ -69,10 +75,10 @@ local function take_slot(list, zset, slot)
 end
 
 -- Same writes as status_start.lua (status.mark_started), for a job that keeps a status hash.
-local function mark_started(decoded)
+local function mark_started(decoded, now)
   local id = decoded['id']
   if type(id) ~= 'string' or id == '' then return end
-  local key = ARGV[6] .. id
+  local key = ARGV[4] .. id
   if redis.call('EXISTS', key) == 0 then return end
   local ids = redis.call('HGET', key, 'worker_ids')
   local list = {}
@@ -80,8 +86,8 @@ local function mark_started(decoded)
     local ok, old = pcall(cjson.decode, ids)
     if ok and type(old) == 'table' then list = old end
   end
-  list[#list + 1] = ARGV[3]
-  redis.call('HSET', key, 'status', 'running', 'started_at', ARGV[5],
+  list[#list + 1] = ARGV[2]
+  redis.call('HSET', key, 'status', 'running', 'started_at', iso_utc_micros(now),
     'worker_ids', cjson.encode(list))
   redis.call('HINCRBY', key, 'attempts', 1)
   redis.call('PERSIST', key)
@@ -89,15 +95,15 @@ end
 
 -- Same writes as job_finish.lua's mode "ok" (finish.record), for the job finished last.
 local function mark_succeeded()
-  if ARGV[7] == '' then return end
-  local key = ARGV[6] .. ARGV[7]
+  if ARGV[5] == '' then return end
+  local key = ARGV[4] .. ARGV[5]
   if redis.call('EXISTS', key) == 0 then return end
-  redis.call('HSET', key, 'status', 'succeeded', 'finished_at', ARGV[9], 'result', ARGV[8])
-  local ttl = tonumber(ARGV[10])
+  redis.call('HSET', key, 'status', 'succeeded', 'finished_at', ARGV[7], 'result', ARGV[6])
+  local ttl = tonumber(ARGV[8])
   if ttl > 0 then redis.call('EXPIRE', key, ttl) else redis.call('DEL', key) end
 end
 
-if redis.call('HGET', KEYS[6], ARGV[3]) ~= ARGV[4] then
+if redis.call('HGET', KEYS[6], ARGV[2]) ~= ARGV[3] then
   return -1
 end
 mark_succeeded()
@@ -119,22 +125,23 @@ if paused then
     return false
   end
 end
-local n = #ARGV - 11
+local n = #ARGV - 9
 for i = 1, n do
-  local name = ARGV[10 + i]
+  local name = ARGV[8 + i]
   if not paused or redis.call('SISMEMBER', KEYS[5], name) == 0 then
     local raw = redis.call('LPOP', KEYS[6 + i])
-    if raw == ARGV[11 + n] then raw = take_slot(KEYS[6 + i], KEYS[6 + 2 * n + i], raw) end
+    if raw == ARGV[9 + n] then raw = take_slot(KEYS[6 + i], KEYS[6 + 2 * n + i], raw) end
     if raw then
+      local now = redis.call('TIME')
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw
       if not ok or type(decoded) ~= 'table' then
         payload = cjson.encode(raw)  -- keep the record valid JSON: store a bad payload as a string
       else
-        mark_started(decoded)
+        mark_started(decoded, now)
       end
-      redis.call('SET', KEYS[1],
-        '{"queue":' .. cjson.encode(name) .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. payload .. '}')
+      redis.call('SET', KEYS[1], '{"queue":' .. cjson.encode(name) .. ',"run_at":"' .. iso_utc(now)
+        .. '","payload":' .. payload .. '}')
       return {name, raw}
     end
   end
