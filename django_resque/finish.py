@@ -18,7 +18,7 @@ from django_resque import failure_records, retries, scripts, status, timeline
 from django_resque.jobs import Job, get_job
 from django_resque.keys import get_keys
 from django_resque.outcome import Outcome
-from django_resque.payload import MalformedPayload, Payload, decode
+from django_resque.payload import Payload, decode_or_none
 from django_resque.perform import after_dirty_exit
 
 logger = logging.getLogger(__name__)
@@ -122,11 +122,8 @@ def _mode_args(
 
 
 def _resolve(raw: bytes) -> tuple[Payload | None, Job[Any, Any] | None]:
-    try:
-        payload = decode(raw)
-    except MalformedPayload:
-        return None, None
-    return payload, get_job(payload.job_name)
+    payload = decode_or_none(raw)
+    return payload, None if payload is None else get_job(payload.job_name)
 
 
 def _result_json(result: Any) -> str:

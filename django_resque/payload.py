@@ -117,6 +117,14 @@ def decode(raw: bytes | str) -> Payload:
     return Payload(name, args, kwargs, job_id if isinstance(job_id, str) else None, extras)
 
 
+def decode_or_none(raw: bytes | str) -> Payload | None:
+    """Decode a payload, or return None if it is malformed (the caller records it as such)."""
+    try:
+        return decode(raw)
+    except MalformedPayload:
+        return None
+
+
 def _preview(raw: bytes | str, limit: int = 200) -> str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return repr(text[:limit] + ("…" if len(text) > limit else ""))

@@ -17,11 +17,11 @@ from typing import Any
 
 from django_resque import retries, signals
 from django_resque.arguments import thaw
-from django_resque.exceptions import DirtyExit, DontPerform, MalformedPayload, UnknownJob
+from django_resque.exceptions import DirtyExit, DontPerform, UnknownJob
 from django_resque.jobs import Job, get_job
 from django_resque.orm import database_connections
 from django_resque.outcome import Outcome
-from django_resque.payload import Payload, decode
+from django_resque.payload import Payload, decode, decode_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,8 @@ def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
 
 def after_dirty_exit(raw: bytes, outcome: Outcome) -> Outcome:
     """In the worker, for a child that died: decide on a retry and run on_failure hooks once."""
-    try:
-        payload = decode(raw)
-    except MalformedPayload:
+    payload = decode_or_none(raw)
+    if payload is None:
         return outcome
     definition = get_job(payload.job_name)
     if definition is None:

@@ -22,7 +22,7 @@ from django_resque.connection import get_redis
 from django_resque.jobs import get_job
 from django_resque.keys import Keys, get_keys
 from django_resque.outcome import Outcome
-from django_resque.payload import MalformedPayload, decode
+from django_resque.payload import decode_or_none
 from django_resque.worker_registry import parse_time, redis_now
 
 logger = logging.getLogger(__name__)
@@ -146,10 +146,10 @@ def _fail_unreadable(worker_id: str, record: bytes) -> None:
 
 
 def _job_of(payload: bytes) -> tuple[str, bool]:
-    try:
-        name = decode(payload).job_name
-    except MalformedPayload:
+    decoded = decode_or_none(payload)
+    if decoded is None:
         return "<malformed>", False
+    name = decoded.job_name
     definition = get_job(name)
     return name, bool(definition is not None and definition.at_most_once)
 

@@ -24,7 +24,7 @@ from django_resque.keys import get_keys
 from django_resque.limits import Recycling, limit_child_memory
 from django_resque.nofork import perform_here
 from django_resque.outcome import Outcome
-from django_resque.payload import MalformedPayload, Payload, decode
+from django_resque.payload import Payload, decode_or_none
 from django_resque.prefork import discard_spare, perform_in_spare
 from django_resque.reservation import Reservation
 from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, job_timeout, kill_leftovers
@@ -188,7 +188,7 @@ class Worker:
     # --- perform and record ---------------------------------------------------------------
     def process(self, queue: str, raw: bytes) -> None:
         """Perform one reserved payload and record its outcome (unless it went back)."""
-        payload = _decoded(raw)
+        payload = decode_or_none(raw)  # once: perform() reuses it and reports a malformed one
         name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {local_now()} [{name}]")
@@ -291,11 +291,3 @@ class Worker:
     @staticmethod
     def _title(text: str) -> None:
         setproctitle(f"resque-{__version__}: {text}")
-
-
-def _decoded(raw: bytes) -> Payload | None:
-    """Decode once in the worker; perform() gets the result (and reports malformed payloads)."""
-    try:
-        return decode(raw)
-    except MalformedPayload:
-        return None
