@@ -33,6 +33,7 @@ class Reservation:
         self._keys_for: list[str] | None = None
         self._keys_cache: list[str] = []
         self._job_prefix = keys.job("")  # <ns>:dj:job: ; the script appends the payload's id
+        self._dynamic = queues.is_dynamic(patterns)
 
     def take(
         self, finished: int, token: str, done: Success | None
@@ -87,7 +88,7 @@ class Reservation:
 
     def queue_names(self) -> list[str]:
         """Return the concrete queues to reserve from, resolving globs at most once a poll."""
-        if not queues.is_dynamic(self.patterns):
+        if not self._dynamic:
             return self.patterns
         now = time.monotonic()
         if not self._queues or now - self._queues_at >= self.interval:

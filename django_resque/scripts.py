@@ -10,6 +10,7 @@ from typing import Any
 import redis
 from redis.exceptions import NoScriptError
 
+from django_resque import channel
 from django_resque.connection import get_redis
 
 _INCLUDE = b"--#include "
@@ -35,14 +36,24 @@ def _with_includes(source: bytes) -> bytes:
 
 
 def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None = None) -> Any:
-    """Run lua/<name>.lua with the given keys and arguments; one round trip when loaded."""
-    client = client or get_redis()
+    """Run lua/<name>.lua with the given keys and arguments; one round trip when loaded.
+
+    Without a `client`, the call goes the short way over get_redis()'s connections (channel.py).
+    """
     source, sha = _script(name)
     try:
-        return client.evalsha(sha, len(keys), *keys, *args)
+        return _evalsha(client, sha, keys, args)
     except NoScriptError:
-        client.script_load(source)
-        return client.evalsha(sha, len(keys), *keys, *args)
+        (client or get_redis()).script_load(source)
+        return _evalsha(client, sha, keys, args)
+
+
+def _evalsha(client: redis.Redis | None, sha: str, keys: list[str], args: list[Any]) -> Any:
+    return channel.call(*_command(sha, keys, args), client=client)
+
+
+def _command(sha: str, keys: list[str], args: list[Any]) -> tuple[Any, ...]:
+    return ("EVALSHA", sha, len(keys), *keys, *args)
 
 
 def run_after_blpop(
@@ -59,15 +70,12 @@ def run_after_blpop(
     (a token came, or `timeout` passed) and both replies arrive together; the script's is
     returned. If the script cache was empty (NOSCRIPT: it did nothing), it is loaded and run again.
     """
-    client = client or get_redis()
     source, sha = _script(name)
-    with client.pipeline(transaction=False) as pipe:
-        pipe.blpop(wait_keys, timeout=timeout)
-        pipe.evalsha(sha, len(keys), *keys, *args)
-        waited, result = pipe.execute(raise_on_error=False)
+    commands = [("BLPOP", *wait_keys, timeout), _command(sha, keys, args)]
+    waited, result = channel.call_many(commands, client)
     if isinstance(result, NoScriptError):
-        client.script_load(source)
-        return client.evalsha(sha, len(keys), *keys, *args)
+        (client or get_redis()).script_load(source)
+        return _evalsha(client, sha, keys, args)
     for reply in (waited, result):
         if isinstance(reply, Exception):
             raise reply
@@ -83,12 +91,11 @@ def run_many(
     Calls that met NOSCRIPT (the script cache was empty) did nothing, so they alone are sent
     again after loading the script; no call ever runs twice.
     """
-    client = client or get_redis()
     source, sha = _script(name)
     results = _pipelined(client, sha, calls)
     missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
     if missing:
-        client.script_load(source)
+        (client or get_redis()).script_load(source)
         retried = _pipelined(client, sha, [calls[i] for i in missing])
         for i, result in zip(missing, retried, strict=True):
             results[i] = result
@@ -96,12 +103,9 @@ def run_many(
 
 
 def _pipelined(
-    client: redis.Redis, sha: str, calls: list[tuple[list[str], list[Any]]]
+    client: redis.Redis | None, sha: str, calls: list[tuple[list[str], list[Any]]]
 ) -> list[Any]:
-    with client.pipeline(transaction=False) as pipe:
-        for keys, args in calls:
-            pipe.evalsha(sha, len(keys), *keys, *args)
-        return list(pipe.execute(raise_on_error=False))
+    return channel.call_many([_command(sha, keys, args) for keys, args in calls], client)
 
 
 def source(name: str) -> bytes:

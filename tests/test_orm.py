@@ -160,3 +160,38 @@ def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger)
     result = run_command("resque_work", "--burst", "--no-fork", "--queues", "default")
     assert result.returncode == 0, result.stderr
     assert jobs.read_ledger(ledger) == [["fresh"], ["fresh"]]
+
+
+@pytest.fixture
+def worker_owned_connections(monkeypatch):
+    from django_resque import orm
+
+    monkeypatch.setattr(orm, "_manage_connections", True)
+    return orm
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expired_connection_is_closed_before_a_job_that_follows_an_idle_spell(
+    worker_owned_connections, monkeypatch
+):
+    orm = worker_owned_connections
+    Comment.objects.count()  # opens the connection
+    connection.close_at = 0.0  # CONN_MAX_AGE ran out long ago (connect() sets it afresh)
+    monkeypatch.setattr(orm, "_checked_at", -60.0)  # the last job ended a minute ago
+    with orm.database_connections():
+        assert connection.connection is None  # dropped before the job could use it
+        Comment.objects.count()
+        assert connection.connection is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_back_to_back_jobs_skip_the_check_the_last_job_just_made(worker_owned_connections):
+    orm = worker_owned_connections
+    Comment.objects.count()
+    connection.close_at = None  # CONN_MAX_AGE = None: kept for good
+    with orm.database_connections():
+        pass  # a job; its check after it stamps the time
+    connection.close_at = 0.0
+    with orm.database_connections():
+        assert connection.connection is not None  # checked a moment ago: not checked again
+    assert connection.connection is None  # the check after the job closes it
