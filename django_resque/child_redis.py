@@ -5,9 +5,10 @@ every job (about 1 ms of round trips plus the copy-on-write faults of building a
 is most of what a fork-per-job worker costs beyond the fork itself. So the parent keeps one
 connected single-connection client that only children use: the child makes it what
 `get_redis()` returns, and reports whether it left the socket clean (the same socket, no
-command half done). The parent never sends on it while a child lives, and drops and reconnects
-it after any child that did not report it clean, so a reply meant for one child can never reach
-the next.
+command half done). The parent never sends on it before a child's report is in, and drops and
+reconnects it after any child that did not report it clean, so a reply meant for one child can
+never reach the next. A child whose report is in may still be exiting (fork.py): it sends nothing
+more, and the kernel closing its copy of the socket does not shut the connection down.
 """
 
 from __future__ import annotations

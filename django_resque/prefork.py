@@ -6,6 +6,9 @@ while the current one works (the two overlap on a multi-core machine) and waits,
 pipe, until the parent hands it a payload. Every job still runs in its own fresh child forked
 from the clean parent; only the moment of the fork moves. The parent drops a waiting child that
 holds a Redis connection the last child left dirty, or that died, and forks another.
+
+As in fork.py, a job is done once its child's report is complete; the child may still be
+exiting then. It is reaped before the next hand-off, or at the latest by discard_spare.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def perform_in_spare(
     idle.
     """
     global _spare
+    fork.reap_exiting()  # children of earlier jobs that were still exiting
     connections.close_all()  # a child must never share the parent's database sockets
     fork.child_redis.prepare()  # no child is working now, so the connection is ours to check
     fork.libc()
@@ -78,11 +82,12 @@ def perform_in_spare(
 
 
 def discard_spare() -> None:
-    """Stop the child waiting for a job, if any (the worker is leaving)."""
+    """Stop the child forked ahead, if any, and reap children still exiting: the worker leaves."""
     global _spare
     child, _spare = _spare, None
     if child is not None:
         _kill(child)
+    fork.reap_exiting(block=True)
 
 
 def _take() -> _Child | None:

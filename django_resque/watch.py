@@ -104,9 +104,12 @@ def kill_group(pid: int) -> None:
 
 
 def kill_leftovers(pid: int) -> None:
-    """SIGKILL whatever is left of a reaped child's process group (grandchildren it spawned).
+    """SIGKILL whatever is left of a child's process group (grandchildren it spawned).
 
-    Safe after waitpid: Linux does not hand out a pid that is still some group's id.
+    The child itself may still be exiting (fork.py takes a complete report without waiting for
+    the exit): killing it then is harmless, its report is already taken, and a pid is not
+    reused before it is reaped. After the reap, Linux does not hand out a pid that is still
+    some group's id.
     """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)

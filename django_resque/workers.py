@@ -17,7 +17,7 @@ from setproctitle import setproctitle
 from django_resque import __version__, finish, orm, recovery, retries
 from django_resque.clock import local_now
 from django_resque.conf import get_config
-from django_resque.fork import perform_in_child
+from django_resque.fork import perform_in_child, reap_exiting
 from django_resque.heartbeat import Heartbeat, Pruned
 from django_resque.identity import claim_id, register, unregister
 from django_resque.keys import get_keys
@@ -92,6 +92,7 @@ class Worker:
         return True
 
     def _work_once(self) -> bool:
+        reap_exiting()  # children of finished jobs still exiting (idle, no next fork reaps them)
         self.heartbeat.beat_if_due()
         if self.signals.paused:
             self._store_success()  # no reserve call comes while paused
@@ -126,7 +127,7 @@ class Worker:
 
     def shutdown(self) -> None:
         """Put back a job that never ran, count what is uncounted, and unregister."""
-        discard_spare()  # the child forked ahead for a next job that will not come
+        discard_spare()  # the child forked ahead, and children of finished jobs still exiting
         if self._reclaim:
             recovery.requeue_own(self.id)
         self._store_success()

@@ -139,6 +139,18 @@ def leave_grandchild(ledger: str) -> None:
 
 
 @job
+def fork_grandchild(ledger: str) -> None:
+    """Leave a forked grandchild that keeps every fd, the report pipe included, and sleeps."""
+    grandchild = os.fork()
+    if grandchild == 0:  # pragma: no cover  (runs in the grandchild)
+        try:
+            time.sleep(600)
+        finally:
+            os._exit(0)
+    write_ledger(ledger, "grandchild", grandchild, os.getpid())
+
+
+@job
 def crash(how: str) -> None:
     import ctypes
     import signal

@@ -93,10 +93,20 @@ def test_the_default_job_timeout_applies_to_jobs_without_their_own(redis, ledger
 
 
 def test_grandchildren_a_job_leaves_behind_are_killed_when_it_ends(ledger):
-    jobs.leave_grandchild.delay(ledger)
+    jobs.leave_grandchild.delay(ledger)  # Popen closes its copy of the report pipe (close_fds)
     burst()
     grandchild = int(rows(ledger, "grandchild")[0][1])
     wait_until(lambda: gone(grandchild))
+
+
+def test_a_grandchild_holding_the_report_pipe_does_not_hold_up_the_job_and_is_killed(redis, ledger):
+    jobs.fork_grandchild.delay(ledger)  # the report's EOF never comes: the child's exit counts
+    jobs.record.delay(ledger, "after")
+    burst()
+    grandchild = int(rows(ledger, "grandchild")[0][1])
+    wait_until(lambda: gone(grandchild))
+    assert rows(ledger, "after") and redis.llen("resque:failed") == 0
+    assert redis.get("resque:stat:processed") == b"2"
 
 
 def test_no_zombies_are_left_after_many_crashes(redis, ledger, start_worker):
