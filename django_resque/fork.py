@@ -164,9 +164,7 @@ def _run_child(
         child_redis.adopt()
         if in_child is not None:
             in_child()
-        outcome = perform(raw, decoded)
-        flag = CLEAN if child_redis.clean_in_child() else DIRTY
-        write_all(write_end, flag + outcome.to_json().encode("utf-8"))
+        report(write_end, perform(raw, decoded))
         code = 0
     finally:
         os._exit(code)
@@ -187,6 +185,17 @@ def become_child() -> None:
 def libc() -> ctypes.CDLL:
     """libc, loaded once in the parent so no child pays a dlopen."""
     return ctypes.CDLL(None, use_errno=True)
+
+
+def report(fd: int, outcome: Outcome) -> None:
+    """Child: close its database connections, then write its report; the job is done then.
+
+    The parent goes on as soon as the report is in (see above), so what the job opened in the
+    database is closed now, not at the exit that follows.
+    """
+    connections.close_all()
+    flag = CLEAN if child_redis.clean_in_child() else DIRTY
+    write_all(fd, flag + outcome.to_json().encode("utf-8"))
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -145,9 +145,7 @@ def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> N
         if message:
             title, _, raw = message.partition(b"\n")
             setproctitle(title.decode("utf-8"))
-            outcome = perform(raw)
-            flag = fork.CLEAN if fork.child_redis.clean_in_child() else fork.DIRTY
-            fork.write_all(report_w, flag + outcome.to_json().encode("utf-8"))
+            fork.report(report_w, perform(raw))
         code = 0
     finally:
         os._exit(code)
