@@ -70,3 +70,27 @@ def test_children_that_die_before_taking_their_job_give_a_dirty_exit_not_a_crash
     # whether the pipe write beat the child's exit or not, it is one failed child, reported
     assert "before it got its job" in outcome.error or "status 3" in outcome.error
     assert len(forked) == 1
+
+
+def test_the_warm_up_of_a_child_forked_ahead_sends_nothing_to_redis_and_no_signal(redis):
+    from django_resque import prefork, signals
+
+    sent = []
+
+    def receiver(**kwargs):
+        sent.append(kwargs)
+
+    def calls() -> int:
+        stats = redis.info("commandstats")
+        return sum(v["calls"] for k, v in stats.items() if k != "cmdstat_info")
+
+    for signal_ in (signals.job_started, signals.job_finished, signals.job_failed):
+        signal_.connect(receiver, weak=False)
+    before = calls()
+    try:
+        prefork._warm_up()
+    finally:
+        for signal_ in (signals.job_started, signals.job_finished, signals.job_failed):
+            signal_.disconnect(receiver)
+    assert calls() == before
+    assert sent == []
