@@ -194,6 +194,7 @@ def fork_profile(n: int) -> None:
         before, started = os.times(), time.perf_counter()
         for _ in range(n):
             case()
+        fork.reap_exiting(block=True)  # children whose report was taken before their exit
         after, wall = os.times(), time.perf_counter() - started
         parent = (after.user + after.system - before.user - before.system) / n * 1e3
         child = (
@@ -211,6 +212,58 @@ def fork_profile(n: int) -> None:
             f"  {label:48s} parent {parent:5.2f} ms  child {child:5.2f} ms  wall {per_job:5.2f} ms"
         )
     prefork.discard_spare()
+    fork_faults(raw)
+
+
+def fork_faults(raw: bytes, jobs: int = 20) -> None:
+    """Copy-on-write faults (ru_minflt) of a child forked ahead, before and after its hand-off."""
+    import resource
+
+    from django_resque import fork, prefork
+
+    def faults() -> int:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+    real_perform, real_report = prefork.perform, fork.report
+
+    def perform(payload: bytes):
+        os.write(2, f"handoff {faults()}\n".encode())
+        return real_perform(payload)
+
+    def report(fd: int, outcome) -> None:
+        real_report(fd, outcome)
+        os.write(2, f"reported {faults()}\n".encode())
+
+    prefork.perform, fork.report = perform, report
+    read_end, write_end = os.pipe()
+    saved_stderr = os.dup(2)
+    os.dup2(write_end, 2)  # the children write their counts here
+    parent = []
+    try:
+        for _ in range(jobs):
+            before = faults()
+            prefork.perform_in_spare(raw, title="x")
+            parent.append(faults() - before)
+            time.sleep(0.02)
+        prefork.discard_spare()
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(write_end)
+        prefork.perform, fork.report = real_perform, real_report
+    lines = os.read(read_end, 1 << 20).decode().split()
+    os.close(read_end)
+    counts = [int(v) for v in lines[1::2]]
+    pairs = list(zip(counts[0::2], counts[1::2], strict=False))[1:]  # skip the cold first child
+    print(f"\nfork: copy-on-write faults per job (median of {len(pairs)} jobs, ru_minflt)")
+    waiting, working = [h for h, _ in pairs], [r - h for h, r in pairs]
+    print(f"  child, fork to hand-off (while it waits)     {_median(waiting):6.0f}")
+    print(f"  child, hand-off to report (the job's path)   {_median(working):6.0f}")
+    print(f"  parent, per job                              {_median(parent[1:]):6.0f}")
+
+
+def _median(values: list[int]) -> float:
+    values = sorted(values)
+    return float(values[len(values) // 2]) if values else float("nan")
 
 
 if __name__ == "__main__":
