@@ -1,11 +1,12 @@
-"""The calls made once per job, sent straight over connections kept from the client's pool.
+"""Lua script calls sent straight over connections kept from the client's pool.
 
 `Redis.execute_command` takes a connection from its pool and polls it, records metrics, wraps
 the call for retries and hands the connection back: about 30 µs of CPU per command on the
-machine of bench/README.md, a quarter of a loopback round trip. The calls made for every job,
-the worker's reserve script and `.delay()`'s enqueue script, go through this module instead:
-it borrows connections from the same pool once (so the pool's settings, limits, AUTH, TLS and
-`disconnect()` apply to them) and keeps them, one per thread that is using one at the moment.
+machine of bench/README.md, a quarter of a loopback round trip. The script calls of scripts.py
+(among them the two made for every job: the worker's reserve and `.delay()`'s enqueue) go
+through this module instead: it borrows connections from the same pool once (so the pool's
+settings, AUTH, TLS and `disconnect()` apply to them) and keeps them, as many as threads have
+used at once; they count against the pool's `max_connections` for as long as it lives.
 Each call still checks its connection as the pool would (a socket that has data or was closed
 by the server is reconnected before the command goes out) and still gets redis-py's health
 checks, parser and exceptions. A call that fails other than with a Redis error reply leaves
