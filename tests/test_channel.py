@@ -79,6 +79,7 @@ def test_threads_calling_at_once_each_get_their_own_connection(redis):
     assert ids and ids[0] != mine
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")  # the child only writes
 def test_a_forked_child_connects_afresh_and_leaves_the_parents_connection_alone(redis):
     parent = client_id()
     read_end, write_end = os.pipe()

@@ -15,6 +15,10 @@ from django_resque.workers import Worker
 from tests import jobs
 from tests.helpers import wait_until
 
+# These tests fork the test process itself; the child only writes to a pipe and leaves with
+# os._exit, so Python 3.12's warning about forking a multi-threaded process does not apply.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+
 WHOLE = fork.CLEAN + Outcome.success(5).to_json().encode()
 
 
