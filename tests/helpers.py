@@ -56,3 +56,12 @@ def wait_until(
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s: {condition}")
+
+
+def process_title(pid: int) -> str:
+    """A process's title as `ps` shows it; "" once it has exited (children come and go)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode().strip()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""

@@ -3,12 +3,7 @@ import signal
 import psutil
 
 from tests import jobs
-from tests.helpers import wait_until
-
-
-def _title(pid: int) -> str:
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        return f.read().replace(b"\0", b" ").decode().strip()
+from tests.helpers import process_title, wait_until
 
 
 def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it(
@@ -19,7 +14,7 @@ def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it
     wait_until(lambda: jobs.read_ledger(ledger))
     parent = psutil.Process(worker.pid)
     spare = wait_until(
-        lambda: [c.pid for c in parent.children() if "waiting for a job" in _title(c.pid)]
+        lambda: [c.pid for c in parent.children() if "waiting for a job" in process_title(c.pid)]
     )
     jobs.record.delay(ledger, "second")
     wait_until(lambda: len(jobs.read_ledger(ledger)) == 2)

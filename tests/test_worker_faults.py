@@ -7,7 +7,7 @@ import time
 import psutil
 
 from tests import jobs
-from tests.helpers import run_command, wait_until
+from tests.helpers import process_title, run_command, wait_until
 
 
 def burst(*args: str, env=None):
@@ -22,11 +22,6 @@ def failures(redis):
 
 def rows(ledger, kind):
     return [r for r in jobs.read_ledger(ledger) if r[0] == kind]
-
-
-def title(pid):
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        return f.read().replace(b"\0", b" ").decode().strip()
 
 
 def gone(pid):
@@ -125,7 +120,10 @@ def test_no_zombies_are_left_after_many_crashes(redis, ledger, start_worker):
     wait_until(
         lambda: (
             [p.pid for p in parent.children(recursive=True)]
-            in ([], [c.pid for c in parent.children() if "waiting for a job" in title(c.pid)])
+            in (
+                [],
+                [c.pid for c in parent.children() if "waiting for a job" in process_title(c.pid)],
+            )
         )
     )
     assert redis.llen("resque:failed") == 20
@@ -149,7 +147,7 @@ def test_usr2_pauses_and_cont_resumes(redis, ledger, start_worker):
     worker = start_worker()
     wait_until(lambda: redis.scard("resque:workers") == 1)
     worker.send_signal(signal.SIGUSR2)
-    wait_until(lambda: title(worker.pid).endswith(": Paused"))
+    wait_until(lambda: process_title(worker.pid).endswith(": Paused"))
     jobs.record.delay(ledger, "x")
     time.sleep(1)  # a paused worker must leave it alone for a while
     assert redis.llen("resque:queue:default") == 1
@@ -161,15 +159,19 @@ def test_process_titles_say_what_each_process_does(ledger, start_worker):
     from django_resque import __version__
 
     worker = start_worker("--queues", "high,default")
-    wait_until(lambda: title(worker.pid) == f"resque-{__version__}: Waiting for high,default")
+    wait_until(
+        lambda: process_title(worker.pid) == f"resque-{__version__}: Waiting for high,default"
+    )
     jobs.slow_record.delay(ledger, "t", 60)
     child = int(wait_until(lambda: rows(ledger, "start"))[0][2])
     # the parent titles itself right after fork(); a fast child can log its start before that
-    wait_until(lambda: title(worker.pid).startswith(f"resque-{__version__}: Forked {child} at "))
+    wait_until(
+        lambda: process_title(worker.pid).startswith(f"resque-{__version__}: Forked {child} at ")
+    )
     wait_until(
         lambda: (
-            title(child).startswith(f"resque-{__version__}: Processing default since ")
-            and title(child).endswith(" [tests.jobs.slow_record]")
+            process_title(child).startswith(f"resque-{__version__}: Processing default since ")
+            and process_title(child).endswith(" [tests.jobs.slow_record]")
         )
     )
 
