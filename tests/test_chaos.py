@@ -3,6 +3,7 @@
 Bounded by default (300 jobs); RESQUE_CHAOS_FULL=1 runs the full 2,000-job soak.
 """
 
+import contextlib
 import json
 import os
 import random
@@ -36,13 +37,18 @@ def kill_something(rng: random.Random, worker: subprocess.Popen[bytes]) -> None:
     children = psutil.Process(worker.pid).children()
     what = rng.choice(["worker", "worker", "group", "child"])
     if what == "child" and children:
-        children[0].kill()
+        _kill(children[0])
         return
     worker.kill()
     if what == "group":
         for child in children:
-            child.kill()
+            _kill(child)
     worker.wait(timeout=30)
+
+
+def _kill(process: psutil.Process) -> None:
+    with contextlib.suppress(psutil.NoSuchProcess):  # a finished job's child may be gone already
+        process.kill()
 
 
 @pytest.mark.chaos

@@ -28,7 +28,9 @@ def test_a_stopping_worker_takes_its_waiting_child_with_it(redis, ledger, start_
     jobs.record.delay(ledger, "only")
     wait_until(lambda: jobs.read_ledger(ledger))
     parent = psutil.Process(worker.pid)
-    spare = wait_until(lambda: parent.children())[0]
+    spare = wait_until(
+        lambda: [c for c in parent.children() if "waiting for a job" in process_title(c.pid)]
+    )[0]
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     wait_until(lambda: not spare.is_running() or spare.status() == psutil.STATUS_ZOMBIE)
