@@ -25,7 +25,7 @@ from setproctitle import setproctitle
 from django_resque import fork
 from django_resque.jobs import get_job
 from django_resque.outcome import Outcome
-from django_resque.payload import decode_or_none
+from django_resque.payload import decode
 from django_resque.perform import perform
 
 
@@ -164,8 +164,7 @@ def _warm_up() -> None:
     hand-off and report off that path (measured with ru_minflt, bench/README.md). Nothing here
     reaches Redis, the database, signals or hooks.
     """
-    sample = decode_or_none(b'{"class":"django_resque.warm_up","args":[],"kwargs":{},"id":"-"}')
-    get_job(sample.job_name if sample is not None else "")
+    get_job(decode(b'{"class":"django_resque.warm_up","args":[],"kwargs":{},"id":"-"}').job_name)
     Outcome(ok=True).to_json()
     connections.close_all()
     fork.child_redis.clean_in_child()
