@@ -246,6 +246,7 @@ def fork_faults(raw: bytes, jobs: int = 20) -> None:
             parent.append(faults() - before)
             time.sleep(0.02)
         prefork.discard_spare()
+        fork.reap_exiting(block=True)
     finally:
         os.dup2(saved_stderr, 2)
         os.close(write_end)

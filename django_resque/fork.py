@@ -9,7 +9,8 @@ report parses, the child has nothing left to do but os._exit(0), so the parent t
 with exit status 0 and goes on without waiting for the exit: the kernel tears down the child's
 address space before its exit is visible, about 1.7 ms of CPU for a Django process (a fork loop
 on 2 cores: 345 forks/s waiting for the exit, 470 without). Such children are reaped later by
-reap_exiting, without blocking before the next fork and blocking when the worker stops. A
+reap_exiting, which the worker calls without blocking on every turn of its loop and blocking
+when it stops (workers.py). A
 report cut short (the child died mid-write) does not parse, so then the parent waits for the
 exit and its real status, as it does when a grandchild holds the pipe open and EOF never comes.
 """
@@ -52,7 +53,6 @@ def perform_in_child(
     `on_fork(pid)` runs in the parent right after the fork; `tick(pid)` runs in the parent every
     `tick_seconds` while the child works (heartbeats, timeouts and shutdown hang off it).
     """
-    reap_exiting()  # children of earlier jobs that were still exiting
     connections.close_all()  # a child must never share the parent's database sockets
     child_redis.prepare()
     libc()  # loaded (and cached) here, so children inherit it instead of each calling dlopen

@@ -8,7 +8,7 @@ from the clean parent; only the moment of the fork moves. The parent drops a wai
 holds a Redis connection the last child left dirty, or that died, and forks another.
 
 As in fork.py, a job is done once its child's report is complete; the child may still be
-exiting then. It is reaped before the next hand-off, or at the latest by discard_spare.
+exiting then, and fork.reap_exiting reaps it later.
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ def perform_in_spare(
     idle.
     """
     global _spare
-    fork.reap_exiting()  # children of earlier jobs that were still exiting
     connections.close_all()  # a child must never share the parent's database sockets
     fork.child_redis.prepare()  # no child is working now, so the connection is ours to check
     fork.libc()
@@ -84,12 +83,11 @@ def perform_in_spare(
 
 
 def discard_spare() -> None:
-    """Stop the child forked ahead, if any, and reap children still exiting: the worker leaves."""
+    """Stop the child waiting for a job, if any (the worker is leaving)."""
     global _spare
     child, _spare = _spare, None
     if child is not None:
         _kill(child)
-    fork.reap_exiting(block=True)
 
 
 def _take() -> _Child | None:

@@ -127,7 +127,8 @@ class Worker:
 
     def shutdown(self) -> None:
         """Put back a job that never ran, count what is uncounted, and unregister."""
-        discard_spare()  # the child forked ahead, and children of finished jobs still exiting
+        discard_spare()  # the child forked ahead for a next job that will not come
+        reap_exiting(block=True)  # children of finished jobs still exiting
         if self._reclaim:
             recovery.requeue_own(self.id)
         self._store_success()
