@@ -118,7 +118,7 @@ def _check_numbers(config: dict[str, Any]) -> list[CheckMessage]:
         )
     messages += [
         Error(f"RESQUE[{key!r}] must be True or False.", id="django_resque.E009")
-        for key in ("FORK_PER_JOB", "FORK_AHEAD")
+        for key in ("FORK_PER_JOB", "FORK_AHEAD", "FORK_HUGE_PAGES")
         if not isinstance(config[key], bool)
     ]
     return messages

@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     # waiting for its next job (issue 9: no job waits for a fork); False forks at pickup time,
     # which saves that waiting child's memory and the parent's copy-on-write copies.
     "FORK_AHEAD": True,
+    # Before its first fork, back the worker's heap with huge pages (Linux 6.1+, MADV_COLLAPSE)
+    # so each fork copies, and each child's exit frees, fewer page-table entries; False leaves
+    # the heap as Python allocated it. See huge_pages.py.
+    "FORK_HUGE_PAGES": True,
     # Largest payload accepted at enqueue, in bytes.
     "MAX_PAYLOAD_BYTES": 1024 * 1024,
     # --- workers (issue 4) ---

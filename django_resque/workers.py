@@ -17,8 +17,9 @@ from setproctitle import setproctitle
 from django_resque import __version__, finish, orm, recovery, retries
 from django_resque.clock import local_now
 from django_resque.conf import get_config
-from django_resque.fork import perform_in_child, reap_exiting
+from django_resque.fork import libc, perform_in_child, reap_exiting
 from django_resque.heartbeat import Heartbeat, Pruned
+from django_resque.huge_pages import collapse_heap
 from django_resque.identity import claim_id, register, unregister
 from django_resque.keys import get_keys
 from django_resque.limits import Recycling, limit_child_memory
@@ -69,6 +70,7 @@ class Worker:
         self._idle = True  # the last reserve found nothing: the next job's start latency matters
         self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.fork_ahead = bool(get_config()["FORK_AHEAD"])
+        self.huge_pages = fork and bool(get_config()["FORK_HUGE_PAGES"])
 
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
@@ -115,13 +117,16 @@ class Worker:
         return True
 
     def startup(self) -> None:
-        """Install signal handlers, claim our id, register, and freeze the heap for cheap forks."""
+        """Install signal handlers, claim our id, register, and ready the heap for cheap forks."""
         self.signals.install()
         claim_id(self.id, self.interval, self.signals)
         register(self.id, self.token)
         orm.manage_connections_in_this_process()  # issue 8: drop stale DB connections per job
         self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
+        if self.huge_pages:  # fewer page-table entries for each fork to copy (huge_pages.py)
+            collapsed = collapse_heap(libc())
+            logger.debug("worker=%s event=huge_pages bytes=%d", self.id, collapsed)
         logger.info("worker=%s event=started queues=%s", self.id, ",".join(self.patterns))
         self._title(f"Waiting for {','.join(self.patterns)}")
 

@@ -85,3 +85,6 @@ SILENCED_SYSTEM_CHECKS = ["django_resque.W057"]
 # Issue 9: tests of the fork-at-pickup path start workers with RESQUE_TEST_FORK_AHEAD=0.
 if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
     RESQUE["FORK_AHEAD"] = os.environ["RESQUE_TEST_FORK_AHEAD"] == "1"
+# Issue 9: a test of the worker without huge pages starts it with RESQUE_TEST_HUGE_PAGES=0.
+if os.environ.get("RESQUE_TEST_HUGE_PAGES"):
+    RESQUE["FORK_HUGE_PAGES"] = os.environ["RESQUE_TEST_HUGE_PAGES"] == "1"

@@ -46,6 +46,7 @@ def test_unknown_keys_are_reported_with_the_known_ones_as_hint():
         ({"POLL_INTERVAL": 10, "SOCKET_TIMEOUT": 5}, "django_resque.E008"),
         ({"FORK_PER_JOB": "yes"}, "django_resque.E009"),
         ({"FORK_AHEAD": 1}, "django_resque.E009"),
+        ({"FORK_HUGE_PAGES": None}, "django_resque.E009"),
     ],
 )
 def test_bad_values_get_their_numbered_error(changes, expected):

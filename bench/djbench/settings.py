@@ -13,4 +13,6 @@ RESQUE = {
     "DEFAULT_QUEUE": "bench",
     # dres-fork-1p-atpickup sets BENCH_FORK_AHEAD=0 to measure forking at pickup time
     "FORK_AHEAD": os.environ.get("BENCH_FORK_AHEAD", "1") == "1",
+    # BENCH_HUGE_PAGES=0 bench/run ... measures fork mode with the heap left in small pages
+    "FORK_HUGE_PAGES": os.environ.get("BENCH_HUGE_PAGES", "1") == "1",
 }
