@@ -23,6 +23,7 @@ import pstats
 import sys
 import time
 import timeit
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -165,7 +166,7 @@ def _group(path: str, func: str) -> str:
 def fork_profile(n: int) -> None:
     from djbench import jobs
 
-    from django_resque import fork, prefork
+    from django_resque import fork, huge_pages, prefork
 
     raw = jobs.count.payload((1,), {}).encode().encode()
     gc.freeze()
@@ -183,13 +184,25 @@ def fork_profile(n: int) -> None:
             os._exit(0)
         os.waitpid(pid, 0)
 
-    print(f"\nfork: CPU per job over {n} forks of this process (parent + reaped children)")
     cases = [
         ("fork + _exit", bare),
         ("fork + child set-up (prctl, setpgid, signals)", become),
         ("perform_in_child (fork at pickup)", lambda: fork.perform_in_child(raw)),
         ("perform_in_spare (fork ahead)", lambda: prefork.perform_in_spare(raw, title="x")),
     ]
+    print(f"\nfork: CPU per job over {n} forks of this process (parent + reaped children)")
+    print("  heap in small pages (FORK_HUGE_PAGES = False)")
+    _time_fork_cases(cases, n)
+    collapsed = huge_pages.collapse_heap(fork.libc())
+    print(f"  heap in huge pages, as a worker starts (collapsed {collapsed / 2**20:.0f} MiB)")
+    _time_fork_cases(cases, n)
+    prefork.discard_spare()
+    fork_faults(raw)
+
+
+def _time_fork_cases(cases: list[tuple[str, Callable[[], object]]], n: int) -> None:
+    from django_resque import fork
+
     for label, case in cases:
         before, started = os.times(), time.perf_counter()
         for _ in range(n):
@@ -211,8 +224,6 @@ def fork_profile(n: int) -> None:
         print(
             f"  {label:48s} parent {parent:5.2f} ms  child {child:5.2f} ms  wall {per_job:5.2f} ms"
         )
-    prefork.discard_spare()
-    fork_faults(raw)
 
 
 def fork_faults(raw: bytes, jobs: int = 20) -> None:
