@@ -10,9 +10,9 @@ with exit status 0 and goes on without waiting for the exit: the kernel tears do
 address space before its exit is visible, about 1.7 ms of CPU for a Django process (a fork loop
 on 2 cores: 345 forks/s waiting for the exit, 470 without). Such children are reaped later by
 reap_exiting, which the worker calls without blocking on every turn of its loop and blocking
-when it stops (workers.py). A
-report cut short (the child died mid-write) does not parse, so then the parent waits for the
-exit and its real status, as it does when a grandchild holds the pipe open and EOF never comes.
+when it stops (workers.py). A report cut short (the child died mid-write) does not parse, so
+then the parent waits for the exit and its real status, as it does when a grandchild holds the
+pipe open and EOF never comes.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ class Worker:
         return True
 
     def _work_once(self) -> bool:
-        reap_exiting()  # children of finished jobs still exiting (idle, no next fork reaps them)
+        reap_exiting()  # children whose report came before their exit; only the worker reaps
         self.heartbeat.beat_if_due()
         if self.signals.paused:
             self._store_success()  # no reserve call comes while paused
