@@ -44,8 +44,13 @@ def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None 
     try:
         return _evalsha(client, sha, keys, args)
     except NoScriptError:
-        (client or get_redis()).script_load(source)
+        _load(client, source)
         return _evalsha(client, sha, keys, args)
+
+
+def _load(client: redis.Redis | None, source: bytes) -> None:
+    """Load a script after NOSCRIPT (the server's script cache was empty or flushed)."""
+    (client or get_redis()).script_load(source)
 
 
 def _evalsha(client: redis.Redis | None, sha: str, keys: list[str], args: list[Any]) -> Any:
@@ -74,7 +79,7 @@ def run_after_blpop(
     commands = [("BLPOP", *wait_keys, timeout), _command(sha, keys, args)]
     waited, result = channel.call_many(commands, client)
     if isinstance(result, NoScriptError):
-        (client or get_redis()).script_load(source)
+        _load(client, source)
         return _evalsha(client, sha, keys, args)
     for reply in (waited, result):
         if isinstance(reply, Exception):
@@ -95,7 +100,7 @@ def run_many(
     results = _pipelined(client, sha, calls)
     missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
     if missing:
-        (client or get_redis()).script_load(source)
+        _load(client, source)
         retried = _pipelined(client, sha, [calls[i] for i in missing])
         for i, result in zip(missing, retried, strict=True):
             results[i] = result
