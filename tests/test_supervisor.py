@@ -5,7 +5,7 @@ import signal
 import psutil
 
 from tests import jobs
-from tests.helpers import wait_until
+from tests.helpers import process_title, wait_until
 
 
 def test_a_supervised_worker_that_dies_is_restarted_and_term_stops_them_all(
@@ -14,8 +14,7 @@ def test_a_supervised_worker_that_dies_is_restarted_and_term_stops_them_all(
     supervisor = start_worker("--count", "2")
     sup = psutil.Process(supervisor.pid)
     wait_until(lambda: redis.scard("resque:workers") == 2)
-    with open(f"/proc/{supervisor.pid}/cmdline", "rb") as f:
-        assert f.read().rstrip(b"\0").endswith(b": Supervising 2 workers for default")
+    assert process_title(supervisor.pid).endswith(": Supervising 2 workers for default")
     first, second = sup.children()
     first.kill()
     wait_until(
