@@ -71,7 +71,7 @@ def run(url: str, failures: int, queued: int) -> None:
 
 
 def fill(client, failures: int, queued: int) -> None:
-    from django_resque.keys import get_keys
+    from django_resque.storage.keys import get_keys
     from tests.failure_factory import fill as fill_failures
 
     keys = get_keys()

@@ -38,8 +38,8 @@ def run(url: str, count: int) -> None:
     import redis
 
     django.setup()
-    from django_resque import failures
-    from django_resque.failures import FailureFilter
+    from django_resque.failures import registry as failures
+    from django_resque.failures.registry import FailureFilter
     from tests.failure_factory import fill
 
     client = redis.Redis.from_url(url)
@@ -81,7 +81,7 @@ def _server_side(client: Any) -> str:
 
 def _time_scripts() -> dict[str, list[float]]:
     """Wrap scripts.run to time every call (round trip included: an upper bound on blocking)."""
-    from django_resque import scripts
+    from django_resque.storage import scripts
 
     timings: dict[str, list[float]] = {}
     original = scripts.run

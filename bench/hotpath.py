@@ -58,7 +58,7 @@ def main() -> None:
         from django.core.management import load_command_class
 
         load_command_class("django_resque", "resque_work")
-        import django_resque.workers  # noqa: F401
+        import django_resque.worker.loop  # noqa: F401
 
         memory("+ resque_work command and worker modules")
         client = redis.Redis.from_url(server.url)
@@ -72,8 +72,9 @@ def main() -> None:
 def enqueue_profile(client, n: int) -> None:
     from djbench import jobs
 
-    from django_resque import scripts, status
-    from django_resque.keys import get_keys
+    from django_resque.results import status
+    from django_resque.storage import scripts
+    from django_resque.storage.keys import get_keys
 
     print("\nenqueue: server time per call (INFO commandstats), then Python time without Redis")
     client.config_resetstat()
@@ -133,7 +134,7 @@ def _timed(case, n: int) -> float:
 def nofork_profile(n: int) -> None:
     from djbench import jobs
 
-    from django_resque.workers import Worker
+    from django_resque.worker.loop import Worker
 
     print(f"\nno-fork worker: {n} jobs in burst mode, cProfile own time per job")
     jobs.count.enqueue_many([(i,) for i in range(n)])
@@ -166,7 +167,7 @@ def _group(path: str, func: str) -> str:
 def fork_profile(n: int) -> None:
     from djbench import jobs
 
-    from django_resque import fork, huge_pages, prefork
+    from django_resque.worker import fork, huge_pages, prefork
 
     raw = jobs.count.payload((1,), {}).encode().encode()
     gc.freeze()
@@ -201,7 +202,7 @@ def fork_profile(n: int) -> None:
 
 
 def _time_fork_cases(cases: list[tuple[str, Callable[[], object]]], n: int) -> None:
-    from django_resque import fork
+    from django_resque.worker import fork
 
     for label, case in cases:
         before, started = os.times(), time.perf_counter()
@@ -230,7 +231,7 @@ def fork_faults(raw: bytes, jobs: int = 20) -> None:
     """Copy-on-write faults (ru_minflt) of a child forked ahead, before and after its hand-off."""
     import resource
 
-    from django_resque import fork, prefork
+    from django_resque.worker import fork, prefork
 
     def faults() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_minflt

@@ -92,6 +92,3 @@ def _config() -> dict[str, Any]:
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == "RESQUE":
         _config.cache_clear()
-        from django_resque import connection
-
-        connection.reset()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.dispatch import Signal
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job
+    from django_resque.jobs.definition import Job
 
 job_enqueued = Signal()
 job_started = Signal()

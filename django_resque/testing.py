@@ -17,12 +17,14 @@ import os
 import socket
 from typing import Any
 
-from django_resque import finish, priority, queues
-from django_resque.arguments import freeze
-from django_resque.jobs import Job
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload, decode
-from django_resque.perform import perform
+from django_resque.jobs.arguments import freeze
+from django_resque.jobs.definition import Job
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload, decode
+from django_resque.jobs.perform import perform
+from django_resque.queues import lists as queues
+from django_resque.queues import priority
+from django_resque.worker import finish
 
 __all__ = [
     "JobFailedError",

@@ -14,8 +14,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from django_resque import status
 from django_resque.conf import get_config
+from django_resque.results import status
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
 

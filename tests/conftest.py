@@ -25,7 +25,8 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 def _point_settings_at(url: str) -> None:
-    from django_resque import conf, connection
+    from django_resque import conf
+    from django_resque.storage import connection
 
     settings.RESQUE["REDIS_URL"] = url
     conf._config.cache_clear()

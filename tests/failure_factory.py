@@ -7,10 +7,10 @@ import uuid
 
 import redis as redis_py
 
-from django_resque import scripts
-from django_resque.failure_records import build
-from django_resque.keys import get_keys
-from django_resque.outcome import Outcome
+from django_resque.failures.records import build
+from django_resque.jobs.outcome import Outcome
+from django_resque.storage import scripts
+from django_resque.storage.keys import get_keys
 
 QUEUES, JOBS, EXCEPTIONS = 4, 5, 3
 

@@ -81,7 +81,7 @@ def sleep_for(ledger: str, seconds: float) -> None:
 @job
 def note_client(key: str) -> None:
     """Append the server-side id of the connection get_redis() gives this job."""
-    from django_resque.connection import get_redis
+    from django_resque.storage.connection import get_redis
 
     client = get_redis()
     client.rpush(key, client.client_id())
@@ -90,7 +90,7 @@ def note_client(key: str) -> None:
 @job
 def leave_reply_unread(key: str) -> None:
     """Send a command and return without reading its reply (misuse the worker must survive)."""
-    from django_resque.connection import get_redis
+    from django_resque.storage.connection import get_redis
 
     client = get_redis()
     client.rpush(key, client.client_id())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from django_resque.orm import JobModelMixin, job_method
+from django_resque.jobs.model_methods import JobModelMixin, job_method
 
 
 class Comment(JobModelMixin, models.Model):

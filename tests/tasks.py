@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from django_resque.tasks_compat import TaskContext, task
+from django_resque.tasks_backend.compat import TaskContext, task
 from tests.jobs import write_ledger
 
 

@@ -7,7 +7,7 @@ import pytest
 import redis as redis_py
 from redis.exceptions import NoScriptError
 
-from django_resque import channel, connection, scripts
+from django_resque.storage import channel, connection, scripts
 
 
 def client_id() -> int:

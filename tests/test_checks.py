@@ -2,7 +2,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_resque import checks, jobs, registry
+from django_resque.checks import settings as checks
+from django_resque.jobs import definition as jobs
+from django_resque.jobs import registry
 
 
 def ids(messages):

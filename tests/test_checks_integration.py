@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core import checks as django_checks
 from django.test import override_settings
 
-from django_resque import checks_integration
-from django_resque.checks_integration import check_integration_settings, check_redis_server
+from django_resque.checks import deploy as checks_integration
+from django_resque.checks.deploy import check_integration_settings, check_redis_server
 from tests.helpers import run_command
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_resque.checks import check_results_and_failures
+from django_resque.checks.settings import check_results_and_failures
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import re
 import time
 from datetime import UTC, datetime
 
-from django_resque import clock, status
+from django_resque.results import status
+from django_resque.storage import clock
 
 
 def test_the_status_clock_is_iso_utc_with_microseconds_and_follows_the_real_time():

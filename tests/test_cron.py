@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from django_resque.cron import Timing, parse_every
+from django_resque.scheduler.cron import Timing, parse_every
 
 
 def epoch(*args: int) -> int:

@@ -8,8 +8,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from django_resque import delayed, promotion
 from django_resque.exceptions import EnqueueError, InvalidJob
+from django_resque.queues import delayed
+from django_resque.scheduler import promotion
 from tests import jobs
 
 WHEN = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django_resque import failures
+from django_resque.failures import registry as failures
 from tests import jobs as test_jobs
 from tests.helpers import run_command
 

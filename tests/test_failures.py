@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from django_resque import failures, queues
-from django_resque.failures import FailureFilter
-from django_resque.outcome import Outcome
+from django_resque.failures import registry as failures
+from django_resque.failures.registry import FailureFilter
+from django_resque.jobs.outcome import Outcome
+from django_resque.queues import lists as queues
 
 
 def _fail(

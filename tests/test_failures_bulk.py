@@ -6,8 +6,9 @@ import json
 import os
 import threading
 
-from django_resque import failures, queues
-from django_resque.failures import FailureFilter
+from django_resque.failures import registry as failures
+from django_resque.failures.registry import FailureFilter
+from django_resque.queues import lists as queues
 from tests.failure_factory import fill
 
 BULK = 400_000 if os.environ.get("RESQUE_CHAOS_FULL") else 100_000
@@ -82,7 +83,7 @@ def test_a_single_retry_of_a_record_deep_in_a_long_list_is_swept_out_later(redis
 def test_retry_by_id_under_a_real_worker_failing_jobs_retries_only_those_jobs(redis, start_worker):
     from collections import Counter
 
-    from django_resque import stats, status
+    from django_resque.results import stats, status
     from tests import jobs as test_jobs
     from tests.helpers import wait_until
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from django_resque import finish, retries, stats, status
-from django_resque.outcome import Outcome
-from django_resque.perform import perform
+from django_resque.failures import retries
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.perform import perform
+from django_resque.results import stats, status
+from django_resque.worker import finish
 from tests import jobs as test_jobs
 
 
@@ -53,7 +55,8 @@ def test_a_malformed_payload_is_recorded_without_a_status(redis):
 
 
 def test_a_backoff_that_raises_ends_the_job_instead_of_the_worker(redis):
-    from django_resque import jobs, registry
+    from django_resque.jobs import definition as jobs
+    from django_resque.jobs import registry
 
     def broken_backoff(attempt: int) -> float:
         raise ZeroDivisionError

@@ -8,10 +8,10 @@ import signal
 import psutil
 import pytest
 
-from django_resque import fork
-from django_resque.identity import register
-from django_resque.outcome import Outcome
-from django_resque.workers import Worker
+from django_resque.jobs.outcome import Outcome
+from django_resque.worker import fork
+from django_resque.worker.loop import Worker
+from django_resque.worker.registration import register
 from tests import jobs
 from tests.helpers import wait_until
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django_resque import queues, signals
-from django_resque.perform import perform
+from django_resque import signals
+from django_resque.jobs.perform import perform
+from django_resque.queues import lists as queues
 from tests import jobs as test_jobs
 
 
@@ -60,7 +61,7 @@ def test_signals_are_sent_for_enqueue_start_finish_and_failure(ledger):
     try:
         ok = test_jobs.add.delay(1, 2)
         bad = test_jobs.fail.delay("x")
-        from django_resque.connection import get_redis
+        from django_resque.storage.connection import get_redis
 
         for _ in (ok, bad):
             perform(get_redis().lpop("resque:queue:default"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from django_resque.huge_pages import heap_ranges
+from django_resque.worker.huge_pages import heap_ranges
 from tests.helpers import ROOT, wait_until, worker_env
 
 MiB = 1024 * 1024

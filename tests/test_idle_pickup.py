@@ -18,9 +18,9 @@ from typing import Any
 
 import redis as redis_py
 
-from django_resque import scripts
-from django_resque.identity import register
-from django_resque.workers import Worker
+from django_resque.storage import scripts
+from django_resque.worker.loop import Worker
+from django_resque.worker.registration import register
 from tests import jobs
 from tests.helpers import wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from django_resque import scripts
+from django_resque.storage import scripts
 
 _FORMAT_EVERY_ARGUMENT = b"""--#include iso_time
 local out = {}

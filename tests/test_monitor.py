@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django_resque import monitor
+from django_resque.monitoring import server as monitor
 
 
 def test_server_info_reports_version_memory_clients_and_persistence(redis):

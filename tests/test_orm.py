@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import connection
 
-from django_resque import perform
 from django_resque.exceptions import InvalidJob
+from django_resque.jobs import perform
 from tests import jobs
 from tests.helpers import run_command
 from tests.models import Comment
@@ -164,7 +164,7 @@ def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger)
 
 @pytest.fixture
 def worker_owned_connections(monkeypatch):
-    from django_resque import orm
+    from django_resque.jobs import model_methods as orm
 
     monkeypatch.setattr(orm, "_manage_connections", True)
     return orm

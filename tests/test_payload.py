@@ -5,7 +5,7 @@ import json
 import pytest
 
 from django_resque.exceptions import MalformedPayload
-from django_resque.payload import Payload, decode, to_json_args
+from django_resque.jobs.payload import Payload, decode, to_json_args
 
 
 def test_payload_bytes_are_what_ruby_resque_writes_for_the_same_call():

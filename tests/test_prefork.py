@@ -51,7 +51,7 @@ def test_without_fork_ahead_an_idle_worker_has_no_child_and_jobs_still_fork(
 
 
 def test_children_that_die_before_taking_their_job_give_a_dirty_exit_not_a_crash():
-    from django_resque import prefork
+    from django_resque.worker import prefork
 
     forked = []
     try:
@@ -70,7 +70,8 @@ def test_children_that_die_before_taking_their_job_give_a_dirty_exit_not_a_crash
 
 
 def test_the_warm_up_of_a_child_forked_ahead_sends_nothing_to_redis_and_no_signal(redis):
-    from django_resque import prefork, signals
+    from django_resque import signals
+    from django_resque.worker import prefork
 
     sent = []
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from django_resque import priority, testing
+from django_resque import testing
 from django_resque.exceptions import InvalidJob
+from django_resque.queues import priority
 from tests import jobs
 from tests.helpers import run_command
 

@@ -1,4 +1,4 @@
-from django_resque import queues
+from django_resque.queues import lists as queues
 from tests import jobs
 
 

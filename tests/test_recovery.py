@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from django_resque import queues, recovery
-from django_resque.heartbeat import Pruned
-from django_resque.identity import register
-from django_resque.worker_registry import redis_now
-from django_resque.workers import Worker
+from django_resque.monitoring.workers import redis_now
+from django_resque.queues import lists as queues
+from django_resque.worker import recovery
+from django_resque.worker.heartbeat import Pruned
+from django_resque.worker.loop import Worker
+from django_resque.worker.registration import register
 
 ODD_PAYLOAD = b'{"class":"tests.jobs.record", "args":["x","\xc3\xa9 / \\u00e9"],"zz":1}'
 OLD = "2000-01-01T00:00:00Z"
@@ -124,8 +125,8 @@ def test_a_new_worker_waits_for_a_live_holder_of_its_id_and_recovers_a_dead_ones
     """A reused pid (container restart): the id repeats, the live one is never pruned."""
     import threading
 
-    from django_resque.identity import claim_id
-    from django_resque.worker_signals import Signals
+    from django_resque.worker.os_signals import Signals
+    from django_resque.worker.registration import claim_id
 
     predecessor = reserved_worker(redis)
     redis.hset("resque:workers:heartbeat", predecessor.id, "2099-01-01T00:00:00Z")  # alive
@@ -157,8 +158,8 @@ def test_a_ruby_worker_is_judged_by_rubys_own_prune_interval(redis):
 
 def test_a_worker_stopped_while_its_id_is_in_use_never_touches_the_live_holder(redis):
     from django_resque.exceptions import WorkerIdInUse
-    from django_resque.identity import claim_id
-    from django_resque.worker_signals import Signals
+    from django_resque.worker.os_signals import Signals
+    from django_resque.worker.registration import claim_id
 
     holder = reserved_worker(redis)
     redis.hset("resque:workers:heartbeat", holder.id, "2099-01-01T00:00:00Z")
@@ -170,7 +171,7 @@ def test_a_worker_stopped_while_its_id_is_in_use_never_touches_the_live_holder(r
 
 
 def test_heartbeats_are_redis_time_in_iso_8601(redis):
-    from django_resque.worker_registry import parse_time
+    from django_resque.monitoring.workers import parse_time
 
     worker = Worker(["default"])
     register(worker.id, worker.token)

@@ -7,9 +7,12 @@ import random
 
 import pytest
 
-from django_resque import failures, jobs, retries, stats, status
 from django_resque.exceptions import InvalidJob
-from django_resque.payload import decode
+from django_resque.failures import registry as failures
+from django_resque.failures import retries
+from django_resque.jobs import definition as jobs
+from django_resque.jobs.payload import decode
+from django_resque.results import stats, status
 from tests import jobs as test_jobs
 from tests.helpers import wait_until
 

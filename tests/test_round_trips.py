@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import redis as redis_py
 
-from django_resque import priority, scripts, status
-from django_resque.heartbeat import Pruned
-from django_resque.identity import register
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload, decode
-from django_resque.workers import Worker
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload, decode
+from django_resque.queues import priority
+from django_resque.results import status
+from django_resque.storage import scripts
+from django_resque.worker.heartbeat import Pruned
+from django_resque.worker.loop import Worker
+from django_resque.worker.registration import register
 from tests import jobs as test_jobs
 from tests.helpers import run_command, wait_until
 

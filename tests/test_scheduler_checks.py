@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_resque.scheduler_checks import check_scheduler
+from django_resque.checks.scheduler import check_scheduler
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from django_resque import __version__, delayed, schedules
+from django_resque import __version__
+from django_resque.queues import delayed
+from django_resque.scheduler import schedules
 from tests.helpers import ROOT, manage, run_command, wait_until, worker_env
 
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from django_resque import delayed, schedules
-from django_resque.scheduler import Scheduler
+from django_resque.queues import delayed
+from django_resque.scheduler import schedules
+from django_resque.scheduler.loop import Scheduler
 
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = 1_800_000_000  # a whole minute

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from django_resque import schedules
 from django_resque.exceptions import InvalidJob
+from django_resque.scheduler import schedules
 
 SCHEDULE = {
     "nightly": {

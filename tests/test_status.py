@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from django_resque import status
+from django_resque.results import status
 from tests import jobs as test_jobs
 from tests.helpers import wait_until
 
@@ -29,8 +29,8 @@ def test_status_goes_from_queued_to_running_to_succeeded_with_the_result(
 
 
 def test_a_result_is_stored_as_json_and_expires_after_result_ttl(settings, redis):
-    from django_resque.finish import record
-    from django_resque.perform import perform
+    from django_resque.jobs.perform import perform
+    from django_resque.worker.finish import record
 
     settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 30}
     handle = test_jobs.add.delay(2, 3, scale=10)
@@ -41,8 +41,8 @@ def test_a_result_is_stored_as_json_and_expires_after_result_ttl(settings, redis
 
 
 def test_a_result_ttl_of_zero_keeps_nothing_after_the_job_finishes(settings, redis):
-    from django_resque.finish import record
-    from django_resque.perform import perform
+    from django_resque.jobs.perform import perform
+    from django_resque.worker.finish import record
 
     settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 0}
     handle = test_jobs.add.delay(2, 3)
@@ -60,9 +60,9 @@ def test_store_result_false_keeps_no_status(redis, ledger, start_worker):
 
 
 def test_a_failed_job_keeps_its_error_in_the_status():
-    from django_resque.connection import get_redis
-    from django_resque.finish import record
-    from django_resque.perform import perform
+    from django_resque.jobs.perform import perform
+    from django_resque.storage.connection import get_redis
+    from django_resque.worker.finish import record
 
     handle = test_jobs.fail.delay("nope")
     raw = get_redis().lpop("resque:queue:default")

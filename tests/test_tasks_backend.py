@@ -8,10 +8,11 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
-from django_resque import delayed, testing
-from django_resque.backends import ResqueBackend
+from django_resque import testing
 from django_resque.exceptions import EnqueueError
-from django_resque.tasks_compat import (
+from django_resque.queues import delayed
+from django_resque.tasks_backend.backend import ResqueBackend
+from django_resque.tasks_backend.compat import (
     InvalidTask,
     TaskResultDoesNotExist,
     TaskResultMismatch,

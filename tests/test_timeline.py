@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from django_resque import queues, timeline
+from django_resque.queues import lists as queues
+from django_resque.results import timeline
 
 
 def test_a_burst_worker_counts_processed_and_failed_jobs_in_this_minute(redis, start_worker):

@@ -7,8 +7,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from django_resque import delayed
 from django_resque.exceptions import EnqueueError
+from django_resque.queues import delayed
 from tests import jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from django_resque.checks import check_settings
+from django_resque.checks.settings import check_settings
 
 
 def ids(settings, **overrides):

@@ -116,7 +116,7 @@ def test_no_zombies_are_left_after_many_crashes(redis, ledger, start_worker):
     jobs.record.delay(ledger, "last")
     wait_until(lambda: rows(ledger, "last"), timeout=60)
     parent = psutil.Process(worker.pid)
-    # apart from the one child forked ahead for the next job (django_resque.prefork), none left
+    # apart from the one child forked ahead for the next job (worker/prefork.py), none left
     wait_until(
         lambda: (
             [p.pid for p in parent.children(recursive=True)]
@@ -197,7 +197,7 @@ def test_max_memory_recycles_a_no_fork_worker(redis, ledger):
 
 
 def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis, ledger):
-    from django_resque import queues
+    from django_resque.queues import lists as queues
 
     jobs.record_high.delay(ledger, "h")
     jobs.record.delay(ledger, "d")

@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from django_resque import worker_registry
+from django_resque.monitoring import workers as worker_registry
 from tests import jobs
 from tests.helpers import wait_until
 

@@ -7,7 +7,7 @@ connection cost is django_resque's, not the benchmark's.
 from peerjobs.common import QUEUE, count_body, stamp_body
 
 from django_resque import job
-from django_resque.connection import get_redis
+from django_resque.storage.connection import get_redis
 
 
 @job(name="bench.count", queue=QUEUE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django_resque.timeline import Point
+from django_resque.results.timeline import Point
 
 WIDTH, HEIGHT = 720, 160
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from django_resque import delayed
 from django_resque.admin.base import ResqueAdmin, action
 from django_resque.admin.display import delayed_item
 from django_resque.admin.pagination import clamp_int, paginate
+from django_resque.queues import delayed
 
 SHOWN_PER_TIME = 3  # items listed under each due time on the list page
 SHOWN_IN_DETAIL = 200

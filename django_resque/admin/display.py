@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django_resque.failure_records import Failure
-from django_resque.payload import MalformedPayload, decode
-from django_resque.queues import digest
+from django_resque.failures.records import Failure
+from django_resque.jobs.payload import MalformedPayload, decode
+from django_resque.queues.lists import digest
 
 SHOW_CHARS = 4000  # a page shows at most this much of one payload's arguments
 ONE_LINE = 80  # JSON shorter than this stays on one line

@@ -8,10 +8,10 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import urlencode
 
-from django_resque import failures
 from django_resque.admin.base import ResqueAdmin, action
 from django_resque.admin.display import FailureView, failure_view
 from django_resque.admin.pagination import paginate, paginate_open
+from django_resque.failures import registry as failures
 
 FILTER_FIELDS = ("queue", "job_name", "exception")
 

@@ -6,10 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from django_resque import failures, queues, stats, timeline, worker_registry
 from django_resque.admin.base import ResqueAdmin
 from django_resque.admin.chart import line_chart
 from django_resque.admin.pagination import clamp_int
+from django_resque.failures import registry as failures
+from django_resque.monitoring import workers as worker_registry
+from django_resque.queues import lists as queues
+from django_resque.results import stats, timeline
 
 QUEUES_SHOWN = 50
 WORKERS_SHOWN = 50

@@ -8,10 +8,10 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import urlencode
 
-from django_resque import queues
 from django_resque.admin.base import ResqueAdmin, action
 from django_resque.admin.display import queued_job
 from django_resque.admin.pagination import clamp_int, paginate
+from django_resque.queues import lists as queues
 
 
 class QueueAdmin(ResqueAdmin):

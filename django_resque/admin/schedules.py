@@ -7,11 +7,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from django_resque import schedules
 from django_resque.admin.base import ResqueAdmin, action
 from django_resque.admin.display import pretty
 from django_resque.exceptions import ResqueError
-from django_resque.schedule_entry import ScheduleEntry
+from django_resque.scheduler import schedules
+from django_resque.scheduler.entry import ScheduleEntry
 
 
 class ScheduleAdmin(ResqueAdmin):

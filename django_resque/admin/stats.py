@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from django_resque import monitor, stats
 from django_resque.admin.base import ResqueAdmin
+from django_resque.monitoring import server as monitor
+from django_resque.results import stats
 
 KEYS_SHOWN = 500
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from django_resque import worker_registry
 from django_resque.admin.base import ResqueAdmin
 from django_resque.admin.display import in_flight
 from django_resque.admin.pagination import paginate
+from django_resque.monitoring import workers as worker_registry
 
 
 class WorkerAdmin(ResqueAdmin):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from django_resque.conf import get_config
-from django_resque.health import redis_health
+from django_resque.storage.health import redis_health
 
 REDIS_TAG = "django_resque_redis"
 BACKEND_PATH = "django_resque.backends.ResqueBackend"

@@ -9,8 +9,8 @@ from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from django_resque.conf import get_config
-from django_resque.jobs import get_job
-from django_resque.schedule_entry import parse
+from django_resque.jobs.definition import get_job
+from django_resque.scheduler.entry import parse
 
 
 @register()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django_resque.outcome import Outcome
+from django_resque.jobs.outcome import Outcome
 
 RUBY_TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
 _enc = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)

@@ -15,10 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django_resque import scripts, timeline
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
-from django_resque.failure_records import (
+from django_resque.failures.records import (
     RUBY_TIME_FORMAT,
     Failure,
     Record,
@@ -26,8 +24,11 @@ from django_resque.failure_records import (
     parse,
     payload_object,
 )
-from django_resque.keys import Keys, get_keys
-from django_resque.queues import WAKE_TOKEN_CAP
+from django_resque.queues.lists import WAKE_TOKEN_CAP
+from django_resque.results import timeline
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import Keys, get_keys
 
 __all__ = [
     "RUBY_TIME_FORMAT",

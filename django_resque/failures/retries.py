@@ -13,13 +13,13 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django_resque import scripts
-from django_resque.keys import get_keys
-from django_resque.payload import Payload
-from django_resque.queues import WAKE_TOKEN_CAP
+from django_resque.jobs.payload import Payload
+from django_resque.queues.lists import WAKE_TOKEN_CAP
+from django_resque.storage import scripts
+from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job
+    from django_resque.jobs.definition import Job
 
 BACKOFF_BASE = 5.0  # seconds before the second attempt, doubled for each one after it
 BACKOFF_CAP = 3600.0  # no wait is longer than an hour
@@ -91,7 +91,7 @@ def maintain() -> None:
     Runs at most once per PROMOTE_EVERY seconds per process, so it stays off the per-job path.
     """
     global _last_promotion
-    from django_resque import failures
+    from django_resque.failures import registry as failures
 
     now = time.monotonic()
     if now - _last_promotion < PROMOTE_EVERY:
@@ -103,6 +103,6 @@ def maintain() -> None:
 
 def pending() -> int:
     """Return how many jobs wait for a later attempt."""
-    from django_resque.connection import get_redis
+    from django_resque.storage.connection import get_redis
 
     return int(get_redis().zcard(get_keys().retries()))

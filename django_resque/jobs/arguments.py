@@ -16,7 +16,7 @@ from django.apps import apps
 from django.db.models import Model
 
 from django_resque.exceptions import ModelInstanceMissing, UnknownJob
-from django_resque.payload import to_json_args
+from django_resque.jobs.payload import to_json_args
 
 MODEL_MARKER = "__django_model__"
 _PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (floats need a check)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django_resque.payload import Payload
+from django_resque.jobs.payload import Payload
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job, JobHandle
+    from django_resque.jobs.definition import Job, JobHandle
 
 DEFAULT_CHUNK_SIZE = 1000
 
@@ -39,8 +39,8 @@ def enqueue_many(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> list[JobHandle]:
     """Enqueue one payload per call on the job's queue; return their handles in call order."""
-    from django_resque import dispatch
-    from django_resque.jobs import JobHandle
+    from django_resque.jobs import dispatch
+    from django_resque.jobs.definition import JobHandle
 
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
@@ -56,7 +56,8 @@ def enqueue_many(
 
 
 def _push(queue: str, encoded: list[str], chunk_size: int) -> None:
-    from django_resque import dispatch, queues
+    from django_resque.jobs import dispatch
+    from django_resque.queues import lists as queues
 
     if dispatch.inline():
         for payload in encoded:

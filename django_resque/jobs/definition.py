@@ -11,15 +11,16 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from django.utils import timezone
 
-from django_resque import bulk, dispatch, hooks, job_options, status
-from django_resque.arguments import json_arguments
-from django_resque.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.handles import JobHandle
-from django_resque.job_options import Hook
-from django_resque.payload import Payload, new_job_id, to_json_args
-from django_resque.registry import (  # noqa: F401  (re-exported: the registry's public names)
+from django_resque.jobs import bulk, dispatch, hooks
+from django_resque.jobs import options as job_options
+from django_resque.jobs.arguments import json_arguments
+from django_resque.jobs.bulk import DEFAULT_CHUNK_SIZE, Call
+from django_resque.jobs.handles import JobHandle
+from django_resque.jobs.options import Hook
+from django_resque.jobs.payload import Payload, new_job_id, to_json_args
+from django_resque.jobs.registry import (  # noqa: F401  (re-exported: the registry's public names)
     get_job,
     is_job_name,
     name_collisions,
@@ -28,6 +29,7 @@ from django_resque.registry import (  # noqa: F401  (re-exported: the registry's
     validate_job_name,
     validate_queue_name,
 )
+from django_resque.results import status
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -187,7 +189,7 @@ class Job(Generic[P, R]):
 
     def enqueue_in(self, delay: timedelta, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
         """Store this call to run `delay` from now (a delayed job, promoted by the scheduler)."""
-        from django_resque import delayed
+        from django_resque.queues import delayed
 
         if not isinstance(delay, timedelta):
             raise InvalidJob(f"enqueue_in needs a timedelta, not {delay!r}.")
@@ -195,7 +197,7 @@ class Job(Generic[P, R]):
 
     def enqueue_at(self, when: datetime, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
         """Store this call to run at `when` (aware when USE_TZ); at once if that has passed."""
-        from django_resque import delayed
+        from django_resque.queues import delayed
 
         return delayed.schedule(self, when, args, kwargs)
 
@@ -258,7 +260,7 @@ def enqueue(job_name: str, /, *args: Any, queue: str | None = None) -> None:
     The payload is `{"class":...,"args":[...]}` and nothing more, byte for byte what Ruby writes,
     so Ruby's Job.destroy and resque-web find it; it carries no id and no keyword arguments.
     """
-    from django_resque import queues
+    from django_resque.queues import lists as queues
 
     validate_job_name(job_name)
     json_args, _ = to_json_args(args, {})

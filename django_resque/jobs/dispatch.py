@@ -20,10 +20,10 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 
 from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError, UnknownJob
-from django_resque.payload import Payload, decode
+from django_resque.jobs.payload import Payload, decode
 
 if TYPE_CHECKING:
-    from django_resque.status import StatusFields
+    from django_resque.results.status import StatusFields
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def push(
     `status` (status.enqueued_fields) is written with the payload, in the same round trip;
     INLINE mode writes no status (the job has already run when .delay() returns).
     """
-    from django_resque import priority as priorities
+    from django_resque.queues import priority as priorities
 
     if inline():
         perform_inline(encoded)
@@ -85,7 +85,7 @@ def push(
 
 def push_at(when: datetime, payload: Payload, queue: str) -> None:
     """Store a payload in the delayed set for `when`, or perform it here when INLINE."""
-    from django_resque import delayed
+    from django_resque.queues import delayed
 
     if inline():
         perform_inline(payload.encode())
@@ -98,8 +98,8 @@ def push_at(when: datetime, payload: Payload, queue: str) -> None:
 
 def perform_inline(encoded: str) -> Any:
     """Perform a payload here and now, hooks included; the job's exception reaches the caller."""
-    from django_resque.jobs import get_job
-    from django_resque.perform import perform_now
+    from django_resque.jobs.definition import get_job
+    from django_resque.jobs.perform import perform_now
 
     payload = decode(encoded)
     definition = get_job(payload.job_name)

@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django_resque.status import JobStatus
+    from django_resque.results.status import JobStatus
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,7 +23,7 @@ class JobHandle:
 
     def info(self) -> JobStatus | None:
         """Return the job's whole status record, or None (unknown, expired, or not stored)."""
-        from django_resque import status
+        from django_resque.results import status
 
         return status.get(self.id) if self.id else None
 
@@ -41,6 +41,6 @@ class JobHandle:
 
     def wait(self, timeout: float = 30.0) -> JobStatus | None:
         """Poll until the job succeeds or fails, or `timeout` seconds pass; return its status."""
-        from django_resque import status
+        from django_resque.results import status
 
         return status.wait(self.id, timeout) if self.id else None

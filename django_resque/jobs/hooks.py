@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django_resque import signals
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job
+    from django_resque.jobs.definition import Job
 
 
 def before_enqueue(

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import connections
 from django.db.models import Model
 
-from django_resque.arguments import fetch, get_model, model_reference
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs import job
+from django_resque.jobs.arguments import fetch, get_model, model_reference
+from django_resque.jobs.definition import job
 
 if TYPE_CHECKING:
-    from django_resque.jobs import JobHandle
+    from django_resque.jobs.definition import JobHandle
 
 MODEL_METHOD_JOB = "django_resque.model_method"
 _manage_connections = False  # True only in worker processes (see manage_connections_in_...)

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from django_resque import retries, signals
-from django_resque.arguments import thaw
+from django_resque import signals
 from django_resque.exceptions import DirtyExit, DontPerform, UnknownJob
-from django_resque.jobs import Job, get_job
-from django_resque.orm import database_connections
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload, decode, decode_or_none
+from django_resque.failures import retries
+from django_resque.jobs.arguments import thaw
+from django_resque.jobs.definition import Job, get_job
+from django_resque.jobs.model_methods import database_connections
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload, decode, decode_or_none
 
 logger = logging.getLogger(__name__)
 

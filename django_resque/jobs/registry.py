@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from django_resque.exceptions import InvalidJob
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job
+    from django_resque.jobs.definition import Job
 
 _QUEUE_NAME = re.compile(r"^[\w.\-]{1,128}$")
 _JOB_NAME = re.compile(r"^[A-Za-z_][\w.]*(::[A-Za-z_]\w*)*$")

@@ -11,8 +11,8 @@ from typing import Any
 
 import redis
 
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 INFO_FIELDS = {
     "Server": ("redis_version", "redis_mode", "os", "uptime_in_seconds", "tcp_port"),

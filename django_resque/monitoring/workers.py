@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 _BATCH = 200  # workers read per pipeline round trip
 

@@ -20,15 +20,17 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from django_resque import dispatch, queues, scripts
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError, InvalidJob
-from django_resque.keys import get_keys
-from django_resque.payload import Payload, to_json_args
+from django_resque.jobs import dispatch
+from django_resque.jobs.payload import Payload, to_json_args
+from django_resque.queues import lists as queues
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.jobs import Job, JobHandle
+    from django_resque.jobs.definition import Job, JobHandle
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PAGE = 100
@@ -39,7 +41,7 @@ def schedule(
     job: Job[Any, Any], when: datetime, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> JobHandle:
     """Store one call of a @job for `when`; enqueue it at once if that time has passed (as Ruby)."""
-    from django_resque.jobs import JobHandle
+    from django_resque.jobs.definition import JobHandle
 
     ts = epoch(when)
     if ts <= time.time():
@@ -61,7 +63,7 @@ def enqueue_at(when: datetime, job_name: str, /, *args: Any, queue: str | None =
 
     The item carries no id and no keyword arguments, so Ruby's `remove_delayed` finds it.
     """
-    from django_resque.registry import validate_job_name, validate_queue_name
+    from django_resque.jobs.registry import validate_job_name, validate_queue_name
 
     validate_job_name(job_name)
     json_args, _ = to_json_args(args, {})
@@ -179,7 +181,7 @@ def remove_at(when: datetime | int) -> int:
 
 def enqueue_now(when: datetime | int) -> int:
     """Promote every item due at one timestamp onto its queue now; return how many moved."""
-    from django_resque import promotion
+    from django_resque.scheduler import promotion
 
     ts = when if isinstance(when, int) else epoch(when)
     return _drain(ts, lambda raws: promotion.promote(ts, raws, lease=""))
@@ -200,7 +202,7 @@ def remove_job(job_name: str) -> int:
 
 def enqueue_job_now(job_name: str, *args: Any) -> int:
     """Promote now every item of a job whose args equal `args` (Ruby's enqueue_delayed)."""
-    from django_resque import promotion
+    from django_resque.scheduler import promotion
 
     wanted = list(args)
     found = _matching(lambda item: item.get("class") == job_name and item.get("args") == wanted)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from django_resque import scripts
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError
-from django_resque.keys import get_keys
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.status import StatusFields
+    from django_resque.results.status import StatusFields
 
 WAKE_TOKEN_CAP = 1000
 CHUNKS_PER_ROUND_TRIP = 10  # script calls pipelined together by push_many

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from django_resque import queues, scripts
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
 from django_resque.exceptions import EnqueueError, InvalidJob
-from django_resque.keys import get_keys
+from django_resque.queues import lists as queues
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.status import StatusFields
+    from django_resque.results.status import StatusFields
 
 PRIORITY_SLOT = '{"class":"django_resque.priority_slot","args":[]}'
 MIN_PRIORITY, MAX_PRIORITY = -100, 100

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 
 def get(name: str, worker_id: str | None = None) -> int:

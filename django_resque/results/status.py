@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django_resque import scripts
-from django_resque.clock import utc_now_micro
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
+from django_resque.storage import scripts
+from django_resque.storage.clock import utc_now_micro
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 QUEUED, SCHEDULED, RUNNING, RETRYING = "queued", "scheduled", "running", "retrying"
 SUCCEEDED, FAILED = "succeeded", "failed"

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 # How long a minute's counters live; reserve.lua and job_finish.lua EXPIRE with this number.
 RETENTION_SECONDS = 25 * 3600

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from django_resque.cron import Timing, parse_every
+from django_resque.scheduler.cron import Timing, parse_every
 
 _ZONE = re.compile(r"^[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+\-]+)*$")
 CATCHUP_POLICIES = ("skip", "once", "all")
@@ -127,7 +127,7 @@ def _split_zone(cron: str) -> tuple[str, str | None]:
 
 
 def _job_name(cfg: dict[str, Any]) -> str:
-    from django_resque.registry import is_job_name
+    from django_resque.jobs.registry import is_job_name
 
     name = cfg.get("job", cfg.get("class"))
     if not is_job_name(name):
@@ -137,7 +137,7 @@ def _job_name(cfg: dict[str, Any]) -> str:
 
 def _queue(value: Any) -> str | None:
     from django_resque.exceptions import InvalidJob
-    from django_resque.jobs import validate_queue_name
+    from django_resque.jobs.definition import validate_queue_name
 
     if value is None:
         return None
@@ -148,7 +148,7 @@ def _queue(value: Any) -> str | None:
 
 
 def _args(value: Any) -> list[Any]:
-    from django_resque.payload import to_json_args
+    from django_resque.jobs.payload import to_json_args
 
     args = list(value) if isinstance(value, list | tuple) else [value]  # Ruby: a lone arg
     try:
@@ -158,7 +158,7 @@ def _args(value: Any) -> list[Any]:
 
 
 def _kwargs(value: Any) -> dict[str, Any]:
-    from django_resque.payload import to_json_args
+    from django_resque.jobs.payload import to_json_args
 
     if not isinstance(value, dict):
         raise ValueError(f"'kwargs' must be a dict, not {value!r}.")

@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from django_resque import scripts
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
-from django_resque.promotion import LeaseLost
-from django_resque.queues import WAKE_TOKEN_CAP
-from django_resque.schedule_entry import ScheduleEntry
-from django_resque.schedules import build_payload, format_time
+from django_resque.queues.lists import WAKE_TOKEN_CAP
+from django_resque.scheduler.entry import ScheduleEntry
+from django_resque.scheduler.promotion import LeaseLost
+from django_resque.scheduler.schedules import build_payload, format_time
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import socket
 
 import redis
 
-from django_resque import scripts
-from django_resque.keys import get_keys
+from django_resque.storage import scripts
+from django_resque.storage.keys import get_keys
 
 logger = logging.getLogger(__name__)
 

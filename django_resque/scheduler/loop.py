@@ -15,9 +15,10 @@ from types import FrameType
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, firing, promotion, schedules
+from django_resque import __version__
 from django_resque.conf import get_config
-from django_resque.leader import Lease
+from django_resque.scheduler import firing, promotion, schedules
+from django_resque.scheduler.lease import Lease
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ import json
 import logging
 from typing import Any
 
-from django_resque import scripts
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
-from django_resque.delayed import ints
 from django_resque.exceptions import ResqueError
-from django_resque.keys import get_keys
-from django_resque.queues import WAKE_TOKEN_CAP
+from django_resque.queues.delayed import ints
+from django_resque.queues.lists import WAKE_TOKEN_CAP
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def to_payload(raw: bytes) -> tuple[str, bytes]:
 
 
 def _queue_of(job_name: str) -> str:
-    from django_resque.jobs import get_job
+    from django_resque.jobs.definition import get_job
 
     definition = get_job(job_name)
     return definition.queue_name if definition else str(get_config()["DEFAULT_QUEUE"])

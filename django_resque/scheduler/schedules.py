@@ -16,16 +16,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django_resque import queues
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
 from django_resque.exceptions import InvalidJob
-from django_resque.keys import get_keys
-from django_resque.payload import Payload
-from django_resque.schedule_entry import ScheduleEntry, parse
+from django_resque.jobs.payload import Payload
+from django_resque.queues import lists as queues
+from django_resque.scheduler.entry import ScheduleEntry, parse
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.jobs import JobHandle
+    from django_resque.jobs.definition import JobHandle
 
 __all__ = ["ScheduleEntry", "entries", "get", "pause", "remove", "resume", "set", "trigger"]
 
@@ -85,7 +85,7 @@ def get(name: str) -> ScheduleEntry | None:
 
 def trigger(name: str) -> JobHandle:
     """Enqueue an entry's job now, outside its schedule (its slots are not affected)."""
-    from django_resque.jobs import JobHandle
+    from django_resque.jobs.definition import JobHandle
 
     entry = _require(name)
     queue, payload = build_payload(entry, extras={"schedule": name})
@@ -142,7 +142,7 @@ def reloaded() -> None:
 
 def build_payload(entry: ScheduleEntry, extras: dict[str, Any]) -> tuple[str, Payload]:
     """Return (queue, payload) for one firing of an entry."""
-    from django_resque.jobs import get_job
+    from django_resque.jobs.definition import get_job
 
     definition = get_job(entry.job_name)
     queue = entry.queue or (definition.queue_name if definition else get_config()["DEFAULT_QUEUE"])

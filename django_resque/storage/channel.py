@@ -24,7 +24,7 @@ import redis
 from redis.connection import AbstractConnection
 from redis.exceptions import ResponseError
 
-from django_resque.connection import get_redis
+from django_resque.storage.connection import get_redis
 
 
 class Channel:

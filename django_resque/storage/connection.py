@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import redis
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -28,6 +31,12 @@ def reset() -> None:
     global _client, _client_pid
     _client = None
     _client_pid = None
+
+
+@receiver(setting_changed)
+def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "RESQUE":
+        reset()
 
 
 def use_in_this_process(client: redis.Redis) -> None:

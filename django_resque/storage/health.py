@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import redis
 
-from django_resque.connection import get_redis
+from django_resque.storage.connection import get_redis
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from typing import Any
 import redis
 from redis.exceptions import NoScriptError
 
-from django_resque import channel
-from django_resque.connection import get_redis
+from django_resque.storage import channel
+from django_resque.storage.connection import get_redis
 
 _INCLUDE = b"--#include "
 
@@ -23,7 +23,7 @@ def _script(name: str) -> tuple[bytes, str]:
 
 
 def _read(name: str) -> bytes:
-    return (resources.files("django_resque") / "lua" / f"{name}.lua").read_bytes()
+    return (resources.files("django_resque.storage") / "lua" / f"{name}.lua").read_bytes()
 
 
 def _with_includes(source: bytes) -> bytes:

@@ -16,10 +16,10 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from django_resque import task_runner
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs import validate_queue_name
-from django_resque.tasks_compat import (
+from django_resque.jobs.definition import validate_queue_name
+from django_resque.tasks_backend import runner as task_runner
+from django_resque.tasks_backend.compat import (
     BaseTaskBackend,
     InvalidTask,
     Task,

@@ -15,8 +15,8 @@ from typing import Any
 
 import redis
 
-from django_resque.connection import get_redis
-from django_resque.keys import get_keys
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
 
 
 def create(result_id: str, fields: dict[str, Any]) -> None:

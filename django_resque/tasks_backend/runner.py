@@ -16,11 +16,13 @@ from typing import Any
 
 from django.utils.crypto import get_random_string
 
-from django_resque import dispatch, status, task_results
 from django_resque.exceptions import EnqueueError, UnknownJob
-from django_resque.jobs import job
-from django_resque.payload import Payload, to_json_args
-from django_resque.tasks_compat import (
+from django_resque.jobs import dispatch
+from django_resque.jobs.definition import job
+from django_resque.jobs.payload import Payload, to_json_args
+from django_resque.results import status
+from django_resque.tasks_backend import results as task_results
+from django_resque.tasks_backend.compat import (
     Task,
     TaskContext,
     TaskError,

@@ -18,8 +18,8 @@ import time
 
 import redis
 
-from django_resque import connection
 from django_resque.conf import get_config
+from django_resque.storage import connection
 
 logger = logging.getLogger(__name__)
 

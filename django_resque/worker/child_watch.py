@@ -17,10 +17,10 @@ from enum import Enum
 import redis
 
 from django_resque.conf import get_config
-from django_resque.heartbeat import Heartbeat, Pruned
-from django_resque.jobs import get_job
-from django_resque.outcome import Outcome
-from django_resque.worker_signals import Signals
+from django_resque.jobs.definition import get_job
+from django_resque.jobs.outcome import Outcome
+from django_resque.worker.heartbeat import Heartbeat, Pruned
+from django_resque.worker.os_signals import Signals
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django_resque import failure_records, retries, scripts, status, timeline
-from django_resque.jobs import Job, get_job
-from django_resque.keys import get_keys
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload, decode_or_none
-from django_resque.perform import after_dirty_exit
+from django_resque.failures import records as failure_records
+from django_resque.failures import retries
+from django_resque.jobs.definition import Job, get_job
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload, decode_or_none
+from django_resque.jobs.perform import after_dirty_exit
+from django_resque.results import status, timeline
+from django_resque.storage import scripts
+from django_resque.storage.keys import get_keys
 
 logger = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from functools import cache
 
 from django.db import connections
 
-from django_resque.child_redis import ChildRedis
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload
-from django_resque.perform import perform
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload
+from django_resque.jobs.perform import perform
+from django_resque.worker.child_redis import ChildRedis
 
 PR_SET_PDEATHSIG = 1
 # First byte of a child's report: may the parent hand the child's Redis connection on?

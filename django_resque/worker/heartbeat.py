@@ -7,9 +7,10 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from django_resque import recovery, scripts
 from django_resque.conf import get_config
-from django_resque.keys import get_keys
+from django_resque.storage import scripts
+from django_resque.storage.keys import get_keys
+from django_resque.worker import recovery
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ import time
 
 import redis
 
-from django_resque import recovery
-from django_resque.heartbeat import Heartbeat, Pruned
-from django_resque.identity import unregister
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload
-from django_resque.perform import perform
-from django_resque.worker_signals import Signals
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload
+from django_resque.jobs.perform import perform
+from django_resque.worker import recovery
+from django_resque.worker.heartbeat import Heartbeat, Pruned
+from django_resque.worker.os_signals import Signals
+from django_resque.worker.registration import unregister
 
 logger = logging.getLogger(__name__)
 

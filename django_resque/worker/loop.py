@@ -14,22 +14,31 @@ from collections.abc import Callable
 import redis
 from setproctitle import setproctitle
 
-from django_resque import __version__, finish, orm, recovery, retries
-from django_resque.clock import local_now
+from django_resque import __version__
 from django_resque.conf import get_config
-from django_resque.fork import libc, perform_in_child, reap_exiting
-from django_resque.heartbeat import Heartbeat, Pruned
-from django_resque.huge_pages import collapse_heap
-from django_resque.identity import claim_id, register, unregister
-from django_resque.keys import get_keys
-from django_resque.limits import Recycling, limit_child_memory
-from django_resque.nofork import perform_here
-from django_resque.outcome import Outcome
-from django_resque.payload import Payload, decode_or_none
-from django_resque.prefork import discard_spare, perform_in_spare
-from django_resque.reservation import Reservation
-from django_resque.watch import TICK_SECONDS, ChildWatch, Verdict, job_timeout, kill_leftovers
-from django_resque.worker_signals import Signals
+from django_resque.failures import retries
+from django_resque.jobs import model_methods as orm
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload, decode_or_none
+from django_resque.storage.clock import local_now
+from django_resque.storage.keys import get_keys
+from django_resque.worker import finish, recovery
+from django_resque.worker.child_watch import (
+    TICK_SECONDS,
+    ChildWatch,
+    Verdict,
+    job_timeout,
+    kill_leftovers,
+)
+from django_resque.worker.fork import libc, perform_in_child, reap_exiting
+from django_resque.worker.heartbeat import Heartbeat, Pruned
+from django_resque.worker.huge_pages import collapse_heap
+from django_resque.worker.in_process import perform_here
+from django_resque.worker.limits import Recycling, limit_child_memory
+from django_resque.worker.os_signals import Signals
+from django_resque.worker.prefork import discard_spare, perform_in_spare
+from django_resque.worker.registration import claim_id, register, unregister
+from django_resque.worker.reservation import Reservation
 
 logger = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from django.db import connections
 from setproctitle import setproctitle
 
-from django_resque import fork
-from django_resque.jobs import get_job
-from django_resque.outcome import Outcome
-from django_resque.payload import decode
-from django_resque.perform import perform
+from django_resque.jobs.definition import get_job
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import decode
+from django_resque.jobs.perform import perform
+from django_resque.worker import fork
 
 
 @dataclass(frozen=True, slots=True)

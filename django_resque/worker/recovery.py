@@ -16,14 +16,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django_resque import failures, scripts
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
-from django_resque.jobs import get_job
-from django_resque.keys import Keys, get_keys
-from django_resque.outcome import Outcome
-from django_resque.payload import decode_or_none
-from django_resque.worker_registry import parse_time, redis_now
+from django_resque.failures import registry as failures
+from django_resque.jobs.definition import get_job
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import decode_or_none
+from django_resque.monitoring.workers import parse_time, redis_now
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import Keys, get_keys
 
 logger = logging.getLogger(__name__)
 

@@ -11,13 +11,14 @@ import logging
 import time
 from datetime import datetime
 
-from django_resque import recovery, scripts
 from django_resque.conf import get_config
-from django_resque.connection import get_redis
 from django_resque.exceptions import WorkerIdInUse
-from django_resque.keys import get_keys
-from django_resque.worker_registry import parse_time, redis_now
-from django_resque.worker_signals import Signals
+from django_resque.monitoring.workers import parse_time, redis_now
+from django_resque.storage import scripts
+from django_resque.storage.connection import get_redis
+from django_resque.storage.keys import get_keys
+from django_resque.worker import recovery
+from django_resque.worker.os_signals import Signals
 
 logger = logging.getLogger(__name__)
 

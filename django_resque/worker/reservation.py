@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from django_resque import queues, scripts, status, timeline
-from django_resque.keys import Keys
-from django_resque.priority import PRIORITY_SLOT
+from django_resque.queues import lists as queues
+from django_resque.queues.priority import PRIORITY_SLOT
+from django_resque.results import status, timeline
+from django_resque.storage import scripts
+from django_resque.storage.keys import Keys
 
 if TYPE_CHECKING:
-    from django_resque.finish import Success
+    from django_resque.worker.finish import Success
 
 
 class Reservation:

@@ -23,7 +23,7 @@ from django.db import connections
 from setproctitle import setproctitle
 
 from django_resque import __version__
-from django_resque.worker_signals import HANDLED
+from django_resque.worker.os_signals import HANDLED
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from demo import jobs
-from django_resque import delayed, queues
+from django_resque.queues import delayed
+from django_resque.queues import lists as queues
 
 
 def seed_admin_pages() -> None:

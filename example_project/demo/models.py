@@ -2,8 +2,8 @@ from django.db import models
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from django_resque.connection import get_redis
-from django_resque.orm import JobModelMixin, job_method
+from django_resque.jobs.model_methods import JobModelMixin, job_method
+from django_resque.storage.connection import get_redis
 
 DASHBOARD_KEY = "demo:dashboard"  # hash: "words" = total words of every post (issue 8)
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from django_resque import delayed, queues
+from django_resque.queues import delayed
+from django_resque.queues import lists as queues
 from tests.admin_pages.conftest import XSS, assert_escaped
 
 LIST = "/admin/django_resque/delayedjob/"

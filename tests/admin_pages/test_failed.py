@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from django_resque import failures, queues
+from django_resque.failures import registry as failures
+from django_resque.queues import lists as queues
 from tests import jobs
 from tests.admin_pages.conftest import XSS, assert_escaped
 

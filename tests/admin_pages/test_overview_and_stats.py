@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django_resque import queues, timeline
+from django_resque.queues import lists as queues
+from django_resque.results import timeline
 from tests import jobs
 
 OVERVIEW = "/admin/django_resque/overview/"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from django_resque import queues
+from django_resque.queues import lists as queues
 from tests import jobs
 from tests.admin_pages.conftest import XSS, assert_escaped
 

@@ -7,7 +7,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from django_resque import queues, schedules
+from django_resque.queues import lists as queues
+from django_resque.scheduler import schedules
 from tests.admin_pages.conftest import XSS, assert_escaped
 
 LIST = "/admin/django_resque/schedule/"

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from django_resque import delayed, failures, queues, schedules
+from django_resque.failures import registry as failures
+from django_resque.queues import delayed
+from django_resque.queues import lists as queues
+from django_resque.scheduler import schedules
 from tests import jobs
 from tests.helpers import wait_until
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_resque import schedules
 from django_resque.conf import get_config
 from django_resque.management.commands.resque_work import _configure_logging, _verbosity
-from django_resque.scheduler import Scheduler
+from django_resque.scheduler import schedules
+from django_resque.scheduler.loop import Scheduler
 
 
 class Command(BaseCommand):

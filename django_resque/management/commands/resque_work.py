@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob, WorkerIdInUse
-from django_resque.jobs import validate_queue_name
-from django_resque.limits import Recycling
-from django_resque.supervisor import Supervisor
-from django_resque.workers import Worker
+from django_resque.jobs.definition import validate_queue_name
+from django_resque.worker.limits import Recycling
+from django_resque.worker.loop import Worker
+from django_resque.worker.supervisor import Supervisor
 
 LEVELS = {0: logging.WARNING, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
 

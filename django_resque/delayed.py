@@ -1,0 +1,3 @@
+"""Re-export of `django_resque.queues.delayed` at its documented path."""
+
+from django_resque.queues.delayed import *  # noqa: F403

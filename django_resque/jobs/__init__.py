@@ -1,0 +1,5 @@
+"""Jobs: `@job` definitions and their registry, payloads, enqueueing, and performing one payload.
+
+Workers and the scheduler import only what runs a payload (registry, payload, perform, outcome);
+the enqueue side (definition, dispatch, bulk, handles) is for the code that sends jobs.
+"""

@@ -1,0 +1,1 @@
+"""What operators watch: the registered workers, and the Redis server with our keys."""

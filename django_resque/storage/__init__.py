@@ -1,0 +1,1 @@
+"""Redis plumbing and the wire format: the client, kept connections, Lua scripts, the key map."""

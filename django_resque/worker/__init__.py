@@ -1,0 +1,2 @@
+"""The worker: its loop, the reserve, forked and in-process children, signals, heartbeats,
+registration, recovery of dead workers, recycling limits and the `--count` supervisor."""
