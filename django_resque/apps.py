@@ -15,7 +15,7 @@ class ResqueConfig(AppConfig):
 
         autodiscover_modules("jobs")
         if _uses_resque_tasks_backend():
-            autodiscover_modules("tasks")  # issue 8: @task functions that ResqueBackend runs
+            autodiscover_modules("tasks")  # @task functions that ResqueBackend runs
 
 
 def _uses_resque_tasks_backend() -> bool:

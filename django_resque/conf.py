@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     # Perform each job in a forked child (Resque's model); False performs in the worker.
     "FORK_PER_JOB": True,
     # Fork each job's child while the previous job runs, so an idle worker keeps one child
-    # waiting for its next job (issue 9: no job waits for a fork); False forks at pickup time,
+    # waiting for its next job (so no job waits for a fork); False forks at pickup time,
     # which saves that waiting child's memory and the parent's copy-on-write copies.
     "FORK_AHEAD": True,
     # Before its first fork, back the worker's heap with huge pages (Linux 6.1+, MADV_COLLAPSE)
@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "FORK_HUGE_PAGES": True,
     # Largest payload accepted at enqueue, in bytes.
     "MAX_PAYLOAD_BYTES": 1024 * 1024,
-    # --- workers (issue 4) ---
+    # --- workers ---
     # Seconds between a worker's heartbeats in workers:heartbeat (written by the worker parent,
     # also while a child runs); also how often some worker looks for dead workers to recover.
     "HEARTBEAT_INTERVAL": 5.0,
@@ -48,20 +48,20 @@ DEFAULTS: dict[str, Any] = {
     # Default seconds a job may run before the worker kills its child (None: no limit);
     # @job(timeout=...) overrides it per job.
     "JOB_TIMEOUT": None,
-    # Seconds a finished job's status and result stay readable (0 keeps none); issue 5.
+    # Seconds a finished job's status and result stay readable (0 keeps none).
     "RESULT_TTL": 24 * 60 * 60,
     # Permission a user needs (besides being staff) to poll views.job_status; None: staff only.
     "STATUS_VIEW_PERMISSION": None,
     # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
     "FAILURE_BATCH_SIZE": 200,
-    # --- issue 8: Django integration ---
+    # --- Django integration ---
     # Inside transaction.atomic(), send .delay() when the transaction commits (dropped on
     # rollback); False sends at once. Per call: job.using(on_commit=False).
     "ENQUEUE_ON_COMMIT": True,
     # Perform jobs synchronously inside .delay() instead of queueing them (tests, like
     # Resque.inline); exceptions from the job propagate to the caller.
     "INLINE": False,
-    # --- scheduler (issue 6) ---
+    # --- scheduler ---
     # Recurring jobs: name -> {"cron" or "every", "job", "args", "kwargs", "queue", "timezone",
     # "description", "enabled", "catchup" ("skip" | "once" | "all"), "max_catchup",
     # "misfire_grace"}. See docs/scheduler.md.

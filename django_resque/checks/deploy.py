@@ -1,5 +1,5 @@
-"""System checks of issue 8: its settings (E050, E051, W057) and, on request, the Redis server
-(E053, W054-W056).
+"""System checks of the Django integration settings (E050, E051, W057) and, on request, of the
+Redis server (E053, W054-W056).
 
 The Redis checks connect to Redis, so they are registered as deploy checks: `manage.py check`
 and the test runner stay fast and work without Redis; `manage.py check --deploy` runs them
@@ -27,7 +27,7 @@ MIN_REDIS = (6, 2)
 def check_integration_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Report bad values of ENQUEUE_ON_COMMIT and INLINE (RESULT_TTL is issue 5's E030)."""
+    """Report bad values of ENQUEUE_ON_COMMIT and INLINE (RESULT_TTL is E030, in settings.py)."""
     config = get_config()
     messages: list[CheckMessage] = []
     for key, check_id in (("ENQUEUE_ON_COMMIT", "E050"), ("INLINE", "E051")):

@@ -124,7 +124,7 @@ def _check_numbers(config: dict[str, Any]) -> list[CheckMessage]:
     return messages
 
 
-# --- workers (issue 4): E020-E029, W020-W029 ------------------------------------------------
+# --- workers: E020-E029, W020-W029 ----------------------------------------------------------
 def _positive(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
 
@@ -200,7 +200,7 @@ def check_job_names(
 def check_results_and_failures(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Report issue 5's settings (RESULT_TTL, STATUS_VIEW_PERMISSION, FAILURE_BATCH_SIZE)."""
+    """Report bad values of RESULT_TTL, STATUS_VIEW_PERMISSION and FAILURE_BATCH_SIZE."""
     config = get_config()
     messages: list[CheckMessage] = []
     ttl = config["RESULT_TTL"]

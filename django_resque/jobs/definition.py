@@ -59,10 +59,10 @@ class Job(Generic[P, R]):
     timeout: float | None = None
     # If a worker dies while running it, record a failure instead of running it again.
     at_most_once: bool = False
-    # Issue 8: send on commit of `database`'s transaction (None: RESQUE["ENQUEUE_ON_COMMIT"]).
+    # Send on commit of `database`'s transaction (None: RESQUE["ENQUEUE_ON_COMMIT"]).
     on_commit: bool | None = None
     database: str | None = None
-    # issue 5: automatic retries, results and hooks (docs/failures.md, docs/results.md)
+    # Automatic retries, results and hooks (docs/failures.md, docs/results.md).
     retries: int = 0
     retry_on: tuple[type[BaseException], ...] = (Exception,)
     give_up_on: tuple[type[BaseException], ...] = ()
@@ -144,7 +144,7 @@ class Job(Generic[P, R]):
         before_enqueue hooks run first (any returning False cancels: nothing is pushed and the
         handle says enqueued=False). Outside a transaction this returns once Redis has the
         payload; inside one the id is known at once and the payload is sent (or, on rollback,
-        dropped) with the transaction (issue 8).
+        dropped) with the transaction.
         """
         payload = self.payload(args, kwargs)
         job_id, queue = payload.id or "", self.queue_name

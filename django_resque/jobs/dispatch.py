@@ -38,7 +38,7 @@ def run(
     """Run an enqueue action now, or when the transaction on `database` commits.
 
     `what` names the job(s) in the error logged if a send at commit fails; a callable is only
-    called then (formatting it on every .delay() showed in profiles).
+    called then, so .delay() formats nothing on its usual path.
     """
     using = database or DEFAULT_DB_ALIAS
     if defers_to_commit(on_commit=on_commit, using=using):

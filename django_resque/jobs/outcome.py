@@ -17,7 +17,7 @@ class Outcome:
     exception: str = ""
     error: str = ""
     backtrace: list[str] = field(default_factory=list)
-    # issue 5: which attempt this was, and seconds until the next one (None: no retry)
+    # Which attempt this was, and seconds until the next one (None: no retry)
     attempt: int = 1
     retry_in: float | None = None
 

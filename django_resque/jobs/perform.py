@@ -53,7 +53,7 @@ def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
                 f"No job is registered as {payload.job_name!r} in this worker; "
                 "deploy the code that defines it, then retry the failure."
             )
-        with database_connections():  # issue 8: stale DB connections dropped around every job
+        with database_connections():  # stale DB connections dropped around every job
             return _run(definition, payload)
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
         return _failed(definition, payload, exc)
@@ -81,7 +81,7 @@ def after_dirty_exit(raw: bytes, outcome: Outcome) -> Outcome:
 
 
 def perform_now(definition: Job[Any, Any], payload: Payload) -> Any:
-    """Run a job with its hooks and let its exception propagate (RESQUE["INLINE"], issue 8)."""
+    """Run a job with its hooks and let its exception propagate (RESQUE["INLINE"])."""
     return _run(definition, payload).result
 
 

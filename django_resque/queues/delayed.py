@@ -48,7 +48,7 @@ def schedule(
         return job.delay(*args, **kwargs)
     payload = job.payload(args, kwargs)
     item = encode_item(payload, job.queue_name)
-    # issue 8: inside transaction.atomic() the item is stored on commit, dropped on rollback
+    # Inside transaction.atomic() the item is stored on commit, dropped on rollback
     dispatch.run(
         partial(push, ts, item),
         on_commit=job.on_commit,

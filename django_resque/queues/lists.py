@@ -105,7 +105,7 @@ def clear(queue: str) -> int:
     client, keys = get_redis(), get_keys()
     with client.pipeline() as pipe:
         pipe.llen(keys.queue(queue))
-        pipe.delete(keys.queue(queue), keys.wake(queue), keys.priority(queue))  # priority: issue 8
+        pipe.delete(keys.queue(queue), keys.wake(queue), keys.priority(queue))
         dropped, _ = pipe.execute()
     return int(dropped)
 
@@ -115,7 +115,7 @@ def remove(queue: str) -> None:
     client, keys = get_redis(), get_keys()
     with client.pipeline() as pipe:
         pipe.srem(keys.queues(), queue)
-        pipe.delete(keys.queue(queue), keys.wake(queue), keys.priority(queue))  # priority: issue 8
+        pipe.delete(keys.queue(queue), keys.wake(queue), keys.priority(queue))
         pipe.execute()
 
 
@@ -148,7 +148,7 @@ def _bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
-# --- admin (issue 7): reads and edits the Queues page needs -----------------------------
+# --- admin: reads and edits the Queues page needs -------------------------------------
 REMOVE_WINDOW = 1000  # how far before the shown position remove_payload looks
 
 

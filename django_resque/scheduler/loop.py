@@ -1,6 +1,6 @@
 """The scheduler: Resque-scheduler's loop of lead, promote due delayed jobs, fire schedules, wait.
 
-Any number of schedulers may run: only the holder of the lease (leader.py) acts, and every
+Any number of schedulers may run: only the holder of the lease (lease.py) acts, and every
 change it makes is fenced by that lease inside a Lua script. Time is Redis's `TIME`, never the
 host clock, so schedulers on machines whose clocks disagree still agree on every slot.
 """

@@ -1,8 +1,8 @@
 """Lua script calls sent straight over connections kept from the client's pool.
 
 `Redis.execute_command` takes a connection from its pool and polls it, records metrics, wraps
-the call for retries and hands the connection back: about 30 µs of CPU per command on the
-machine of bench/README.md, a quarter of a loopback round trip. The script calls of scripts.py
+the call for retries and hands the connection back, CPU comparable to a loopback round trip
+(bench/README.md). The script calls of scripts.py
 (among them the two made for every job: the worker's reserve and `.delay()`'s enqueue) go
 through this module instead: it borrows connections from the same pool once (so the pool's
 settings, AUTH, TLS and `disconnect()` apply to them) and keeps them, as many as threads have

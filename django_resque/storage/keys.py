@@ -73,7 +73,7 @@ class Keys:
         """set of queue names no django_resque worker reserves from while paused."""
         return self._k("dj:paused")
 
-    # --- django_resque only: worker recovery (issue 4) --------------------------------------
+    # --- django_resque only: worker recovery ------------------------------------------------
     def incarnations(self) -> str:
         """hash worker id -> token of the live process holding that id; written at register,
         removed at unregister and by prune, so a pruned-but-alive process is fenced out."""
@@ -84,7 +84,7 @@ class Keys:
         workers; over RESQUE["MAX_RECOVERIES"] it is failed as a poison pill. Written by prune."""
         return self._k(f"dj:recovered:{digest}")
 
-    # --- issue 5: failure index, retries, job status ----------------------------------------
+    # --- django_resque only: failure index, retries, job status ----------------------------
     def failed_seq(self) -> str:
         """string counter: INCR gives each new failure record its order (newest = highest)."""
         return self._k("dj:failed:seq")
@@ -113,7 +113,7 @@ class Keys:
         """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
         return self._k(f"dj:job:{job_id}")
 
-    # --- issue 8: django.tasks priorities --------------------------------------------------
+    # --- django_resque only: django.tasks priorities ---------------------------------------
     def priority(self, queue: str) -> str:
         """zset payload -> rank; a slot marker in the queue list stands for each payload."""
         return self._k(f"dj:priority:{queue}")
@@ -122,7 +122,7 @@ class Keys:
         """string counter: arrival order among payloads of equal priority."""
         return self._k("dj:priority-seq")
 
-    # --- django_resque only: admin (issue 7) ----------------------------------------------
+    # --- django_resque only: admin ---------------------------------------------------------
     def minute_stat(self, name: str, minute: int) -> str:
         """string integer with TTL: jobs `processed` / `failed` in one minute (epoch // 60).
 
@@ -135,7 +135,7 @@ class Keys:
         """glob matching every key of the namespace, for the admin's bounded SCAN."""
         return self._k("*")
 
-    # --- issue 6: scheduler (resque-scheduler's keys, then ours under dj:scheduler:) --------
+    # --- scheduler: resque-scheduler's keys, then ours under dj:scheduler: ------------------
     def delayed_schedule(self) -> str:
         """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""
         return self._k("delayed_queue_schedule")

@@ -6,7 +6,7 @@ Django 5.2) running on Resque workers.
                          "OPTIONS": {"ENQUEUE_ON_COMMIT": None}}}  # None: RESQUE's setting
 
 A thin edge: validation is the framework's plus ours, and every Redis operation lives in
-task_runner / task_results.
+runner.py / results.py.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Task results: the job status hash of issue 5 (status.py), plus what django.tasks needs.
+"""Task results: the job status hash (results/status.py), plus what django.tasks needs.
 
 The hash `Keys.job(id)` holds the status contract (`status`, `job`, `queue`, `enqueued_at`,
 `started_at`, `finished_at`, `attempts`, `worker_ids`, `result`, `errors`), which the worker's
-parent keeps up to date for every job (finish.py); ResqueBackend adds `task_path`, `task_args`,
-`task_kwargs` and `task_backend` at enqueue so get_result can rebuild a TaskResult in one
-round trip.
+parent keeps up to date for every job (worker/finish.py); ResqueBackend adds `task_path`,
+`task_args`, `task_kwargs` and `task_backend` at enqueue so get_result can rebuild a TaskResult in
+one round trip.
 """
 
 from __future__ import annotations

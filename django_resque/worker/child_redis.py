@@ -1,7 +1,7 @@
 """A Redis connection the worker opens once and hands to every forked child.
 
 A child that opens its own connection pays a TCP connect, HELLO and a health-check PING on
-every job (about 1 ms of round trips plus the copy-on-write faults of building a client), which
+every job (round trips plus the copy-on-write faults of building a client), which
 is most of what a fork-per-job worker costs beyond the fork itself. So the parent keeps one
 connected single-connection client that only children use: the child makes it what
 `get_redis()` returns, and reports whether it left the socket clean (the same socket, no

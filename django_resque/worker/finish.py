@@ -1,9 +1,10 @@
 """Record what came of one attempt, from the worker's parent process, in one round trip.
 
 Success updates the job's status; a failure with attempts left schedules the next attempt
-(retries.py) and marks the status retrying; a final failure goes to the failed list (failures.py)
-with its attempt count and marks the status failed. All three are one call of job_finish.lua; a
-worker instead hands a success (`success()`) to its next reserve call, which stores it first.
+(failures/retries.py) and marks the status retrying; a final failure goes to the failed list
+(failures/registry.py) with its attempt count and marks the status failed. All three are one call of
+job_finish.lua; a worker instead hands a success (`success()`) to its next reserve call, which
+stores it first.
 """
 
 from __future__ import annotations

@@ -5,14 +5,13 @@ parent's atexit handlers, buffered files or Django connections are run or flushe
 that dies without reporting (a signal, os._exit, a segfault) is a DirtyExit failure.
 
 The job is done when its report is. Once the pipe reaches EOF (every writer closed it) and the
-report parses, the child has nothing left to do but os._exit(0), so the parent takes the report
-with exit status 0 and goes on without waiting for the exit: the kernel tears down the child's
-address space before its exit is visible, about 1.7 ms of CPU for a Django process (a fork loop
-on 2 cores: 345 forks/s waiting for the exit, 470 without). Such children are reaped later by
-reap_exiting, which the worker calls without blocking on every turn of its loop and blocking
-when it stops (workers.py). A report cut short (the child died mid-write) does not parse, so
-then the parent waits for the exit and its real status, as it does when a grandchild holds the
-pipe open and EOF never comes.
+report parses, the child has nothing left to do but os._exit(0), so the parent takes the report with
+exit status 0 and goes on without waiting for the exit: the kernel tears down the child's address
+space before its exit is visible, milliseconds of CPU for a Django process (bench/README.md). Such
+children are reaped later by reap_exiting, which the worker calls without blocking on every turn of
+its loop and blocking when it stops (loop.py). A report cut short (the child died mid-write) does
+not parse, so then the parent waits for the exit and its real status, as it does when a grandchild
+holds the pipe open and EOF never comes.
 """
 
 from __future__ import annotations

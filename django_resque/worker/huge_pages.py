@@ -1,13 +1,12 @@
-"""Back a forking worker's heap with transparent huge pages before it forks (issue 9).
+"""Back a forking worker's heap with transparent huge pages before it forks.
 
 A fork copies the parent's page tables and the child's exit frees them: for a Django worker that
-is some 9,000 page-table entries of heap per job, the largest single cost of fork mode after the
+is thousands of page-table entries of heap per job, the largest single cost of fork mode after the
 copy-on-write faults. Linux 6.1 added MADV_COLLAPSE, which rebuilds a range of memory as 2 MiB
 huge pages on request, whatever the system's THP setting ("never" aside). The worker's own
 writes soon split the huge mappings back into small ones (within two seconds of a busy fork
 loop), yet the saving lasted: recent kernels copy and free the small pages of one huge page in a
-batch. Measured on Linux 6.18 (bench/README.md): 14 % less CPU per job forked ahead, 2-14 %
-more jobs/s in three paired runs, the same memory.
+batch (bench/README.md has the measurements).
 
 Only whole, aligned 2 MiB stretches of private, writable, anonymous memory (Python's arenas and
 malloc's heap) that are at least 7/8 resident are collapsed: the kernel fills the holes of what it

@@ -130,7 +130,7 @@ class Worker:
         self.signals.install()
         claim_id(self.id, self.interval, self.signals)
         register(self.id, self.token)
-        orm.manage_connections_in_this_process()  # issue 8: drop stale DB connections per job
+        orm.manage_connections_in_this_process()  # drop stale DB connections per job
         self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
         if self.huge_pages:  # fewer page-table entries for each fork to copy (huge_pages.py)
@@ -189,7 +189,7 @@ class Worker:
 
         A payload taken while QUIT/TERM or USR2 arrived during the wait goes back unperformed.
         """
-        retries.maintain()  # due retries go back on their queues (issue 5)
+        retries.maintain()  # due retries go back on their queues
         self._title(f"Waiting for {','.join(self.patterns)}")
         self._reclaim = True  # a lost reply may leave a payload in our in-flight record
         result = self.reservation.wait_and_take(self.token)
@@ -213,7 +213,7 @@ class Worker:
         if outcome is not None:
             self.record(queue, raw, payload, outcome)
         self.recycling.job_done()
-        retries.maintain()  # promote due retries; at most once a second (issue 5)
+        retries.maintain()  # promote due retries; at most once a second
 
     def record(self, queue: str, raw: bytes, payload: Payload | None, outcome: Outcome) -> None:
         """Record what came of one job: the one place an Outcome becomes Redis state.

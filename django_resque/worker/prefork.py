@@ -56,9 +56,8 @@ def perform_in_spare(
     its fork (before it has a job); `on_fork(pid)` and `tick(pid)` are as in fork.py.
     The next job's child is forked while this one works when `overlap` (a busy worker: the fork
     overlaps the job), else once it is done: on a machine with few cores, a fork running beside
-    a job that was just handed over delays the job's start (measured: p50 2.4 -> 1.2 ms from
-    hand-off to the job's first line), which is what matters for a job that found the worker
-    idle.
+    a job that was just handed over delays the job's start (bench/README.md has the figures),
+    which is what matters for a job that found the worker idle.
     """
     global _spare
     connections.close_all()  # a child must never share the parent's database sockets
@@ -158,9 +157,9 @@ def _warm_up() -> None:
     A forked child pays a copy-on-write fault for each page of the parent it first writes to,
     and Python writes to every object it uses (reference counts). Decoding a payload, looking
     a job up, encoding an Outcome and the report's checks write to the same pages for every
-    job; touching them here, before the hand-off, took about 175 of the 390 faults between
-    hand-off and report off that path (measured with ru_minflt, bench/README.md). Nothing here
-    reaches Redis, the database, signals or hooks.
+    job; touching them here, before the hand-off, takes those faults off the path between
+    hand-off and report (bench/README.md counts them). Nothing here reaches Redis, the database,
+    signals or hooks.
     """
     get_job(decode(b'{"class":"django_resque.warm_up","args":[],"kwargs":{},"id":"-"}').job_name)
     Outcome(ok=True).to_json()

@@ -83,7 +83,7 @@ class Reservation:
                 keys.incarnations(),
                 *(keys.queue(q) for q in names),
                 *(keys.wake(q) for q in names),
-                *(keys.priority(q) for q in names),  # issue 8: django.tasks priorities
+                *(keys.priority(q) for q in names),  # django.tasks priorities
             ]
             self._keys_for = list(names)
         return self._keys_cache

@@ -16,7 +16,7 @@
 -- KEYS[6]  <ns>:dj:incarnations        hash    worker id -> token of the live incarnation
 -- KEYS[7 .. 6+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[7+n .. 6+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
--- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (issue 8): a popped
+-- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads: a popped
 --                       slot marker (ARGV[9+n]) is replaced by the best-ranked payload there;
 --                       see enqueue_priority.lua. Plain payloads cost no extra command.
 -- KEYS[#KEYS]  <ns>:dj:stat:processed:minute:<m>  string  INCRBY ARGV[1]; EXPIRE 90000 on the
