@@ -322,3 +322,9 @@ def slow_fail(ledger: str, seconds: float) -> None:
         time.sleep(0.05)
     write_ledger(ledger, "end", "t", os.getpid())
     raise ValueError("failed on purpose")
+
+
+@job
+def takes_queue(name: str, queue: str) -> str:
+    """A job whose own argument is called `queue`, like a job option."""
+    return f"{name}:{queue}"

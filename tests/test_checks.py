@@ -78,3 +78,10 @@ def test_two_functions_claiming_one_job_name_is_an_error():
     finally:
         registry._registry.pop("Collide", None)
         registry._collisions[:] = before
+
+
+def test_a_queue_list_given_as_a_string_is_told_to_be_a_list():
+    with with_resque(QUEUES="default"):
+        (message,) = checks.check_settings()
+    assert message.id == "django_resque.E006"
+    assert "must be a list of queue names, such as ['default']" in message.msg

@@ -1,12 +1,15 @@
 import dataclasses
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.test import override_settings
 
 from django_resque import EnqueueError, InvalidJob, enqueue, job
 from django_resque.jobs.definition import Job, get_job, registered_jobs
+from django_resque.jobs.payload import decode
+from django_resque.queues import lists as queues
 from tests import jobs as test_jobs
 
 
@@ -116,3 +119,24 @@ def test_payload_json_is_valid_for_unicode(redis):
     raw = redis.lpop("resque:queue:default")
     assert "こんにちは".encode() in raw
     assert json.loads(raw)["args"] == ["l", "こんにちは"]
+
+
+def test_a_positional_queue_name_is_refused_with_the_keyword_to_use():
+    with pytest.raises(InvalidJob, match=r"@job\(queue='emails'\) for a queue"):
+
+        @job("emails")
+        def send() -> None: ...
+
+
+def test_a_job_option_passed_to_delay_is_refused_unless_the_function_takes_it():
+    with pytest.raises(InvalidJob, match=r"got queue=\.\.\..*\.using\(queue=\.\.\.\)\.delay"):
+        test_jobs.add.delay(1, 2, queue="critical")
+    with pytest.raises(InvalidJob, match="retries=..., timeout=..."):
+        test_jobs.add.enqueue_in(timedelta(minutes=1), 1, 2, timeout=5, retries=2)
+    assert queues.size("default") == 0
+
+
+def test_a_function_that_takes_an_option_name_still_gets_it():
+    handle = test_jobs.takes_queue.delay("critical", queue="emails")
+    assert decode(queues.peek("default")[0]).kwargs == {"queue": "emails"}
+    assert handle.queue == "default"

@@ -87,8 +87,13 @@ def _check_names(config: dict[str, Any]) -> list[CheckMessage]:
     queue_lists = {"QUEUES": config["QUEUES"], "DEFAULT_QUEUE": [config["DEFAULT_QUEUE"]]}
     for key, names in queue_lists.items():
         try:
+            if isinstance(names, str):
+                raise InvalidJob(
+                    f"RESQUE[{key!r}] is the string {names!r}; it must be a list of queue names, "
+                    f"such as [{names!r}]."
+                )
             if not isinstance(names, list | tuple) or not names:
-                raise InvalidJob(f"RESQUE[{key!r}] must name at least one queue.")
+                raise InvalidJob(f"RESQUE[{key!r}] must be a list naming at least one queue.")
             for name in names:
                 validate_queue_name(name)
         except InvalidJob as exc:

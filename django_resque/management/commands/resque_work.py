@@ -110,10 +110,17 @@ def _check_limits(options: dict[str, Any]) -> None:
 
 
 def _queues(option: str | None) -> list[str]:
-    text = option or os.environ.get("QUEUES") or os.environ.get("QUEUE")
-    names = [q.strip() for q in text.split(",")] if text else list(get_config()["QUEUES"])
-    if not names or any(not n for n in names):
-        raise CommandError(f"--queues needs comma-separated queue names, got {text!r}.")
+    """Return the queues from --queues, else QUEUES/QUEUE, else RESQUE["QUEUES"].
+
+    A source that is given but empty (`--queues ''`, `QUEUE=`) is an error like `--queues ,,,`,
+    not a silent fall back to the next source.
+    """
+    source, text = _queue_source(option)
+    if source is None:
+        return list(get_config()["QUEUES"])
+    names = [q.strip() for q in text.split(",")]
+    if any(not n for n in names):
+        raise CommandError(f"{source} needs comma-separated queue names, got {text!r}.")
     for name in names:
         pattern = name.removeprefix("!")
         if any(c in pattern for c in "*?[]{}"):
@@ -123,6 +130,15 @@ def _queues(option: str | None) -> list[str]:
         except InvalidJob as exc:
             raise CommandError(str(exc)) from exc
     return names
+
+
+def _queue_source(option: str | None) -> tuple[str | None, str]:
+    if option is not None:
+        return "--queues", option
+    for variable in ("QUEUES", "QUEUE"):
+        if variable in os.environ:
+            return f"The {variable} environment variable", os.environ[variable]
+    return None, ""
 
 
 def _verbosity(option: int) -> int:
