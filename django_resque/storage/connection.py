@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import redis
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from redis.backoff import NoBackoff
@@ -64,11 +65,20 @@ def build_client(*, single_connection: bool = False) -> redis.Redis:
     periodic health-check PING, because its owner checks it before every fork instead.
     """
     config = get_config()
-    return redis.Redis.from_url(
-        config["REDIS_URL"],
-        socket_timeout=config["SOCKET_TIMEOUT"],
-        socket_connect_timeout=config["SOCKET_CONNECT_TIMEOUT"],
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=0 if single_connection else 30,
-        single_connection_client=single_connection,
-    )
+    url = config["REDIS_URL"]
+    if not isinstance(url, str):
+        raise ImproperlyConfigured(f"RESQUE['REDIS_URL'] must be a string, not {url!r}.")
+    try:
+        return redis.Redis.from_url(
+            url,
+            socket_timeout=config["SOCKET_TIMEOUT"],
+            socket_connect_timeout=config["SOCKET_CONNECT_TIMEOUT"],
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0 if single_connection else 30,
+            single_connection_client=single_connection,
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"RESQUE['REDIS_URL'] is not a Redis URL ({exc}); use redis://host:port/db, "
+            "rediss:// for TLS, or unix:///path/to/redis.sock."
+        ) from exc
