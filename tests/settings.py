@@ -80,8 +80,8 @@ TASKS = {
     },
     "any-queue": {"BACKEND": "django_resque.backends.ResqueBackend", "QUEUES": []},
 }
-# Test workers are always started with --queues; W057 is tested on its own.
-SILENCED_SYSTEM_CHECKS = ["django_resque.W057"]
+# Test workers are always started with --queues; W011 and W057 are tested on their own.
+SILENCED_SYSTEM_CHECKS = ["django_resque.W011", "django_resque.W057"]
 # Issue 9: tests of the fork-at-pickup path start workers with RESQUE_TEST_FORK_AHEAD=0.
 if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
     RESQUE["FORK_AHEAD"] = os.environ["RESQUE_TEST_FORK_AHEAD"] == "1"

@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from django_resque.checks import jobs as job_checks
 from django_resque.checks import settings as checks
 from django_resque.jobs import definition as jobs
 from django_resque.jobs import registry
@@ -85,3 +86,32 @@ def test_a_queue_list_given_as_a_string_is_told_to_be_a_list():
         (message,) = checks.check_settings()
     assert message.id == "django_resque.E006"
     assert "must be a list of queue names, such as ['default']" in message.msg
+
+
+@pytest.mark.parametrize(
+    ("patterns", "unserved"),
+    [
+        (["default"], ["high", "low"]),
+        (["default", "high", "low"], []),
+        (["*"], []),
+        (["*", "!low"], ["low"]),
+        (["h*", "default"], ["low"]),
+    ],
+)
+def test_a_job_queue_no_default_worker_listens_to_is_warned_about(patterns, unserved):
+    with with_resque(QUEUES=patterns):
+        messages = job_checks.check_job_queues()
+    assert ids(messages) == ["django_resque.W011"] * len(unserved)
+    assert [m.msg.split("'")[1] for m in messages] == unserved
+    if unserved:
+        assert "tests.jobs.record_low" in messages[-1].msg
+
+
+def test_time_limits_without_fork_per_job_are_warned_about():
+    assert job_checks.check_job_timeouts() == []
+    with with_resque(FORK_PER_JOB=False):
+        (message,) = job_checks.check_job_timeouts()
+    assert message.id == "django_resque.W024" and "tests.jobs." in message.msg
+    with with_resque(FORK_PER_JOB=False, JOB_TIMEOUT=30):
+        (message,) = job_checks.check_job_timeouts()
+    assert "every job (RESQUE['JOB_TIMEOUT'])" in message.msg

@@ -131,6 +131,11 @@ def resolve(patterns: list[str], known: list[str]) -> list[str]:
     return [q for q in result if not any(fnmatchcase(q, e) for e in excluded)]
 
 
+def served_by(queue: str, patterns: list[str]) -> bool:
+    """Return True if a worker listening to `patterns` takes jobs from `queue`."""
+    return queue in resolve(patterns, [queue])
+
+
 def is_dynamic(patterns: list[str]) -> bool:
     """Return True if the list has globs or exclusions, so it must be resolved against Redis."""
     return any(_is_glob(p) or p.startswith("!") for p in patterns)

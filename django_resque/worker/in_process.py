@@ -14,9 +14,11 @@ import time
 
 import redis
 
+from django_resque.conf import get_config
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload
 from django_resque.jobs.perform import perform
+from django_resque.jobs.registry import registered_jobs
 from django_resque.worker import recovery
 from django_resque.worker.heartbeat import Heartbeat, Pruned
 from django_resque.worker.os_signals import Signals
@@ -25,6 +27,19 @@ from django_resque.worker.registration import unregister
 logger = logging.getLogger(__name__)
 
 _TICK = 0.2
+
+
+def warn_of_unenforced_timeouts(worker_id: str) -> None:
+    """Log, once at start-up, the registered jobs whose time limit this worker cannot enforce."""
+    limited = sorted(name for name, job in registered_jobs().items() if job.timeout is not None)
+    if get_config()["JOB_TIMEOUT"] is not None:
+        limited.insert(0, "JOB_TIMEOUT")
+    if limited:
+        logger.warning(
+            "worker=%s event=timeouts-not-enforced reason=no-fork jobs=%s",
+            worker_id,
+            ",".join(limited),
+        )
 
 
 def perform_here(

@@ -33,7 +33,7 @@ from django_resque.worker.child_watch import (
 from django_resque.worker.fork import libc, perform_in_child, reap_exiting
 from django_resque.worker.heartbeat import Heartbeat, Pruned
 from django_resque.worker.huge_pages import collapse_heap
-from django_resque.worker.in_process import perform_here
+from django_resque.worker.in_process import perform_here, warn_of_unenforced_timeouts
 from django_resque.worker.limits import Recycling, limit_child_memory
 from django_resque.worker.os_signals import Signals
 from django_resque.worker.prefork import discard_spare, perform_in_spare
@@ -137,6 +137,8 @@ class Worker:
             collapsed = collapse_heap(libc())
             logger.debug("worker=%s event=huge_pages bytes=%d", self.id, collapsed)
         logger.info("worker=%s event=started queues=%s", self.id, ",".join(self.patterns))
+        if not self.fork:
+            warn_of_unenforced_timeouts(self.id)
         self._title(f"Waiting for {','.join(self.patterns)}")
 
     def shutdown(self) -> None:
