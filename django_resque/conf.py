@@ -68,8 +68,10 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULE": {},
     # Seconds between two passes of the scheduler loop (promote due delayed jobs, fire schedules).
     "SCHEDULER_INTERVAL": 1.0,
-    # Seconds a scheduler's leadership lasts unless renewed; a dead leader is replaced after it.
-    "SCHEDULER_LEASE": 30.0,
+    # Seconds a scheduler's leadership lasts unless renewed; a dead leader is replaced after it,
+    # so it bounds how long schedules wait after a leader is killed (the leader renews it on
+    # every pass; one that stops cleanly hands it over at once).
+    "SCHEDULER_LEASE": 10.0,
     # Delayed items promoted per Lua script call (each call is atomic and short).
     "DELAYED_BATCH_SIZE": 100,
 }

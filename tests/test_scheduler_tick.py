@@ -153,3 +153,18 @@ def test_a_scheduler_that_cannot_reach_redis_stays_a_follower_and_fires_nothing(
     assert scheduler.tick_safely() == (0, 0)
     assert scheduler.lease.value is None
     assert redis.llen("resque:queue:default") == 0
+
+
+def test_a_leader_keeps_its_lease_across_a_redis_outage_and_leads_on_the_next_pass(redis, settings):
+    schedules.set("minutely", every=60, job="tests.jobs.add")
+    scheduler = Scheduler(lease_seconds=30)
+    assert scheduler.tick(now=T0) == (0, 1)
+    held = scheduler.lease.value
+    reachable = settings.RESQUE
+    settings.RESQUE = {**reachable, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    assert scheduler.tick_safely() == (0, 0)
+    assert scheduler.lease.value == held
+    settings.RESQUE = reachable
+    assert scheduler.tick(now=T0 + 60) == (0, 1)  # not a follower waiting out its own lease
+    assert scheduler.lease.value == held  # renewed, not issued anew
+    assert fired(redis) == [T0, T0 + 60]

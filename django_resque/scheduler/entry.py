@@ -33,6 +33,11 @@ ALLOWED_KEYS = frozenset(
 )
 
 
+# Missed slots catchup="all" fires by default: more than an every-second entry misses while a
+# follower waits out a dead leader's lease (SCHEDULER_LEASE, 10 s by default).
+MAX_CATCHUP = 100
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ScheduleEntry:
     """One recurring job and, when read through schedules.entries(), its run-time state."""
@@ -48,7 +53,7 @@ class ScheduleEntry:
     timezone: str = "UTC"
     enabled: bool = True
     catchup: str = "once"
-    max_catchup: int = 10
+    max_catchup: int = MAX_CATCHUP
     misfire_grace: float | None = None
     dynamic: bool = False
     paused: bool = False
@@ -110,7 +115,7 @@ def _build(name: str, cfg: dict[str, Any], *, dynamic: bool) -> ScheduleEntry:
         timezone=_zone(zone),
         enabled=_bool(cfg.get("enabled", True), "enabled"),
         catchup=_catchup(cfg.get("catchup", "once")),
-        max_catchup=_positive_int(cfg.get("max_catchup", 10), "max_catchup"),
+        max_catchup=_positive_int(cfg.get("max_catchup", MAX_CATCHUP), "max_catchup"),
         misfire_grace=_grace(cfg.get("misfire_grace")),
         dynamic=dynamic,
     )

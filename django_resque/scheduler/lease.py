@@ -29,19 +29,19 @@ class Lease:
         self.value: str | None = None
 
     def hold(self) -> bool:
-        """Take the lease if it is free, renew it if ours; return True while we lead."""
+        """Take the lease if it is free, renew it if ours; return True while we lead.
+
+        A Redis error propagates and leaves the value we hold as it was: once Redis answers
+        again, the same value renews the lease if it is still ours (or a new one is issued if it
+        expired), instead of our own lease looking like another's until it runs out.
+        """
         keys = get_keys()
         previous = self.value
-        try:
-            result = scripts.run(
-                "scheduler_lease",
-                [keys.scheduler_leader(), keys.scheduler_fence()],
-                [self.holder, self.value or "", int(self.seconds * 1000), ""],
-            )
-        except redis.RedisError as exc:  # not knowing means not leading
-            logger.warning("event=lease_error holder=%s error=%s", self.holder, exc)
-            self.value = None
-            return False
+        result = scripts.run(
+            "scheduler_lease",
+            [keys.scheduler_leader(), keys.scheduler_fence()],
+            [self.holder, self.value or "", int(self.seconds * 1000), ""],
+        )
         self.value = result.decode() if isinstance(result, bytes) else result or None
         if self.value != previous:
             logger.info("event=%s lease=%s", "leader" if self.value else "follower", self.value)

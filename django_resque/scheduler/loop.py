@@ -49,12 +49,15 @@ class Scheduler:
             logger.info("event=stopped holder=%s", self.lease.holder)
 
     def tick_safely(self) -> tuple[int, int]:
-        """Run one pass; a Redis outage is logged and retried on the next pass, not fatal."""
+        """Run one pass; a Redis outage is logged and retried on the next pass, not fatal.
+
+        The lease value is kept across the outage (see Lease.hold), so a leader leads again on
+        the first pass after Redis returns, if its lease has not been taken meanwhile.
+        """
         try:
             return self.tick()
         except redis.RedisError as exc:
-            logger.warning("event=redis_error error=%s", exc)
-            self.lease.value = None
+            logger.warning("event=redis_error holder=%s error=%s", self.lease.holder, exc)
             self._title("Waiting for Redis")
             return 0, 0
 
