@@ -105,7 +105,8 @@ def test_a_leader_whose_lease_was_taken_over_enqueues_nothing(redis):
     schedules.set("minutely", every=60, job="tests.jobs.add")
     stale = Scheduler(lease_seconds=30)
     stale.tick(now=T0)
-    redis.delete("resque:dj:scheduler:leader")  # the lease expired while it was stopped
+    # the lease expired while it was stopped, and with it the other families' locks it held
+    redis.delete("resque:dj:scheduler:leader", *FOREIGN_LOCKS)
     successor = Scheduler(lease_seconds=30)
     successor.lease.holder = "other:2"
     successor.tick(now=T0 + 60)
@@ -168,3 +169,43 @@ def test_a_leader_keeps_its_lease_across_a_redis_outage_and_leads_on_the_next_pa
     assert scheduler.tick(now=T0 + 60) == (0, 1)  # not a follower waiting out its own lease
     assert scheduler.lease.value == held  # renewed, not issued anew
     assert fired(redis) == [T0, T0 + 60]
+
+
+FOREIGN_LOCKS = [
+    "resque:resque:resque_scheduler_master_lock",  # resque-scheduler (Ruby)
+    "resque:resque_scheduler_leader_lock",  # node-resque >= 7
+    "resque:resque_scheduler_master_lock",  # node-resque before 7
+]
+
+
+@pytest.mark.parametrize("lock", FOREIGN_LOCKS)
+def test_a_scheduler_of_another_family_holding_its_lock_keeps_ours_a_follower(redis, lock):
+    schedules.set("minutely", every=60, job="tests.jobs.add")
+    redis.set(lock, "ruby-host:4242", ex=180)  # as resque-scheduler / node-resque take it
+    scheduler = Scheduler(lease_seconds=30)
+    assert scheduler.tick(now=T0) == (0, 0)
+    assert fired(redis) == [] and not redis.exists("resque:dj:scheduler:leader")
+    redis.delete(lock)  # it stopped
+    assert scheduler.tick(now=T0 + 60) == (0, 1)
+
+
+def test_our_leader_holds_every_family_lock_with_its_lease_and_releases_them(redis):
+    scheduler = Scheduler(lease_seconds=30)
+    scheduler.tick(now=T0)
+    for lock in FOREIGN_LOCKS:
+        assert redis.get(lock) == scheduler.lease.holder.encode()
+        assert 0 < redis.pttl(lock) <= 30_000
+        # what resque-scheduler and node-resque do to take the lead: refused while we hold it
+        assert redis.set(lock, "ruby-host:4242", nx=True, ex=180) is None
+    scheduler.lease.release()
+    assert not redis.exists("resque:dj:scheduler:leader", *FOREIGN_LOCKS)
+
+
+def test_a_leader_steps_down_when_another_family_took_its_lock_meanwhile(redis):
+    schedules.set("minutely", every=60, job="tests.jobs.add")
+    scheduler = Scheduler(lease_seconds=30)
+    assert scheduler.tick(now=T0) == (0, 1)
+    redis.set(FOREIGN_LOCKS[0], "ruby-host:4242")  # our hold on it lapsed; Ruby took it
+    assert scheduler.tick(now=T0 + 60) == (0, 0)
+    assert not redis.exists("resque:dj:scheduler:leader")
+    assert fired(redis) == [T0]

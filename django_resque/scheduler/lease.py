@@ -39,7 +39,7 @@ class Lease:
         previous = self.value
         result = scripts.run(
             "scheduler_lease",
-            [keys.scheduler_leader(), keys.scheduler_fence()],
+            [keys.scheduler_leader(), keys.scheduler_fence(), *keys.foreign_scheduler_locks()],
             [self.holder, self.value or "", int(self.seconds * 1000), ""],
         )
         self.value = result.decode() if isinstance(result, bytes) else result or None
@@ -60,7 +60,7 @@ class Lease:
         try:
             scripts.run(
                 "scheduler_lease",
-                [keys.scheduler_leader(), keys.scheduler_fence()],
+                [keys.scheduler_leader(), keys.scheduler_fence(), *keys.foreign_scheduler_locks()],
                 [self.holder, self.value, 1, "release"],
             )
         except redis.RedisError as exc:

@@ -168,6 +168,19 @@ class Keys:
         """string integer: fencing counter, INCRed on each new lease so old leases never match."""
         return self._k("dj:scheduler:fence")
 
+    def foreign_scheduler_locks(self) -> list[str]:
+        """strings with TTL: the leader locks of the other scheduler families, value `<host>:<pid>`.
+
+        resque-scheduler's (`resque_scheduler_master_lock` under its namespaced client, so the
+        namespace twice), node-resque's since 7.0, and node-resque's before it. Our leader holds
+        all three beside its own lease, so a mixed fleet elects one leader.
+        """
+        return [
+            self._k(f"{self.namespace}:resque_scheduler_master_lock"),
+            self._k("resque_scheduler_leader_lock"),
+            self._k("resque_scheduler_master_lock"),
+        ]
+
     def schedule_slot(self, name: str, slot: int) -> str:
         """string with TTL: claim of one firing (schedule, slot); SET NX by the fire script."""
         return self._k(f"dj:scheduler:slot:{name}:{slot}")
