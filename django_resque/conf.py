@@ -50,8 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "JOB_TIMEOUT": None,
     # Seconds a finished job's status and result stay readable (0 keeps none).
     "RESULT_TTL": 24 * 60 * 60,
-    # Permission a user needs (besides being staff) to poll views.job_status; None: staff only.
-    "STATUS_VIEW_PERMISSION": None,
+    # Permission a staff user needs to poll views.job_status for any job without a signed token
+    # (the admin's view permission on Resque by default); None: any active staff user.
+    "STATUS_VIEW_PERMISSION": "django_resque.view_overview",
     # Failure records each server-side batch of retry_all/remove_all/sweeps handles.
     "FAILURE_BATCH_SIZE": 200,
     # --- Django integration ---

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
@@ -89,10 +91,12 @@ class TestStatusView:
     def _url(self, job_id):
         return f"/resque/jobs/{job_id}/status/"
 
-    def _staff(self, *, perm=False):
+    def _staff(self, *, perm=False, resque=True):
         user = User.objects.create_user("staff", password="pw", is_staff=True)
         if perm:
             user.user_permissions.add(Permission.objects.get(codename="view_user"))
+        if resque:  # the admin's view permission on Resque, which the view requires by default
+            user.user_permissions.add(Permission.objects.get(codename="view_overview"))
         client = Client()
         client.force_login(user)
         return client
@@ -119,6 +123,27 @@ class TestStatusView:
         assert response.status_code == 200
         assert response.json()["status"] == "queued" and response.json()["id"] == handle.id
         assert response["Cache-Control"].startswith("max-age=0")
+
+    def test_staff_without_the_admins_resque_view_permission_get_403_by_default(self):
+        response = self._staff(resque=False).get(self._url(test_jobs.add.delay(1, 1).id))
+        assert response.status_code == 403
+
+    def test_a_signed_token_opens_that_one_job_to_anyone_until_it_expires(self):
+        handle, other = test_jobs.add.delay(1, 1), test_jobs.add.delay(2, 2)
+        anonymous = Client()
+        response = anonymous.get(handle.status_url())
+        assert response.status_code == 200 and response.json()["id"] == handle.id
+        token = handle.status_token()
+        assert anonymous.get(self._url(other.id), {"token": token}).status_code == 403
+        assert anonymous.get(self._url(handle.id), {"token": token[:-2]}).status_code == 403
+        expired = handle.status_token(expires_in=timedelta(seconds=-1))
+        response = anonymous.get(self._url(handle.id), {"token": expired})
+        assert response.status_code == 403 and "expired" in response.json()["error"]
+
+    def test_a_token_is_not_a_session_and_staff_with_a_bad_one_are_refused(self):
+        handle = test_jobs.add.delay(1, 1)
+        response = self._staff().get(self._url(handle.id), {"token": "forged"})
+        assert response.status_code == 403
 
     def test_an_unknown_id_is_404_and_posts_are_refused(self):
         client = self._staff()

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from django_resque.results import tokens
+from django_resque.results.tokens import DEFAULT_LIFETIME
 
 if TYPE_CHECKING:
     from django_resque.results.status import JobStatus
@@ -38,6 +45,22 @@ class JobHandle:
         """The job's return value once it succeeded, else None."""
         current = self.info()
         return current.result if current and current.status == "succeeded" else None
+
+    def status_token(self, expires_in: timedelta = DEFAULT_LIFETIME) -> str:
+        """Return a signed token that lets its bearer poll this job's status, until it expires.
+
+        For a page that a site user (not staff) polls for the job it asked for: the status
+        view accepts `?token=...` for this one job instead of a staff login.
+        """
+        return tokens.sign(self.id, expires_in)
+
+    def status_url(self, expires_in: timedelta = DEFAULT_LIFETIME) -> str:
+        """Return the path of the status view for this job with a signed token (status_token).
+
+        Needs `django_resque.urls` included in the project's URLconf (namespace django_resque).
+        """
+        path = reverse("django_resque:job_status", args=[self.id])
+        return f"{path}?{urlencode({'token': self.status_token(expires_in)})}"
 
     def wait(self, timeout: float = 30.0) -> JobStatus | None:
         """Poll until the job succeeds or fails, or `timeout` seconds pass; return its status."""

@@ -16,7 +16,7 @@ def recalculate_word_count(post_id: int) -> int:
     return Post.objects.get(pk=post_id).recalculate_word_count()  # race-free: see models.py
 
 
-# --- issue 7: a long job, so the admin shows a worker busy and jobs waiting behind it --------
+# --- a long job, so the admin shows a worker busy and jobs waiting behind it ----------------
 @job(queue="exports")
 def export_archive(number: int, seconds: float = 300.0) -> str:
     """Pretend to build a large archive; a second demo worker spends minutes on each."""
@@ -41,7 +41,7 @@ def send_welcome_email(address: str) -> None:
     logger.info("sent welcome email to=%s", address)
 
 
-# --- issue 5: retries with backoff, giving up, and a result a page polls for --------------
+# --- retries with backoff, giving up, and a result a page polls for ----------------------
 @job(queue="low", retries=4, backoff=lambda attempt: 2.0 * attempt, retry_on=(ConnectionError,))
 def sync_with_flaky_partner(post_id: int) -> dict[str, object]:
     """A third-party call that times out twice, then works: retried with backoff, no scheduler."""

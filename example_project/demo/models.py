@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django_resque.jobs.model_methods import JobModelMixin, job_method
 from django_resque.storage.connection import get_redis
 
-DASHBOARD_KEY = "demo:dashboard"  # hash: "words" = total words of every post (issue 8)
+DASHBOARD_KEY = "demo:dashboard"  # hash: "words" = total words of every post
 
 
 class Post(JobModelMixin, models.Model):

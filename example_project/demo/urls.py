@@ -4,7 +4,7 @@ from demo import views
 
 urlpatterns = [path("", views.index, name="index")]
 
-# issue 5: a page that enqueues a job and polls django_resque's status view for its result
+# a page that enqueues a job and polls django_resque's status view for its result
 urlpatterns += [
     path("poll/", views.poll_page, name="poll"),
     path("poll/start/", views.start_word_stats, name="poll-start"),

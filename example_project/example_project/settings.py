@@ -79,7 +79,7 @@ RESQUE = {
     },
 }
 
-# Issue 8: Django's Tasks framework (django.tasks; the django-tasks backport on Django 5.2) on
+# Django's Tasks framework (django.tasks; the django-tasks backport on Django 5.2) on
 # the same Resque workers: demo/tasks.py's @task functions run under `manage.py resque_work`.
 TASKS = {
     "default": {

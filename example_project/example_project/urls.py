@@ -3,6 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("resque/", include("django_resque.urls")),  # the job status view (issue 5)
+    path("resque/", include("django_resque.urls")),  # the job status view
     path("", include("demo.urls")),
 ]

@@ -45,18 +45,18 @@ class Command(BaseCommand):
             jobs.recalculate_word_count.delay(post.pk)
             jobs.post_to_partner_api.delay(post.pk)
         jobs.send_welcome_email.delay("new-user@example.com")
-        # Issue 8: each Post.objects.create above also enqueued a recount from post_save; and a
+        # Each Post.objects.create above also enqueued a recount from post_save; and a
         # django.tasks @task runs on the same workers.
         result = tasks.summarise_posts.enqueue()
         self.stdout.write(f"enqueued django.tasks task id={result.id}")
-        # issue 5: one call that succeeds on its third attempt, one that gives up into Failed
+        # One call that succeeds on its third attempt, one that gives up into Failed
         first = Post.objects.order_by("pk").first()
         if first is not None:
             jobs.sync_with_flaky_partner.delay(first.pk)
             jobs.sync_with_retired_partner.delay(first.pk)
         # A delayed job: the scheduler promotes it to its queue in 30 seconds.
         jobs.send_reminder.enqueue_in(timedelta(seconds=30), "new-user@example.com")
-        seed_admin_pages()  # issue 7: a busy worker, waiting, paused, delayed and failed jobs
+        seed_admin_pages()  # a busy worker, waiting, paused, delayed and failed jobs
         self.stdout.write(
             f"enqueued jobs for {options['posts']} posts and a reminder due in 30 seconds"
         )
