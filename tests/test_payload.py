@@ -3,9 +3,12 @@ import decimal
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from django_resque.exceptions import MalformedPayload
 from django_resque.jobs.payload import Payload, decode, to_json_args
+from django_resque.jobs.registry import is_job_name
 
 
 def test_payload_bytes_are_what_ruby_resque_writes_for_the_same_call():
@@ -83,3 +86,55 @@ def test_decode_reads_payloads_of_every_resque_implementation():
     assert node.extras == {"queue": "mail"}
     assert php.id == "0123" and php.extras == {"prefix": "", "queue_time": 1.5}
     assert decode(b'{"class":"x"}').args == []
+
+
+# --- any bytes a queue can hold decode to a job or to MalformedPayload, never anything else ---
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+_payload_like = st.fixed_dictionaries(
+    {"class": st.text() | _json_values, "args": _json_values},
+    optional={"kwargs": _json_values, "id": st.text() | _json_values, "x": _json_values},
+)
+
+
+def _check_decoded(raw: bytes) -> None:
+    try:
+        payload = decode(raw)
+    except MalformedPayload:
+        return
+    assert is_job_name(payload.job_name)
+    payload.encode().encode("utf-8")  # whatever decoded can be written back (retries, records)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_decode_to_a_payload_or_malformed_payload(raw):
+    _check_decoded(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_payload_like)
+def test_any_json_object_decodes_to_a_payload_or_malformed_payload(obj):
+    text = json.dumps(obj, ensure_ascii=True)  # \u escapes, lone surrogates included
+    _check_decoded(text.encode())
+    _check_decoded(json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"class":"x\\u0000","args":[]}',
+        b'{"class":"x\\ud800","args":[]}',
+        b'{"class":"x\\nB","args":[]}',
+        b'{"class":"a.b","args":["\\udfff"]}',
+        b'{"class":"a.b","args":[],"id":"a\\nb"}',
+        b"[" * 1500 + b"]" * 1500,
+        b'{"class":"a.b","args":' + b"[" * 1500 + b"]" * 1500 + b"}",
+    ],
+)
+def test_payloads_that_would_stop_a_worker_are_malformed(raw):
+    with pytest.raises(MalformedPayload):
+        decode(raw)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django_resque.exceptions import MalformedPayload
+from django_resque.jobs.registry import is_job_name
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_JOB_ID = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,24 +100,42 @@ def _advice(value: Any) -> str:
 
 
 def decode(raw: bytes | str) -> Payload:
-    """Parse a payload read from Redis; raise MalformedPayload if it is not a Resque job."""
-    try:
-        obj = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedPayload(f"payload is not JSON: {_preview(raw)}") from exc
+    """Parse a payload read from Redis; raise MalformedPayload if it is not a Resque job.
+
+    Whatever the bytes are, this raises nothing else: JSON nested too deep to parse, text that is
+    not UTF-8 or holds a lone surrogate (which no later write could encode), a `class` that is
+    no job name (a NUL or a newline would break process titles and log lines) and an `id` that
+    no status key or log line should carry are all malformed.
+    """
+    obj = _parse(raw)
     if not isinstance(obj, dict):
         raise MalformedPayload(f"payload is not a JSON object: {_preview(raw)}")
     name, args = obj.get("class"), obj.get("args", [])
-    if not isinstance(name, str) or not name:
-        raise MalformedPayload(f"payload has no job name in 'class': {_preview(raw)}")
+    if not is_job_name(name):
+        raise MalformedPayload(f"payload 'class' is not a job name: {_preview(raw)}")
     if not isinstance(args, list):
         raise MalformedPayload(f"payload 'args' is not a list: {_preview(raw)}")
     kwargs = obj.get("kwargs", {})
     if not isinstance(kwargs, dict):
         raise MalformedPayload(f"payload 'kwargs' is not an object: {_preview(raw)}")
     job_id = obj.get("id")
+    if isinstance(job_id, str) and not _JOB_ID.fullmatch(job_id):
+        raise MalformedPayload(f"payload 'id' is not a job id: {_preview(raw)}")
     extras = {k: v for k, v in obj.items() if k not in {"class", "args", "kwargs", "id"}}
     return Payload(name, args, kwargs, job_id if isinstance(job_id, str) else None, extras)
+
+
+def _parse(raw: bytes | str) -> Any:
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        obj = json.loads(text)
+        if isinstance(raw, str) or "\\u" in text:  # what can still hold a lone surrogate
+            _encoder.encode(obj).encode("utf-8")
+    except RecursionError as exc:
+        raise MalformedPayload(f"payload is nested too deep to parse: {_preview(raw)}") from exc
+    except (UnicodeError, ValueError) as exc:
+        raise MalformedPayload(f"payload is not UTF-8 JSON: {_preview(raw)}") from exc
+    return obj
 
 
 def decode_or_none(raw: bytes | str) -> Payload | None:
