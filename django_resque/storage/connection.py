@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,19 @@ def use_in_this_process(client: redis.Redis) -> None:
     global _client, _client_pid
     _client = client
     _client_pid = os.getpid()
+
+
+def describe() -> str:
+    """Say where Redis is configured to be, for errors and logs, with any password masked."""
+    config = get_config()
+    if config["CONNECTION"]:
+        return f"the django-redis cache alias {config['CONNECTION']!r}"
+    url = str(config["REDIS_URL"])
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _build() -> redis.Redis:

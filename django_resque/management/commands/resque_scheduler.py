@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.conf import get_config
 from django_resque.management.commands.resque_work import _configure_logging, _verbosity
 from django_resque.scheduler import schedules
 from django_resque.scheduler.loop import Scheduler
+from django_resque.storage import connection
 
 
 class Command(BaseCommand):
@@ -30,7 +32,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
-            self.stdout.write(_listing())
+            try:
+                self.stdout.write(_listing())
+            except redis.RedisError as exc:
+                raise CommandError(
+                    f"Could not read the schedules: Redis at {connection.describe()} is "
+                    f"unreachable ({exc})."
+                ) from exc
             return
         _configure_logging(_verbosity(options["verbosity"]))
         config = get_config()
