@@ -64,7 +64,7 @@ def test_a_backoff_that_raises_ends_the_job_instead_of_the_worker(redis):
     definition = jobs.Job(
         func=test_jobs.fail.func, name="tests.broken_backoff", retries=2, backoff=broken_backoff
     )
-    jobs.register(definition)
+    registry.register(definition)
     try:
         raw = b'{"class":"tests.broken_backoff","args":["x"],"id":"b"}'
         outcome = perform(raw)

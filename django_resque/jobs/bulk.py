@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from django_resque.jobs.payload import Payload
 
 if TYPE_CHECKING:
-    from django_resque.jobs.definition import Job, JobHandle
+    from django_resque.jobs.definition import Job
+    from django_resque.jobs.handles import JobHandle
 
 DEFAULT_CHUNK_SIZE = 1000
 
@@ -40,7 +41,7 @@ def enqueue_many(
 ) -> list[JobHandle]:
     """Enqueue one payload per call on the job's queue; return their handles in call order."""
     from django_resque.jobs import dispatch
-    from django_resque.jobs.definition import JobHandle
+    from django_resque.jobs.handles import JobHandle
 
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")

@@ -20,12 +20,9 @@ from django_resque.jobs.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.jobs.handles import JobHandle
 from django_resque.jobs.options import Hook
 from django_resque.jobs.payload import Payload, new_job_id, to_json_args
-from django_resque.jobs.registry import (  # noqa: F401  (re-exported: the registry's public names)
-    get_job,
+from django_resque.jobs.registry import (
     is_job_name,
-    name_collisions,
     register,
-    registered_jobs,
     validate_job_name,
     validate_queue_name,
 )

@@ -98,8 +98,8 @@ def push_at(when: datetime, payload: Payload, queue: str) -> None:
 
 def perform_inline(encoded: str) -> Any:
     """Perform a payload here and now, hooks included; the job's exception reaches the caller."""
-    from django_resque.jobs.definition import get_job
     from django_resque.jobs.perform import perform_now
+    from django_resque.jobs.registry import get_job
 
     payload = decode(encoded)
     definition = get_job(payload.job_name)

@@ -21,7 +21,7 @@ from django_resque.jobs.arguments import fetch, get_model, model_reference
 from django_resque.jobs.definition import job
 
 if TYPE_CHECKING:
-    from django_resque.jobs.definition import JobHandle
+    from django_resque.jobs.handles import JobHandle
 
 MODEL_METHOD_JOB = "django_resque.model_method"
 _manage_connections = False  # True only in worker processes (see manage_connections_in_...)

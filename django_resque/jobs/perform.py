@@ -13,16 +13,19 @@ import functools
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_resque import signals
 from django_resque.exceptions import DirtyExit, DontPerform, UnknownJob
 from django_resque.failures import retries
 from django_resque.jobs.arguments import thaw
-from django_resque.jobs.definition import Job, get_job
 from django_resque.jobs.model_methods import database_connections
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode, decode_or_none
+from django_resque.jobs.registry import get_job
+
+if TYPE_CHECKING:
+    from django_resque.jobs.definition import Job
 
 logger = logging.getLogger(__name__)
 

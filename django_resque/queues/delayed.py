@@ -30,7 +30,8 @@ from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.jobs.definition import Job, JobHandle
+    from django_resque.jobs.definition import Job
+    from django_resque.jobs.handles import JobHandle
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PAGE = 100
@@ -41,7 +42,7 @@ def schedule(
     job: Job[Any, Any], when: datetime, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> JobHandle:
     """Store one call of a @job for `when`; enqueue it at once if that time has passed (as Ruby)."""
-    from django_resque.jobs.definition import JobHandle
+    from django_resque.jobs.handles import JobHandle
 
     ts = epoch(when)
     if ts <= time.time():

@@ -92,7 +92,7 @@ def to_payload(raw: bytes) -> tuple[str, bytes]:
 
 
 def _queue_of(job_name: str) -> str:
-    from django_resque.jobs.definition import get_job
+    from django_resque.jobs.registry import get_job
 
     definition = get_job(job_name)
     return definition.queue_name if definition else str(get_config()["DEFAULT_QUEUE"])

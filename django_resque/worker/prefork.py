@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from django.db import connections
 from setproctitle import setproctitle
 
-from django_resque.jobs.definition import get_job
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode
 from django_resque.jobs.perform import perform
+from django_resque.jobs.registry import get_job
 from django_resque.worker import fork
 
 
