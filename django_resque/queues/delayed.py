@@ -25,6 +25,7 @@ from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.jobs import dispatch
 from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
+from django_resque.queues import promotion
 from django_resque.storage import scripts
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
@@ -182,8 +183,6 @@ def remove_at(when: datetime | int) -> int:
 
 def enqueue_now(when: datetime | int) -> int:
     """Promote every item due at one timestamp onto its queue now; return how many moved."""
-    from django_resque.scheduler import promotion
-
     ts = when if isinstance(when, int) else epoch(when)
     return _drain(ts, lambda raws: promotion.promote(ts, raws, lease=""))
 
@@ -203,8 +202,6 @@ def remove_job(job_name: str) -> int:
 
 def enqueue_job_now(job_name: str, *args: Any) -> int:
     """Promote now every item of a job whose args equal `args` (Ruby's enqueue_delayed)."""
-    from django_resque.scheduler import promotion
-
     wanted = list(args)
     found = _matching(lambda item: item.get("class") == job_name and item.get("args") == wanted)
     return sum(promotion.promote(ts, raws, lease="") for ts, raws in found.items())
