@@ -33,13 +33,6 @@ logger = logging.getLogger(__name__)
 _NO_STATUS = "-"  # a job id no status hash ever has
 
 
-def started(raw: bytes, worker_id: str) -> None:
-    """Mark the job running (attempts + 1, worker id appended) if it keeps a status."""
-    payload, definition = _resolve(raw)
-    if payload is not None and payload.id and definition is not None and definition.store_result:
-        status.mark_started(payload.id, worker_id)
-
-
 @dataclass(frozen=True, slots=True)
 class Success:
     """A success to store in a status hash: the worker's next reserve call carries it."""
