@@ -1,9 +1,11 @@
 """Helpers for your own tests: see what was enqueued, and perform it without a worker.
 
 They talk to the Redis in RESQUE (point your test settings at a test Redis: `clear()` empties
-every queue of the namespace). Jobs are performed in-process exactly as a worker's does
-(status hash, registry lookup, model references fetched afresh, hooks, and the outcome recorded:
-a failure lands in the failed list, a job with retries left is scheduled for its next attempt).
+every queue of the namespace). Jobs are performed in-process exactly as a worker's does: taken
+by the worker's reserve script (which marks the status hash running, and skips paused queues)
+under a worker id registered for the call, then registry lookup, model references fetched
+afresh, hooks, and the outcome recorded (a failure lands in the failed list, a job with retries
+left is scheduled for its next attempt).
 For tests that need no Redis at all, set RESQUE["INLINE"] = True: `.delay()` runs the job.
 
 Inside a test that pytest-django (or TestCase) wraps in a transaction, `.delay()` waits for a
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from typing import Any
 
 from django_resque.jobs.arguments import freeze
@@ -24,7 +27,10 @@ from django_resque.jobs.payload import Payload, decode
 from django_resque.jobs.perform import perform
 from django_resque.queues import lists as queues
 from django_resque.queues import priority
+from django_resque.storage.keys import get_keys
 from django_resque.worker import finish
+from django_resque.worker.registration import register, unregister
+from django_resque.worker.reservation import Reservation
 
 __all__ = [
     "JobFailedError",
@@ -82,12 +88,7 @@ def perform_enqueued(
     Returns the outcomes in order. A failed job raises JobFailedError after the others ran,
     unless `raise_failures=False`.
     """
-    outcomes: list[Outcome] = []
-    while len(outcomes) < limit:
-        taken = _take_one(queue)
-        if taken is None:
-            break
-        outcomes.append(_perform_as_worker(*taken))
+    outcomes = _perform_as_worker([queue] if queue is not None else ["*"], limit)
     failed = [o for o in outcomes if not o.ok]
     if failed and raise_failures:
         first = failed[0]
@@ -103,20 +104,23 @@ def clear() -> int:
     return sum(queues.clear(name) for name in queues.names())
 
 
-def _take_one(queue: str | None) -> tuple[str, bytes] | None:
-    for name in [queue] if queue is not None else queues.names():
-        raw = priority.take(name)
-        if raw is not None:
-            return name, raw
-    return None
-
-
-def _perform_as_worker(queue: str, raw: bytes) -> Outcome:
-    """Do what a worker does with a payload: status, perform, then record (failures, retries)."""
+def _perform_as_worker(patterns: list[str], limit: int) -> list[Outcome]:
+    """Do what a worker does with each payload: reserve (status running), perform, record."""
     worker_id = f"{socket.gethostname()}:{os.getpid()}:testing"
-    finish.started(raw, worker_id)
-    outcome = perform(raw)
-    return finish.record(raw, outcome, queue=queue, worker_id=worker_id)
+    token = uuid.uuid4().hex
+    reservation = Reservation(worker_id, patterns, 0.0, get_keys())  # globs resolved every take
+    outcomes: list[Outcome] = []
+    register(worker_id, token)
+    try:
+        while len(outcomes) < limit:
+            taken = reservation.take(0, token, None)
+            if not isinstance(taken, tuple):
+                break
+            queue, raw = taken
+            outcomes.append(finish.record(raw, perform(raw), queue=queue, worker_id=worker_id))
+    finally:
+        unregister(worker_id, 0)
+    return outcomes
 
 
 def _job_name(job: Job[Any, Any] | str | None) -> str | None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.queues import delayed
+from django_resque.queues.promotion import LeaseLost, promote
 from django_resque.scheduler import promotion
 from tests import jobs
 
@@ -99,7 +100,7 @@ def test_items_not_yet_due_stay_and_an_unparseable_item_is_passed_on_not_lost(re
 def test_a_stale_lease_promotes_nothing(redis):
     jobs.add.enqueue_at(WHEN, 1, 2)
     redis.set("resque:dj:scheduler:leader", "other:1:7")
-    with pytest.raises(promotion.LeaseLost):
+    with pytest.raises(LeaseLost):
         promotion.promote_due(TS, lease="me:1:6")
     assert delayed.count() == 1
 
@@ -127,9 +128,9 @@ def test_duplicate_items_keep_their_index_until_the_last_copy_leaves(redis):
     delayed.enqueue_at(WHEN, "Emailer", "x")
     delayed.enqueue_at(WHEN, "Emailer", "x")
     raw = redis.lindex(f"resque:delayed:{TS}", 0)
-    promotion.promote(TS, [raw], lease="")
+    promote(TS, [raw], lease="")
     assert redis.smembers(b"resque:timestamps:" + raw) == {f"delayed:{TS}".encode()}
-    promotion.promote(TS, [raw], lease="")
+    promote(TS, [raw], lease="")
     assert redis.exists(b"resque:timestamps:" + raw) == 0
     assert redis.llen("resque:queue:default") == 2
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.perform import perform
 from django_resque.results import stats, status
+from django_resque.storage.keys import get_keys
 from django_resque.worker import finish
+from django_resque.worker.registration import register
+from django_resque.worker.reservation import Reservation
 from tests import jobs as test_jobs
 
 
@@ -16,18 +20,24 @@ def _take(redis):
     return redis.lpop("resque:queue:default")
 
 
+def _reserve(worker_id):
+    """Take the next payload as a worker does: the reserve script marks its status running."""
+    token = uuid.uuid4().hex
+    register(worker_id, token)
+    _, raw = Reservation(worker_id, ["default"], 0.0, get_keys()).take(0, token, None)
+    return raw
+
+
 def test_a_failed_attempt_with_retries_left_waits_in_the_retry_zset(redis, ledger):
     handle = test_jobs.flaky.delay(ledger, 2)
-    raw = _take(redis)
-    finish.started(raw, "h:1:default")
+    raw = _reserve("h:1:default")
     outcome = finish.record(raw, perform(raw), queue="default", worker_id="h:1:default")
     assert outcome.retry_in == 0.0 and outcome.attempt == 1
     assert handle.status == "retrying" and handle.info().attempts == 1
     assert stats.get("retried") == 1 and redis.llen("resque:failed") == 0
     assert retries.promote_due() == 1
-    nxt = _take(redis)
+    nxt = _reserve("h:2:default")
     assert json.loads(nxt)["attempt"] == 2 and json.loads(nxt)["id"] == handle.id
-    finish.started(nxt, "h:2:default")
     assert finish.record(nxt, perform(nxt), queue="default", worker_id="h:2:default").ok
     final = status.get(handle.id)
     assert (final.status, final.result, final.attempts) == ("succeeded", 2, 2)
@@ -64,7 +74,7 @@ def test_a_backoff_that_raises_ends_the_job_instead_of_the_worker(redis):
     definition = jobs.Job(
         func=test_jobs.fail.func, name="tests.broken_backoff", retries=2, backoff=broken_backoff
     )
-    jobs.register(definition)
+    registry.register(definition)
     try:
         raw = b'{"class":"tests.broken_backoff","args":["x"],"id":"b"}'
         outcome = perform(raw)

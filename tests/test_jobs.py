@@ -7,8 +7,9 @@ import pytest
 from django.test import override_settings
 
 from django_resque import EnqueueError, InvalidJob, enqueue, job
-from django_resque.jobs.definition import Job, get_job, registered_jobs
+from django_resque.jobs.definition import Job
 from django_resque.jobs.payload import decode
+from django_resque.jobs.registry import get_job, registered_jobs
 from django_resque.queues import lists as queues
 from tests import jobs as test_jobs
 

@@ -164,7 +164,7 @@ def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger)
 
 @pytest.fixture
 def worker_owned_connections(monkeypatch):
-    from django_resque.jobs import model_methods as orm
+    from django_resque.worker import db_connections as orm
 
     monkeypatch.setattr(orm, "_manage_connections", True)
     return orm

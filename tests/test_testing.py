@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 
 from django_resque import testing
+from django_resque.queues import lists as queues
 from tests import jobs
 from tests.models import Comment
 
@@ -63,6 +64,24 @@ def test_perform_enqueued_runs_everything_without_a_worker(resque, ledger, redis
     assert [o.ok for o in outcomes] == [True, True]
     assert sorted(row[0] for row in jobs.read_ledger(ledger)) == ["a", "low"]
     assert resque.enqueued() == []
+
+
+def test_perform_enqueued_marks_each_job_running_as_a_worker_would(resque, redis, ledger):
+    handle = jobs.record.delay(ledger, "a")
+    resque.perform_enqueued()
+    info = handle.info()
+    assert (info.status, info.attempts) == ("succeeded", 1)
+    [worker_id] = info.worker_ids
+    assert worker_id.endswith(":testing")
+    assert redis.smembers("resque:workers") == set()  # the worker id is gone again
+
+
+def test_perform_enqueued_skips_a_paused_queue_as_a_worker_does(resque, ledger):
+    jobs.record_low.delay(ledger, "b")
+    queues.pause("low")
+    assert resque.perform_enqueued() == []
+    queues.resume("low")
+    assert len(resque.perform_enqueued()) == 1
 
 
 def test_perform_enqueued_raises_when_a_job_failed_after_running_the_rest(resque, ledger):

@@ -9,7 +9,7 @@ from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from django_resque.conf import get_config
-from django_resque.jobs.definition import get_job
+from django_resque.jobs.registry import get_job
 from django_resque.scheduler.entry import parse
 
 

@@ -12,7 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 
 from django_resque.conf import DEFAULTS, get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs.definition import name_collisions, validate_queue_name
+from django_resque.jobs.registry import name_collisions, validate_queue_name
 
 _NUMBERS = ("SOCKET_TIMEOUT", "SOCKET_CONNECT_TIMEOUT", "POLL_INTERVAL", "MAX_PAYLOAD_BYTES")
 

@@ -9,11 +9,8 @@ shifts under a concurrent change (resque/resque#1293). Bulk operations run in Lu
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from django_resque.conf import get_config
 from django_resque.failures.records import (
@@ -69,10 +66,8 @@ class FailureFilter:
         return [(facet, value) for facet, value in pairs if value is not None]
 
 
-def save(record: Record | dict[str, Any]) -> None:
+def save(record: Record) -> None:
     """Append a record to the failed list and index it, and count it (global and worker)."""
-    if not isinstance(record, Record):
-        record = _as_record(record)
     keys = get_keys()
     scripts.run(
         "job_finish",
@@ -241,19 +236,6 @@ def _indexes(keys: Keys, filter: FailureFilter | None) -> tuple[str, list[str]]:
             sizes = pipe.execute()
         names = [name for _, name in sorted(zip(sizes, names, strict=True))]
     return names[0], names[1:]
-
-
-def _as_record(fields: dict[str, Any]) -> Record:
-    """Accept a plain dict of Ruby's fields (older callers) by re-encoding its payload."""
-    record = Record(fields)
-    record.setdefault("id", uuid.uuid4().hex)
-    payload = fields.get("payload")
-    record.raw_payload = (
-        payload.encode()
-        if isinstance(payload, str)
-        else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    )
-    return record
 
 
 def _batch() -> int:

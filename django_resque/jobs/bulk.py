@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django_resque.jobs import dispatch, inline
+from django_resque.jobs.handles import JobHandle
 from django_resque.jobs.payload import Payload
+from django_resque.queues import lists as queues
 
 if TYPE_CHECKING:
-    from django_resque.jobs.definition import Job, JobHandle
+    from django_resque.jobs.definition import Job
 
 DEFAULT_CHUNK_SIZE = 1000
 
@@ -39,9 +42,6 @@ def enqueue_many(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> list[JobHandle]:
     """Enqueue one payload per call on the job's queue; return their handles in call order."""
-    from django_resque.jobs import dispatch
-    from django_resque.jobs.definition import JobHandle
-
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
     queue = definition.queue_name
@@ -56,12 +56,9 @@ def enqueue_many(
 
 
 def _push(queue: str, encoded: list[str], chunk_size: int) -> None:
-    from django_resque.jobs import dispatch
-    from django_resque.queues import lists as queues
-
-    if dispatch.inline():
+    if inline.enabled():
         for payload in encoded:
-            dispatch.perform_inline(payload)
+            inline.perform(payload)
     else:
         queues.push_many(queue, encoded, chunk_size=chunk_size)
 

@@ -13,19 +13,16 @@ from django.utils import timezone
 
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs import bulk, dispatch, hooks
+from django_resque.jobs import bulk, delayed_calls, dispatch, hooks
 from django_resque.jobs import options as job_options
 from django_resque.jobs.arguments import json_arguments
 from django_resque.jobs.bulk import DEFAULT_CHUNK_SIZE, Call
 from django_resque.jobs.handles import JobHandle
 from django_resque.jobs.options import Hook
 from django_resque.jobs.payload import Payload, new_job_id, to_json_args
-from django_resque.jobs.registry import (  # noqa: F401  (re-exported: the registry's public names)
-    get_job,
+from django_resque.jobs.registry import (
     is_job_name,
-    name_collisions,
     register,
-    registered_jobs,
     validate_job_name,
     validate_queue_name,
 )
@@ -193,17 +190,13 @@ class Job(Generic[P, R]):
 
     def enqueue_in(self, delay: timedelta, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
         """Store this call to run `delay` from now (a delayed job, promoted by the scheduler)."""
-        from django_resque.queues import delayed
-
         if not isinstance(delay, timedelta):
             raise InvalidJob(f"enqueue_in needs a timedelta, not {delay!r}.")
-        return delayed.schedule(self, timezone.now() + delay, args, kwargs)
+        return delayed_calls.schedule(self, timezone.now() + delay, args, kwargs)
 
     def enqueue_at(self, when: datetime, /, *args: P.args, **kwargs: P.kwargs) -> JobHandle:
         """Store this call to run at `when` (aware when USE_TZ); at once if that has passed."""
-        from django_resque.queues import delayed
-
-        return delayed.schedule(self, when, args, kwargs)
+        return delayed_calls.schedule(self, when, args, kwargs)
 
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON.

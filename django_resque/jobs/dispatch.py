@@ -13,14 +13,17 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from django_resque.conf import get_config
-from django_resque.exceptions import EnqueueError, UnknownJob
-from django_resque.jobs.payload import Payload, decode
+from django_resque.exceptions import EnqueueError
+from django_resque.jobs import inline
+from django_resque.jobs.payload import Payload
+from django_resque.queues import delayed
+from django_resque.queues import priority as priorities
 
 if TYPE_CHECKING:
     from django_resque.results.status import StatusFields
@@ -62,11 +65,6 @@ def _at_commit(action: Callable[[], None], what: str | Callable[[], str]) -> Non
         raise
 
 
-def inline() -> bool:
-    """Return True when RESQUE["INLINE"] performs jobs inside .delay() (test mode)."""
-    return bool(get_config()["INLINE"])
-
-
 def push(
     queue: str, encoded: str, priority: int = 0, *, status: StatusFields | None = None
 ) -> None:
@@ -75,34 +73,18 @@ def push(
     `status` (status.enqueued_fields) is written with the payload, in the same round trip;
     INLINE mode writes no status (the job has already run when .delay() returns).
     """
-    from django_resque.queues import priority as priorities
-
-    if inline():
-        perform_inline(encoded)
+    if inline.enabled():
+        inline.perform(encoded)
     else:
         priorities.push(queue, encoded, priority, status=status)
 
 
 def push_at(when: datetime, payload: Payload, queue: str) -> None:
     """Store a payload in the delayed set for `when`, or perform it here when INLINE."""
-    from django_resque.queues import delayed
-
-    if inline():
-        perform_inline(payload.encode())
+    if inline.enabled():
+        inline.perform(payload.encode())
         return
     try:
         delayed.push(delayed.epoch(when), delayed.encode_item(payload, queue))
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not store a delayed job for queue={queue!r}: {exc}") from exc
-
-
-def perform_inline(encoded: str) -> Any:
-    """Perform a payload here and now, hooks included; the job's exception reaches the caller."""
-    from django_resque.jobs.definition import get_job
-    from django_resque.jobs.perform import perform_now
-
-    payload = decode(encoded)
-    definition = get_job(payload.job_name)
-    if definition is None:
-        raise UnknownJob(f"No job is registered as {payload.job_name!r}.")
-    return perform_now(definition, payload)

@@ -1,4 +1,4 @@
-"""Model methods as jobs, and database connections around every job.
+"""Model methods as jobs.
 
 Model methods run through one registered job, `django_resque.model_method`, which resolves the
 model through Django's app registry (`apps.get_model`) and runs only methods marked with
@@ -8,12 +8,9 @@ model through Django's app registry (`apps.get_model`) and runs only methods mar
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections
 from django.db.models import Model
 
 from django_resque.exceptions import InvalidJob
@@ -21,52 +18,11 @@ from django_resque.jobs.arguments import fetch, get_model, model_reference
 from django_resque.jobs.definition import job
 
 if TYPE_CHECKING:
-    from django_resque.jobs.definition import JobHandle
+    from django_resque.jobs.handles import JobHandle
 
 MODEL_METHOD_JOB = "django_resque.model_method"
-_manage_connections = False  # True only in worker processes (see manage_connections_in_...)
-_STILL_CHECKED_SECONDS = 1.0
-_checked_at = -_STILL_CHECKED_SECONDS  # when connections were last checked after a job
 
 
-# --- database connections ----------------------------------------------------------------
-@contextmanager
-def database_connections() -> Iterator[None]:
-    """Drop broken or expired DB connections before and after a job, as Django does per request.
-
-    Only in worker processes; and a connection inside an atomic block is left alone even there.
-    The check before a job is skipped when the last job's check after it ran less than a
-    second ago: nothing used the connections since (it cost a tenth of a short job).
-    """
-    global _checked_at
-    if time.monotonic() - _checked_at >= _STILL_CHECKED_SECONDS:
-        _close_old_connections()
-    try:
-        yield
-    finally:
-        _close_old_connections()
-        _checked_at = time.monotonic()
-
-
-def manage_connections_in_this_process() -> None:
-    """Called by a worker at start-up: from now on this process owns its DB connections.
-
-    Anywhere else (a web process, a test calling perform() or testing.perform_enqueued, INLINE
-    mode) the connections belong to the caller and are left alone.
-    """
-    global _manage_connections
-    _manage_connections = True
-
-
-def _close_old_connections() -> None:
-    if not _manage_connections:
-        return
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
-            conn.close_if_unusable_or_obsolete()
-
-
-# --- model methods as jobs ---------------------------------------------------------------
 class JobMethod:
     """A model method marked as runnable by workers: `obj.method.delay(...)`."""
 

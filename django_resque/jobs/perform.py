@@ -13,16 +13,18 @@ import functools
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_resque import signals
 from django_resque.exceptions import DirtyExit, DontPerform, UnknownJob
 from django_resque.failures import retries
 from django_resque.jobs.arguments import thaw
-from django_resque.jobs.definition import Job, get_job
-from django_resque.jobs.model_methods import database_connections
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode, decode_or_none
+from django_resque.jobs.registry import get_job
+
+if TYPE_CHECKING:
+    from django_resque.jobs.definition import Job
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +55,7 @@ def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
                 f"No job is registered as {payload.job_name!r} in this worker; "
                 "deploy the code that defines it, then retry the failure."
             )
-        with database_connections():  # stale DB connections dropped around every job
-            return _run(definition, payload)
+        return _run(definition, payload)
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
         return _failed(definition, payload, exc)
     finally:

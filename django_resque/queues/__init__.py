@@ -1,4 +1,4 @@
-"""Queues: Resque's named lists, priorities within a queue, and the delayed set.
+"""Queues: Resque's named lists, priorities within a queue, the delayed set and its promotion.
 
 `django_resque.queues` is the documented queue API (names, size, peek, pause, resume, ...).
 """

@@ -13,8 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -22,42 +21,18 @@ from django.utils import timezone
 
 from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError, InvalidJob
-from django_resque.jobs import dispatch
 from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
+from django_resque.queues import promotion
 from django_resque.storage import scripts
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
-
-if TYPE_CHECKING:
-    from django_resque.jobs.definition import Job, JobHandle
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PAGE = 100
 
 
 # --- writing --------------------------------------------------------------------------------
-def schedule(
-    job: Job[Any, Any], when: datetime, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> JobHandle:
-    """Store one call of a @job for `when`; enqueue it at once if that time has passed (as Ruby)."""
-    from django_resque.jobs.definition import JobHandle
-
-    ts = epoch(when)
-    if ts <= time.time():
-        return job.delay(*args, **kwargs)
-    payload = job.payload(args, kwargs)
-    item = encode_item(payload, job.queue_name)
-    # Inside transaction.atomic() the item is stored on commit, dropped on rollback
-    dispatch.run(
-        partial(push, ts, item),
-        on_commit=job.on_commit,
-        database=job.database,
-        what=f"delayed job={job.name} id={payload.id} at={ts}",
-    )
-    return JobHandle(id=payload.id or "", job_name=job.name, queue=job.queue_name)
-
-
 def enqueue_at(when: datetime, job_name: str, /, *args: Any, queue: str | None = None) -> None:
     """Store a job by name exactly as Ruby's `Resque.enqueue_at_with_queue` would, byte for byte.
 
@@ -181,8 +156,6 @@ def remove_at(when: datetime | int) -> int:
 
 def enqueue_now(when: datetime | int) -> int:
     """Promote every item due at one timestamp onto its queue now; return how many moved."""
-    from django_resque.scheduler import promotion
-
     ts = when if isinstance(when, int) else epoch(when)
     return _drain(ts, lambda raws: promotion.promote(ts, raws, lease=""))
 
@@ -202,8 +175,6 @@ def remove_job(job_name: str) -> int:
 
 def enqueue_job_now(job_name: str, *args: Any) -> int:
     """Promote now every item of a job whose args equal `args` (Ruby's enqueue_delayed)."""
-    from django_resque.scheduler import promotion
-
     wanted = list(args)
     found = _matching(lambda item: item.get("class") == job_name and item.get("args") == wanted)
     return sum(promotion.promote(ts, raws, lease="") for ts, raws in found.items())

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django_resque.conf import get_config
-from django_resque.storage import scripts
 from django_resque.storage.clock import utc_now_micro
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
@@ -104,11 +103,6 @@ StatusFields = tuple[str, list[str]]  # the status hash key, then [job name, enq
 def enqueued_fields(job_id: str, job_name: str) -> StatusFields:
     """What enqueue.lua needs to write a job's first status (queued) in the push's own call."""
     return get_keys().job(job_id), [job_name, now_iso()]
-
-
-def mark_started(job_id: str, worker_id: str) -> None:
-    """Record that a worker started an attempt: running, attempts + 1, worker id appended."""
-    scripts.run("status_start", [get_keys().job(job_id)], [now_iso(), worker_id])
 
 
 def wait(job_id: str, timeout: float, *, interval: float = 0.1) -> JobStatus | None:

@@ -142,7 +142,7 @@ def _job_name(cfg: dict[str, Any]) -> str:
 
 def _queue(value: Any) -> str | None:
     from django_resque.exceptions import InvalidJob
-    from django_resque.jobs.definition import validate_queue_name
+    from django_resque.jobs.registry import validate_queue_name
 
     if value is None:
         return None

@@ -17,8 +17,8 @@ import logging
 from datetime import UTC, datetime
 
 from django_resque.queues.lists import WAKE_TOKEN_CAP
+from django_resque.queues.promotion import LeaseLost
 from django_resque.scheduler.entry import ScheduleEntry
-from django_resque.scheduler.promotion import LeaseLost
 from django_resque.scheduler.schedules import build_payload, format_time
 from django_resque.storage import scripts
 from django_resque.storage.connection import get_redis

@@ -17,6 +17,7 @@ from setproctitle import setproctitle
 
 from django_resque import __version__
 from django_resque.conf import get_config
+from django_resque.queues.promotion import LeaseLost
 from django_resque.scheduler import firing, promotion, schedules
 from django_resque.scheduler.lease import Lease
 
@@ -73,7 +74,7 @@ class Scheduler:
         try:
             fired = self.fire_schedules(now, lease)
             promoted = promotion.promote_due(now, lease=lease, max_batches=self.max_batches)
-        except promotion.LeaseLost:
+        except LeaseLost:
             self.lease.lost()
             return 0, 0
         self._title(f"Leader: promoted {promoted}, fired {fired} at {now}")

@@ -1,30 +1,20 @@
-"""Promotion: moving due delayed items onto their queues, in bounded atomic batches.
+"""Promotion: the scheduler moves due delayed items onto their queues, in bounded atomic batches.
 
-The promoted payload is what Ruby's resque-scheduler enqueues, `{"class","args"}`, followed by
-whatever other fields the item carried (our `kwargs` and `id`), without the item's `queue`.
+Each batch is one fenced script call (queues/promotion.py); a pass stops after `max_batches`, so
+the loop renews its lease between passes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
 
 from django_resque.conf import get_config
-from django_resque.exceptions import ResqueError
 from django_resque.queues.delayed import ints
-from django_resque.queues.lists import WAKE_TOKEN_CAP
-from django_resque.storage import scripts
+from django_resque.queues.promotion import promote
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
 logger = logging.getLogger(__name__)
-
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-class LeaseLost(ResqueError):
-    """Raised when a scheduler finds that another scheduler now holds the leadership."""
 
 
 def promote_due(now: int, *, lease: str, max_batches: int = 1000) -> int:
@@ -42,57 +32,3 @@ def promote_due(now: int, *, lease: str, max_batches: int = 1000) -> int:
         moved += count
         logger.info("event=promoted timestamp=%s count=%s", ts, count)
     return moved
-
-
-def promote(ts: int, raws: list[bytes], *, lease: str) -> int:
-    """Move the given items of one timestamp onto their queues in one script."""
-    keys = get_keys()
-    script_keys = [
-        keys.delayed_schedule(),
-        keys.delayed(ts),
-        keys.queues(),
-        keys.scheduler_leader(),
-    ]
-    script_args: list[Any] = [ts, lease, WAKE_TOKEN_CAP]
-    for raw in raws:
-        queue, payload = to_payload(raw)
-        script_keys += [
-            keys.timestamps(raw.decode("utf-8", "replace")),
-            keys.queue(queue),
-            keys.wake(queue),
-        ]
-        script_args += [raw, queue, payload]
-    moved = int(scripts.run("delayed_promote", script_keys, script_args))
-    if moved < 0:
-        raise LeaseLost("another scheduler holds the lease")
-    return moved
-
-
-def to_payload(raw: bytes) -> tuple[str, bytes]:
-    """Return (queue, payload) for a delayed item of any Resque family member.
-
-    An item that is not a job object goes, as it is, to the default queue, where a worker
-    records it as a failure: nothing is dropped silently.
-    """
-    try:
-        obj = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        obj = None
-    if not isinstance(obj, dict) or not isinstance(obj.get("class"), str):
-        return get_config()["DEFAULT_QUEUE"], raw
-    queue = obj.get("queue")
-    if not isinstance(queue, str) or not queue:
-        queue = _queue_of(obj["class"])
-    payload = {"class": obj["class"], "args": obj.get("args", [])}
-    payload.update((k, v) for k, v in obj.items() if k not in {"class", "args", "queue"})
-    try:
-        return queue, _encoder.encode(payload).encode("utf-8")
-    except ValueError:  # NaN or Infinity, which Ruby may write: pass it on untouched
-        return queue, raw
-
-
-def _queue_of(job_name: str) -> str:
-    from django_resque.jobs.definition import get_job
-
-    definition = get_job(job_name)
-    return definition.queue_name if definition else str(get_config()["DEFAULT_QUEUE"])

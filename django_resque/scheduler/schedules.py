@@ -25,7 +25,7 @@ from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
-    from django_resque.jobs.definition import JobHandle
+    from django_resque.jobs.handles import JobHandle
 
 __all__ = ["ScheduleEntry", "entries", "get", "pause", "remove", "resume", "set", "trigger"]
 
@@ -85,7 +85,7 @@ def get(name: str) -> ScheduleEntry | None:
 
 def trigger(name: str) -> JobHandle:
     """Enqueue an entry's job now, outside its schedule (its slots are not affected)."""
-    from django_resque.jobs.definition import JobHandle
+    from django_resque.jobs.handles import JobHandle
 
     entry = _require(name)
     queue, payload = build_payload(entry, extras={"schedule": name})
@@ -142,7 +142,7 @@ def reloaded() -> None:
 
 def build_payload(entry: ScheduleEntry, extras: dict[str, Any]) -> tuple[str, Payload]:
     """Return (queue, payload) for one firing of an entry."""
-    from django_resque.jobs.definition import get_job
+    from django_resque.jobs.registry import get_job
 
     definition = get_job(entry.job_name)
     queue = entry.queue or (definition.queue_name if definition else get_config()["DEFAULT_QUEUE"])

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Error
 
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs.definition import validate_queue_name
+from django_resque.jobs.registry import validate_queue_name
 from django_resque.tasks_backend import runner as task_runner
 from django_resque.tasks_backend.compat import (
     BaseTaskBackend,

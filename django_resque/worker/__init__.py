@@ -1,2 +1,3 @@
 """The worker: its loop, the reserve, forked and in-process children, signals, heartbeats,
-registration, recovery of dead workers, recycling limits and the `--count` supervisor."""
+registration, recovery of dead workers, database connections around each job, recycling limits
+and the `--count` supervisor."""

@@ -17,8 +17,8 @@ from enum import Enum
 import redis
 
 from django_resque.conf import get_config
-from django_resque.jobs.definition import get_job
 from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.registry import get_job
 from django_resque.worker.heartbeat import Heartbeat, Pruned
 from django_resque.worker.os_signals import Signals
 

@@ -13,28 +13,24 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_resque.failures import records as failure_records
 from django_resque.failures import retries
-from django_resque.jobs.definition import Job, get_job
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.jobs.perform import after_dirty_exit
+from django_resque.jobs.registry import get_job
 from django_resque.results import status, timeline
 from django_resque.storage import scripts
 from django_resque.storage.keys import get_keys
 
+if TYPE_CHECKING:
+    from django_resque.jobs.definition import Job
+
 logger = logging.getLogger(__name__)
 
 _NO_STATUS = "-"  # a job id no status hash ever has
-
-
-def started(raw: bytes, worker_id: str) -> None:
-    """Mark the job running (attempts + 1, worker id appended) if it keeps a status."""
-    payload, definition = _resolve(raw)
-    if payload is not None and payload.id and definition is not None and definition.store_result:
-        status.mark_started(payload.id, worker_id)
 
 
 @dataclass(frozen=True, slots=True)

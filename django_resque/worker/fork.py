@@ -29,6 +29,7 @@ from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload
 from django_resque.jobs.perform import perform
 from django_resque.worker.child_redis import ChildRedis
+from django_resque.worker.db_connections import database_connections
 
 PR_SET_PDEATHSIG = 1
 # First byte of a child's report: may the parent hand the child's Redis connection on?
@@ -163,7 +164,9 @@ def _run_child(
         child_redis.adopt()
         if in_child is not None:
             in_child()
-        report(write_end, perform(raw, decoded))
+        with database_connections():  # stale DB connections dropped around every job
+            outcome = perform(raw, decoded)
+        report(write_end, outcome)
         code = 0
     finally:
         os._exit(code)

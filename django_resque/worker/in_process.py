@@ -20,6 +20,7 @@ from django_resque.jobs.payload import Payload
 from django_resque.jobs.perform import perform
 from django_resque.jobs.registry import registered_jobs
 from django_resque.worker import recovery
+from django_resque.worker.db_connections import database_connections
 from django_resque.worker.heartbeat import Heartbeat, Pruned
 from django_resque.worker.os_signals import Signals
 from django_resque.worker.registration import unregister
@@ -52,7 +53,8 @@ def perform_here(
     """Perform in this process; None when this worker was pruned meanwhile (not ours to record)."""
     _keeper.start_job(worker_id, heartbeat, signals)
     try:
-        outcome = perform(raw, decoded)
+        with database_connections():
+            outcome = perform(raw, decoded)
     finally:
         pruned = _keeper.end_job()
     if pruned:

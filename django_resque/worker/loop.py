@@ -17,12 +17,11 @@ from setproctitle import setproctitle
 from django_resque import __version__
 from django_resque.conf import get_config
 from django_resque.failures import retries
-from django_resque.jobs import model_methods as orm
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.storage.clock import local_now
 from django_resque.storage.keys import get_keys
-from django_resque.worker import finish, recovery
+from django_resque.worker import db_connections, finish, recovery
 from django_resque.worker.child_watch import (
     TICK_SECONDS,
     ChildWatch,
@@ -130,7 +129,7 @@ class Worker:
         self.signals.install()
         claim_id(self.id, self.interval, self.signals)
         register(self.id, self.token)
-        orm.manage_connections_in_this_process()  # drop stale DB connections per job
+        db_connections.manage_connections_in_this_process()  # drop stale DB connections per job
         self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
         if self.huge_pages:  # fewer page-table entries for each fork to copy (huge_pages.py)

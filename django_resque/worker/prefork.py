@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from django.db import connections
 from setproctitle import setproctitle
 
-from django_resque.jobs.definition import get_job
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode
 from django_resque.jobs.perform import perform
+from django_resque.jobs.registry import get_job
 from django_resque.worker import fork
+from django_resque.worker.db_connections import database_connections
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,9 @@ def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> N
         if message:
             title, _, raw = message.partition(b"\n")
             setproctitle(title.decode("utf-8"))
-            fork.report(report_w, perform(raw))
+            with database_connections():
+                outcome = perform(raw)
+            fork.report(report_w, outcome)
         code = 0
     finally:
         os._exit(code)

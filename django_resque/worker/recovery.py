@@ -18,9 +18,9 @@ from datetime import datetime
 
 from django_resque.conf import get_config
 from django_resque.failures import registry as failures
-from django_resque.jobs.definition import get_job
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
+from django_resque.jobs.registry import get_job
 from django_resque.monitoring.workers import parse_time, redis_now
 from django_resque.storage import scripts
 from django_resque.storage.connection import get_redis

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from django_resque.failures import registry as failures
+from django_resque.jobs.outcome import Outcome
 from django_resque.queues import lists as queues
 from tests import jobs
 from tests.admin_pages.conftest import XSS, assert_escaped
@@ -15,17 +16,23 @@ LIST = "/admin/django_resque/failedjob/"
 DETAIL = "/admin/django_resque/failedjob/detail/"
 
 
+def save_failure(payload: dict, *, failed_at: str, worker: str, queue: str, **outcome) -> None:
+    """Store a failure record built as the worker builds one, at a given failed_at."""
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    record = failures.build(raw, Outcome(ok=False, **outcome), queue=queue, worker_id=worker)
+    record["failed_at"] = failed_at
+    failures.save(record)
+
+
 def fail(n: int, *, queue: str = "default", job: str = "tests.jobs.add", exc: str = "ValueError"):
-    failures.save(
-        {
-            "failed_at": f"2026/01/01 00:00:{n:02d} UTC",
-            "payload": {"class": job, "args": [n, n]},
-            "exception": exc,
-            "error": f"error {n}",
-            "backtrace": [f"line {n} of job.py", "line 2"],
-            "worker": "host:1:default",
-            "queue": queue,
-        }
+    save_failure(
+        {"class": job, "args": [n, n]},
+        failed_at=f"2026/01/01 00:00:{n:02d} UTC",
+        exception=exc,
+        error=f"error {n}",
+        backtrace=[f"line {n} of job.py", "line 2"],
+        worker="host:1:default",
+        queue=queue,
     )
 
 
@@ -141,16 +148,14 @@ def test_a_failed_job_retried_from_the_admin_runs(operator, start_worker, tmp_pa
 
 @pytest.mark.parametrize("probe", XSS)
 def test_every_field_of_a_failure_is_escaped(operator, probe):
-    failures.save(
-        {
-            "failed_at": probe,
-            "payload": {"class": probe, "args": [probe], "kwargs": {"k": probe}},
-            "exception": probe,
-            "error": probe,
-            "backtrace": [probe],
-            "worker": probe,
-            "queue": probe,
-        }
+    save_failure(
+        {"class": probe, "args": [probe], "kwargs": {"k": probe}},
+        failed_at=probe,
+        exception=probe,
+        error=probe,
+        backtrace=[probe],
+        worker=probe,
+        queue=probe,
     )
     failure_id = failures.page()[0].id
     for url, params in [(LIST, {}), (DETAIL, {"id": failure_id}), (LIST, {"queue": probe})]:

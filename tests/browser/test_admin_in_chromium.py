@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from django_resque.failures import registry as failures
+from django_resque.jobs.outcome import Outcome
 from django_resque.queues import delayed
 from django_resque.queues import lists as queues
 from django_resque.scheduler import schedules
@@ -34,16 +35,15 @@ def seed(ledger: str) -> None:
     queues.push("low", json.dumps({"class": "Emailer", "args": ["<script>alert(1)</script>"]}))
     delayed.enqueue_at(datetime.now(UTC) + timedelta(hours=1), "tests.jobs.add", 1, 2)
     schedules.set("nightly", cron="0 3 * * *", job="tests.jobs.add", args=[1, 2])
+    raw = json.dumps({"class": "tests.jobs.add", "args": ['"><img src=x onerror=alert(1)>']})
+    outcome = Outcome(
+        ok=False,
+        exception="<script>alert(2)</script>",
+        error="</script><script>alert(3)</script>",
+        backtrace=["<img src=x onerror=alert(4)>"],
+    )
     failures.save(
-        {
-            "failed_at": "2026/01/01 00:00:00 UTC",
-            "payload": {"class": "tests.jobs.add", "args": ['"><img src=x onerror=alert(1)>']},
-            "exception": "<script>alert(2)</script>",
-            "error": "</script><script>alert(3)</script>",
-            "backtrace": ["<img src=x onerror=alert(4)>"],
-            "worker": "<b>host</b>:1:default",
-            "queue": "default",
-        }
+        failures.build(raw.encode(), outcome, queue="default", worker_id="<b>host</b>:1:default")
     )
 
 

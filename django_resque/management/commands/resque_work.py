@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob, WorkerIdInUse
-from django_resque.jobs.definition import validate_queue_name
+from django_resque.jobs.registry import validate_queue_name
 from django_resque.worker.limits import Recycling
 from django_resque.worker.loop import Worker
 from django_resque.worker.supervisor import Supervisor

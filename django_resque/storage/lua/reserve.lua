@@ -27,7 +27,7 @@
 -- ARGV[4]  <ns>:dj:job:  the status hash prefix (Keys.job("")). The hash of the payload taken,
 --          ARGV[4] .. its "id", is only known once the payload is popped, so it is built here and
 --          not declared in KEYS (the namespace is one Redis database; no cluster slot rules).
---          If that hash EXISTS (the job keeps a status), it gets what status_start.lua writes:
+--          If that hash EXISTS (the job keeps a status), it is marked as the attempt starts:
 --          status=running, started_at, worker id appended to worker_ids, attempts + 1, PERSIST.
 -- ARGV[5]  id of the job just finished with success whose status to store ("" = none): if
 --          ARGV[4] .. id EXISTS it gets what job_finish.lua's mode "ok" writes: status=succeeded,
@@ -74,7 +74,7 @@ local function take_slot(list, zset, slot)
   return raw
 end
 
--- Same writes as status_start.lua (status.mark_started), for a job that keeps a status hash.
+-- Mark the attempt started (see ARGV[4]), for a job that keeps a status hash.
 local function mark_started(decoded, now)
   local id = decoded['id']
   if type(id) ~= 'string' or id == '' then return end

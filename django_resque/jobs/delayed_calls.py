@@ -1,0 +1,38 @@
+"""One call of a @job stored in the delayed set for later: the enqueue side of .enqueue_at().
+
+Like .delay(), inside `transaction.atomic()` the item is stored on commit and dropped on
+rollback (dispatch.run); a time already passed enqueues at once, as Ruby's enqueue_at does.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django_resque.jobs import dispatch
+from django_resque.jobs.handles import JobHandle
+from django_resque.queues import delayed
+
+if TYPE_CHECKING:
+    from django_resque.jobs.definition import Job
+
+
+def schedule(
+    job: Job[Any, Any], when: datetime, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> JobHandle:
+    """Store one call of a @job for `when`; enqueue it at once if that time has passed (as Ruby)."""
+    ts = delayed.epoch(when)
+    if ts <= time.time():
+        return job.delay(*args, **kwargs)
+    payload = job.payload(args, kwargs)
+    item = delayed.encode_item(payload, job.queue_name)
+    # Inside transaction.atomic() the item is stored on commit, dropped on rollback
+    dispatch.run(
+        partial(delayed.push, ts, item),
+        on_commit=job.on_commit,
+        database=job.database,
+        what=f"delayed job={job.name} id={payload.id} at={ts}",
+    )
+    return JobHandle(id=payload.id or "", job_name=job.name, queue=job.queue_name)
