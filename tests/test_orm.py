@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from django_resque.exceptions import InvalidJob
 from django_resque.jobs import perform
@@ -195,3 +195,20 @@ def test_back_to_back_jobs_skip_the_check_the_last_job_just_made(worker_owned_co
     with orm.database_connections():
         assert connection.connection is not None  # checked a moment ago: not checked again
     assert connection.connection is None  # the check after the job closes it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_whose_close_fails_is_logged_and_the_worker_goes_on(
+    worker_owned_connections, monkeypatch, caplog
+):
+    orm = worker_owned_connections
+    Comment.objects.count()
+    connection.close_at = 0.0  # expired: the check after the job closes it
+
+    def close_fails():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "close", close_fails)  # a driver error, as on a lost server
+    with orm.database_connections():
+        pass  # the job
+    assert "event=db-close-failed alias=default" in caplog.text

@@ -6,11 +6,14 @@ fork and prefork children and the no-fork worker wrap each perform() in database
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connections
+
+logger = logging.getLogger(__name__)
 
 _manage_connections = False  # True only in worker processes (see manage_connections_in_...)
 _STILL_CHECKED_SECONDS = 1.0
@@ -46,8 +49,17 @@ def manage_connections_in_this_process() -> None:
 
 
 def _close_old_connections() -> None:
+    """Close what is broken or expired; a close that fails is logged, never the job's failure.
+
+    This runs outside the job's own boundary (jobs/perform.py), so an error from the database
+    driver here must not end the worker: the connection is dropped with the next check anyway.
+    """
     if not _manage_connections:
         return
     for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
+        if conn.in_atomic_block:
+            continue
+        try:
             conn.close_if_unusable_or_obsolete()
+        except Exception:
+            logger.exception("event=db-close-failed alias=%s", conn.alias)
