@@ -33,7 +33,7 @@ from django_resque.worker.db_connections import database_connections
 @dataclass(frozen=True, slots=True)
 class _Child:
     pid: int
-    job_w: int  # the parent writes "<title>\n<payload>" here, then closes it
+    job_w: int  # the parent writes the framed title and payload here, then closes it
     report_r: int  # the child writes its report here (see fork.py)
     generation: int  # of the Redis connection it inherited (fork.child_redis)
 
@@ -117,7 +117,7 @@ def _fork(child_setup: Callable[[], None] | None) -> _Child:
 
 def _hand_off(child: _Child, title: str, raw: bytes) -> bool:
     try:
-        fork.write_all(child.job_w, title.encode("utf-8") + b"\n" + raw)
+        fork.write_all(child.job_w, _frame(title, raw))
         return True
     except BrokenPipeError:
         os.close(child.report_r)
@@ -144,8 +144,8 @@ def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> N
         _warm_up()
         message = _read_all(job_r)
         if message:
-            title, _, raw = message.partition(b"\n")
-            setproctitle(title.decode("utf-8"))
+            title, raw = _unframe(message)
+            setproctitle(title)
             with database_connections():
                 outcome = perform(raw)
             fork.report(report_w, outcome)
@@ -168,6 +168,17 @@ def _warm_up() -> None:
     Outcome(ok=True).to_json()
     connections.close_all()
     fork.child_redis.clean_in_child()
+
+
+def _frame(title: str, raw: bytes) -> bytes:
+    """Return the title's length (4 bytes), the title and the payload, so neither needs escaping."""
+    encoded = title.encode("utf-8", "backslashreplace")
+    return len(encoded).to_bytes(4, "big") + encoded + raw
+
+
+def _unframe(message: bytes) -> tuple[str, bytes]:
+    size = int.from_bytes(message[:4], "big")
+    return message[4 : 4 + size].decode("utf-8"), message[4 + size :]
 
 
 def _read_all(fd: int) -> bytes:
