@@ -85,9 +85,10 @@ def save(record: Record | dict[str, Any]) -> None:
             keys.stat("failed", record["worker"]),
             keys.retries(),
             keys.stat("retried"),
+            keys.failed_index(),
             keys.minute_stat("failed", timeline.minute_of()),
         ],
-        ["fail", _ns(keys), "", 0, "{}", record["id"], record.encode()],
+        ["fail", keys.failed_index_prefix(), "", 0, "{}", record["id"], record.encode()],
     )
 
 
@@ -157,8 +158,14 @@ def sync() -> int:
     keys = get_keys()
     adopted, missing = scripts.run(
         "failure_adopt",
-        [keys.failed(), keys.failed_data(), keys.failed_gone(), keys.failed_seq()],
-        [_ns(keys), ADOPT_REACH],
+        [
+            keys.failed(),
+            keys.failed_data(),
+            keys.failed_gone(),
+            keys.failed_seq(),
+            keys.failed_index(),
+        ],
+        [keys.failed_index_prefix(), ADOPT_REACH],
     )
     if int(missing) > 0:
         sweep_step(force=True, drift=int(missing))  # older unknown records: a pass finds them
@@ -177,8 +184,14 @@ def sweep_step(*, force: bool = False, drift: int | None = None) -> int:
                 keys.failed_gone(),
                 keys.failed_sweep(),
                 keys.failed_seq(),
+                keys.failed_index(),
             ],
-            [_batch(), _ns(keys), "1" if force else "0", "" if drift is None else drift],
+            [
+                _batch(),
+                keys.failed_index_prefix(),
+                "1" if force else "0",
+                "" if drift is None else drift,
+            ],
         )
     )
 
@@ -196,8 +209,23 @@ def _take(failure_id: str, action: str) -> bool:
     result = int(
         scripts.run(
             "failure_take",
-            [keys.failed(), keys.failed_data(), keys.failed_gone(), keys.failed_sweep()],
-            [failure_id, action, _ns(keys), WAKE_TOKEN_CAP, LREM_REACH],
+            [
+                keys.failed(),
+                keys.failed_data(),
+                keys.failed_gone(),
+                keys.failed_sweep(),
+                keys.failed_index(),
+                keys.queues(),
+            ],
+            [
+                failure_id,
+                action,
+                keys.failed_index_prefix(),
+                WAKE_TOKEN_CAP,
+                LREM_REACH,
+                keys.queue_prefix(),
+                keys.wake_prefix(),
+            ],
         )
     )
     if result < 0:
@@ -216,8 +244,25 @@ def _bulk(action: str, filter: FailureFilter | None) -> int:
     while True:
         handled, cursor, examined = scripts.run(
             "failure_bulk",
-            [keys.failed_data(), keys.failed_gone(), keys.failed_sweep(), walk, *others],
-            [action, _ns(keys), _batch(), _text(cursor), highest, WAKE_TOKEN_CAP],
+            [
+                keys.failed_data(),
+                keys.failed_gone(),
+                keys.failed_sweep(),
+                keys.failed_index(),
+                keys.queues(),
+                walk,
+                *others,
+            ],
+            [
+                action,
+                keys.failed_index_prefix(),
+                _batch(),
+                _text(cursor),
+                highest,
+                WAKE_TOKEN_CAP,
+                keys.queue_prefix(),
+                keys.wake_prefix(),
+            ],
         )
         done += int(handled)
         if int(examined) == 0:
@@ -258,10 +303,6 @@ def _as_record(fields: dict[str, Any]) -> Record:
 
 def _batch() -> int:
     return max(1, int(get_config()["FAILURE_BATCH_SIZE"]))
-
-
-def _ns(keys: Keys) -> str:
-    return f"{keys.namespace}:"
 
 
 def _text(value: bytes | str) -> str:

@@ -103,7 +103,9 @@ def push(ts: int, item: str) -> None:
     keys = get_keys()
     try:
         scripts.run(
-            "delay", [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()], [ts, item]
+            "delay",
+            [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()],
+            [ts, item, keys.delayed_member(ts)],
         )
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not store a delayed job for {ts}: {exc}") from exc
@@ -248,7 +250,7 @@ def _remove(ts: int, raws: list[bytes], *, every_copy: bool) -> int:
                 keys.delayed(ts),
                 *(keys.timestamps(r.decode()) for r in raws),
             ],
-            [ts, 0 if every_copy else 1, *raws],
+            [ts, 0 if every_copy else 1, keys.delayed_member(ts), *raws],
         )
     )
 

@@ -3,6 +3,11 @@
 The Resque keys are exactly those Ruby resque, resque-scheduler, php-resque and node-resque use
 (`namespace:` + name), so workers in any of those languages can share the Redis. Keys that only
 django_resque uses live under `namespace:dj:`, a prefix no Resque implementation writes.
+
+Lua scripts get their keys in KEYS[]. A script that learns a queue name, a failure facet or a
+job id only from data it reads gets a *prefix* from here instead (the methods named `*_prefix`)
+and appends that name to it, which is the same string the matching method returns: the rule is
+written beside each prefix, and no script spells a key name itself.
 """
 
 from __future__ import annotations
@@ -27,7 +32,12 @@ class Keys:
 
     def queue(self, name: str) -> str:
         """list of payload JSON; RPUSH to enqueue, LPOP (or our reserve script) to take."""
-        return self._k(f"queue:{name}")
+        return self.queue_prefix() + name
+
+    def queue_prefix(self) -> str:
+        """prefix `<ns>:queue:`; prefix .. name = queue(name). For the scripts that push to a
+        queue named in data they read (retry_promote.lua, failure retries in _failures.lua)."""
+        return self._k("queue:")
 
     # --- Resque: workers ------------------------------------------------------------------
     def workers(self) -> str:
@@ -66,8 +76,15 @@ class Keys:
 
     # --- django_resque only ---------------------------------------------------------------
     def wake(self, queue: str) -> str:
-        """list of wake-up tokens pushed beside each payload so idle workers block, not poll."""
-        return self._k(f"dj:wake:{queue}")
+        """list of wake-up tokens: every script that pushes a payload RPUSHes one (lua/_push.lua,
+        at most WAKE_TOKEN_CAP), so idle workers BLPOP on it instead of polling; reserve.lua
+        DELs it when the queues are empty. A worker never reads a token's bytes: any element
+        is a wake-up."""
+        return self.wake_prefix() + queue
+
+    def wake_prefix(self) -> str:
+        """prefix `<ns>:dj:wake:`; prefix .. queue name = wake(queue), as queue_prefix."""
+        return self._k("dj:wake:")
 
     def paused_queues(self) -> str:
         """set of queue names no django_resque worker reserves from while paused."""
@@ -94,8 +111,17 @@ class Keys:
         return self._k("dj:failed:data")
 
     def failed_index(self, facet: str = "all", value: str = "") -> str:
-        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters)."""
-        return self._k("dj:failed:ix:all" if facet == "all" else f"dj:failed:ix:{facet}:{value}")
+        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters).
+
+        Written by the failure scripts (lua/_failures.lua) as records are added and removed.
+        """
+        prefix = self.failed_index_prefix()
+        return prefix + "all" if facet == "all" else f"{prefix}{facet}:{value}"
+
+    def failed_index_prefix(self) -> str:
+        """prefix `<ns>:dj:failed:ix:`; prefix .. facet .. ":" .. value = failed_index(facet,
+        value). The failure scripts read a record's facets from the record itself."""
+        return self._k("dj:failed:ix:")
 
     def failed_gone(self) -> str:
         """set of failure ids removed from the index but still in `failed` until the sweep."""
@@ -111,7 +137,12 @@ class Keys:
 
     def job(self, job_id: str) -> str:
         """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
-        return self._k(f"dj:job:{job_id}")
+        return self.job_prefix() + job_id
+
+    def job_prefix(self) -> str:
+        """prefix `<ns>:dj:job:`; prefix .. id = job(id). reserve.lua learns the id of the job
+        whose hash it marks running only from the payload it pops."""
+        return self._k("dj:job:")
 
     # --- django_resque only: django.tasks priorities ---------------------------------------
     def priority(self, queue: str) -> str:
@@ -142,10 +173,18 @@ class Keys:
 
     def delayed(self, timestamp: int) -> str:
         """list of delayed item JSON due at `timestamp` epoch seconds; RPUSH, promoted from left."""
-        return self._k(f"delayed:{timestamp}")
+        return self._k(self.delayed_member(timestamp))
+
+    def delayed_member(self, timestamp: int) -> str:
+        """`delayed:<ts>` without the namespace: what timestamps(item) holds, as Ruby writes it.
+
+        Not a key of its own; the delay scripts get it as an argument (SADD / SREM).
+        """
+        return f"delayed:{timestamp}"
 
     def timestamps(self, item: str) -> str:
-        """set of `delayed:<ts>` (no namespace) where that exact item JSON waits (RS >= 2.1)."""
+        """set of delayed_member(ts) for each `delayed:<ts>` where that exact item JSON waits
+        (resque-scheduler >= 2.1); written by lua/delay.lua, emptied by the promote/remove ones."""
         return self._k(f"timestamps:{item}")
 
     def last_enqueued_at(self) -> str:

@@ -22,6 +22,7 @@ from django_resque.jobs.definition import get_job
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
 from django_resque.monitoring.workers import parse_time, redis_now
+from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.storage import scripts
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import Keys, get_keys
@@ -198,7 +199,17 @@ def _requeue(
             keys.stat("failed", worker_id),
             keys.incarnations(),
         ],
-        [worker_id, record, heartbeat, push, queue, int(count), RECOVERY_MEMORY, int(unregister)],
+        [
+            worker_id,
+            record,
+            heartbeat,
+            push,
+            queue,
+            int(count),
+            RECOVERY_MEMORY,
+            int(unregister),
+            WAKE_TOKEN_CAP,
+        ],
     )
     return bool(result)
 
