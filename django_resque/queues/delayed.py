@@ -93,19 +93,13 @@ def encode_item(payload: Payload, queue: str) -> str:
 
 def push(ts: int, item: str) -> None:
     """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure."""
-    limit = get_config()["MAX_PAYLOAD_BYTES"]
-    size = len(item.encode("utf-8"))
-    if size > limit:
-        raise EnqueueError(
-            f"Delayed item of {size} bytes is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}); "
-            "store large data elsewhere (a file, a model) and pass its key."
-        )
+    (encoded,) = queues.encode_checked([item])
     keys = get_keys()
     try:
         scripts.run(
             "delay",
             [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()],
-            [ts, item, keys.delayed_member(ts)],
+            [ts, encoded, keys.delayed_member(ts)],
         )
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not store a delayed job for {ts}: {exc}") from exc

@@ -27,7 +27,7 @@ def push(queue: str, *payloads: str, status: StatusFields | None = None) -> int:
 
     `status` (status.enqueued_fields) writes the job's first status in the same script call.
     """
-    encoded = _checked(payloads)
+    encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
     args: list[Any] = [queue, WAKE_TOKEN_CAP]
@@ -46,7 +46,7 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
     Every payload is size-checked before the first is sent. If Redis fails part way, the
     EnqueueError says how many payloads (the first ones, in order) were stored.
     """
-    encoded = _checked(payloads)
+    encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
     chunks = [encoded[i : i + chunk_size] for i in range(0, len(encoded), chunk_size)]
@@ -70,7 +70,11 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
     return stored
 
 
-def _checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
+def encode_checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
+    """Return the payloads as UTF-8; raise EnqueueError if one is over MAX_PAYLOAD_BYTES.
+
+    Every enqueue path (plain, bulk, priority, delayed) checks here before anything is sent.
+    """
     limit = get_config()["MAX_PAYLOAD_BYTES"]
     encoded = [p.encode("utf-8") for p in payloads]
     for data in encoded:
