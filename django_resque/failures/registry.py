@@ -27,6 +27,7 @@ from django_resque.failures.records import (
 from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.results import timeline
 from django_resque.storage import scripts
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import Keys, get_keys
 
@@ -123,7 +124,7 @@ def page(filter: FailureFilter | None = None, *, offset: int = 0, limit: int = 2
         [keys.failed_data(), walk, *others],
         ["page", offset, limit, PAGE_SCAN_BUDGET],
     )
-    return [parse(_text(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
+    return [parse(to_text(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
 
 
 def get(failure_id: str) -> Failure | None:
@@ -257,7 +258,7 @@ def _bulk(action: str, filter: FailureFilter | None) -> int:
                 action,
                 keys.failed_index_prefix(),
                 _batch(),
-                _text(cursor),
+                to_text(cursor),
                 highest,
                 WAKE_TOKEN_CAP,
                 keys.queue_prefix(),
@@ -303,7 +304,3 @@ def _as_record(fields: dict[str, Any]) -> Record:
 
 def _batch() -> int:
     return max(1, int(get_config()["FAILURE_BATCH_SIZE"]))
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

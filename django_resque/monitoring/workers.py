@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django_resque.conf import get_config
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -43,7 +44,7 @@ class WorkerInfo:
 def all() -> list[WorkerInfo]:  # noqa: A001  (the contract's name; shadows a builtin on purpose)
     """Return every registered worker, sorted by id."""
     client = get_redis()
-    ids = sorted(_text(m) for m in client.smembers(get_keys().workers()))
+    ids = sorted(to_text(m) for m in client.smembers(get_keys().workers()))
     now = redis_now()
     infos: list[WorkerInfo] = []
     for start in range(0, len(ids), _BATCH):
@@ -109,7 +110,7 @@ def parse_time(value: bytes | str | None) -> datetime | None:
     """Parse a time as any Resque writes it: ISO-8601, Ruby's Time#to_s, or epoch seconds."""
     if value is None:
         return None
-    text = _text(value).strip()
+    text = to_text(value).strip()
     if text.isdigit():  # node-resque's `started`
         return datetime.fromtimestamp(int(text), UTC)
     for parse in (_iso, _ruby_to_s):
@@ -141,7 +142,3 @@ def _record(raw: bytes | None) -> dict[str, Any] | None:
     except ValueError:
         return {"queue": None, "run_at": None, "payload": raw.decode("utf-8", "replace")}
     return record if isinstance(record, dict) else {"payload": record}
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

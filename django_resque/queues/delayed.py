@@ -26,6 +26,7 @@ from django_resque.jobs import dispatch
 from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
 from django_resque.storage import scripts
+from django_resque.storage.codec import to_bytes
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -253,7 +254,7 @@ def _drain(ts: int, take: Callable[[list[bytes]], int]) -> int:
     """Apply `take` to the timestamp's items a page at a time until the list is gone."""
     client, key, total = get_redis(), get_keys().delayed(ts), 0
     while raws := client.lrange(key, 0, _PAGE - 1):
-        total += take([_bytes(r) for r in raws])
+        total += take([to_bytes(r) for r in raws])
     _remove(ts, [], every_copy=False)  # drop the zset member only if the list is still empty
     return total
 
@@ -275,10 +276,6 @@ def _all_items() -> Iterator[tuple[int, bytes]]:
                 yield from ((ts, raw) for raw in raws)
 
 
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value
-
-
 def ints(values: Any) -> list[int]:
     """Return Redis replies (bytes holding digits) as ints."""
     return [int(v) for v in values]
@@ -288,5 +285,5 @@ def _decode(raw: bytes | str) -> dict[str, Any]:
     try:
         obj = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        return {"raw": _bytes(raw).decode("utf-8", "replace")}
-    return obj if isinstance(obj, dict) else {"raw": _bytes(raw).decode("utf-8", "replace")}
+        return {"raw": to_bytes(raw).decode("utf-8", "replace")}
+    return obj if isinstance(obj, dict) else {"raw": to_bytes(raw).decode("utf-8", "replace")}

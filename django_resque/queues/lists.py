@@ -12,6 +12,7 @@ import redis
 from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError
 from django_resque.storage import scripts
+from django_resque.storage.codec import to_bytes, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -88,7 +89,7 @@ def encode_checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
 
 def names() -> list[str]:
     """Return every known queue name, sorted."""
-    return sorted(_text(n) for n in get_redis().smembers(get_keys().queues()))
+    return sorted(to_text(n) for n in get_redis().smembers(get_keys().queues()))
 
 
 def size(queue: str) -> int:
@@ -101,7 +102,7 @@ def peek(queue: str, start: int = 0, count: int = 20) -> list[bytes]:
     if count <= 0:
         return []
     raws = get_redis().lrange(get_keys().queue(queue), start, start + count - 1)
-    return [_bytes(p) for p in raws]
+    return [to_bytes(p) for p in raws]
 
 
 def clear(queue: str) -> int:
@@ -144,14 +145,6 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[]{}")
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value
-
-
 # --- admin: reads and edits the Queues page needs -------------------------------------
 REMOVE_WINDOW = 1000  # how far before the shown position remove_payload looks
 
@@ -190,7 +183,7 @@ def resume(queue: str) -> None:
 
 def paused() -> list[str]:
     """Return the paused queue names, sorted."""
-    return sorted(_text(n) for n in get_redis().smembers(get_keys().paused_queues()))
+    return sorted(to_text(n) for n in get_redis().smembers(get_keys().paused_queues()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from django_resque.exceptions import InvalidJob
 from django_resque.jobs.payload import Payload
 from django_resque.queues import lists as queues
 from django_resque.scheduler.entry import ScheduleEntry, parse
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -41,7 +42,7 @@ def configured() -> list[ScheduleEntry]:
     static = dict(get_config()["SCHEDULE"] or {})
     dynamic = get_redis().hgetall(get_keys().persistent_schedules())
     configs = [(name, cfg, False) for name, cfg in static.items()]
-    configs += [(_text(n), c, True) for n, c in dynamic.items() if _text(n) not in static]
+    configs += [(to_text(n), c, True) for n, c in dynamic.items() if to_text(n) not in static]
     found: list[ScheduleEntry] = []
     for name, cfg, is_dynamic in configs:
         try:
@@ -59,8 +60,8 @@ def entries(now: int | None = None) -> list[ScheduleEntry]:
     found = configured()
     if now is None:
         now = redis_now()
-    paused = {_text(n) for n in client.smembers(keys.schedules_paused())}
-    last = {_text(k): _text(v) for k, v in client.hgetall(keys.last_enqueued_at()).items()}
+    paused = {to_text(n) for n in client.smembers(keys.schedules_paused())}
+    last = {to_text(k): to_text(v) for k, v in client.hgetall(keys.last_enqueued_at()).items()}
     return [
         dataclasses.replace(
             entry,
@@ -74,7 +75,7 @@ def entries(now: int | None = None) -> list[ScheduleEntry]:
 
 def active() -> list[ScheduleEntry]:
     """Return the entries the scheduler should fire: enabled and not paused."""
-    paused = {_text(n) for n in get_redis().smembers(get_keys().schedules_paused())}
+    paused = {to_text(n) for n in get_redis().smembers(get_keys().schedules_paused())}
     return [e for e in configured() if e.enabled and e.name not in paused]
 
 
@@ -175,7 +176,3 @@ def _parse_time(text: str | None) -> datetime | None:
         return datetime.strptime(text, LAST_RUN_FORMAT)
     except ValueError:
         return None  # written by another scheduler in another format; shown as unknown
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
