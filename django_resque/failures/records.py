@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from django_resque.jobs.outcome import Outcome
+from django_resque.storage.clock import FAILED_AT_FORMAT
 from django_resque.storage.codec import to_text
 
-RUBY_TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
+RUBY_TIME_FORMAT = FAILED_AT_FORMAT  # the name the failures API exports
 _enc = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 

@@ -21,9 +21,10 @@ from django_resque.failures import registry as failures
 from django_resque.jobs.definition import get_job
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
-from django_resque.monitoring.workers import parse_time, redis_now
+from django_resque.monitoring.workers import parse_time
 from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.storage import scripts
+from django_resque.storage.clock import redis_now
 from django_resque.storage.codec import to_bytes
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import Keys, get_keys
