@@ -22,7 +22,7 @@ def facets(n: int) -> tuple[str, str, str]:
 def fill(client: redis_py.Redis, count: int, *, start: int = 0, chunk: int = 2000) -> None:
     """Save `count` failure records whose queue/job/exception cycle through small sets."""
     keys = get_keys()
-    scripts.run("job_finish", [keys.job("-")] * 8, ["ok", "x:", "", 0, "null"])  # load it
+    scripts.run("job_finish", [keys.job("-")] * 9, ["ok", "x:", "", 0, "null"])  # load it
     _, sha = scripts._script("job_finish")
     for base in range(start, start + count, chunk):
         with client.pipeline(transaction=False) as pipe:
@@ -33,7 +33,7 @@ def fill(client: redis_py.Redis, count: int, *, start: int = 0, chunk: int = 200
                 record = build(raw.encode(), outcome, queue=queue, worker_id="bench:1:q")
                 pipe.evalsha(
                     sha,
-                    8,
+                    9,
                     keys.job("-"),
                     keys.failed(),
                     keys.failed_data(),
@@ -42,8 +42,9 @@ def fill(client: redis_py.Redis, count: int, *, start: int = 0, chunk: int = 200
                     keys.stat("failed", "bench:1:q"),
                     keys.retries(),
                     keys.stat("retried"),
+                    keys.failed_index(),
                     "fail",
-                    f"{keys.namespace}:",
+                    keys.failed_index_prefix(),
                     "",
                     0,
                     "{}",

@@ -29,3 +29,20 @@ def test_the_cached_second_changes_with_the_second():
         time.sleep(0.01)
     later = clock.utc_now_micro()
     assert later[:19] > first[:19]
+
+
+def test_ruby_times_round_trip_and_every_resque_form_parses_to_the_same_moment():
+    moment = datetime(2026, 11, 25, 3, 4, 5, tzinfo=UTC)
+    assert clock.ruby_time(moment) == "2026-11-25 03:04:05 +0000"
+    assert clock.parse_ruby_time(clock.ruby_time(moment)) == moment
+    assert moment.strftime(clock.FAILED_AT_FORMAT) == "2026/11/25 03:04:05 UTC"
+    for text in ("2026-11-25T03:04:05Z", "2026-11-25 03:04:05 +0000", str(int(moment.timestamp()))):
+        assert clock.parse_any(text) == moment, text
+    assert clock.parse_any("2026-11-25T03:04:05") == moment  # no zone: UTC
+    assert clock.parse_any("next tuesday") is None
+
+
+def test_redis_now_is_the_servers_clock_as_an_aware_utc_datetime(redis):
+    seconds, _ = redis.time()
+    now = clock.redis_now()
+    assert now.tzinfo is UTC and abs(now.timestamp() - seconds) < 2

@@ -1,3 +1,7 @@
+import pytest
+
+from django_resque.exceptions import EnqueueError
+from django_resque.queues import delayed, priority
 from django_resque.queues import lists as queues
 from tests import jobs
 
@@ -43,3 +47,21 @@ def test_push_leaves_one_wake_token_per_payload_up_to_a_cap(redis):
     queues.push("default", '{"class":"x","args":[]}')  # a full list takes no more tokens
     assert redis.llen("resque:dj:wake:default") == queues.WAKE_TOKEN_CAP
     assert queues.size("default") == queues.WAKE_TOKEN_CAP + 16  # but every payload is stored
+
+
+@pytest.mark.parametrize(
+    "push",
+    [
+        lambda p: queues.push("default", p),
+        lambda p: queues.push_many("default", [p], chunk_size=10),
+        lambda p: priority.push("default", p, 5),
+        lambda p: delayed.push(2_000_000_000, p),
+    ],
+    ids=["push", "push_many", "priority", "delayed"],
+)
+def test_every_enqueue_path_refuses_an_oversized_payload_with_one_sentence(redis, settings, push):
+    settings.RESQUE = {**settings.RESQUE, "MAX_PAYLOAD_BYTES": 100}
+    big = '{"class":"x","args":["' + "a" * 100 + '"]}'
+    with pytest.raises(EnqueueError, match=r"^Payload of 125 bytes is over .*pass its key\.$"):
+        push(big)
+    assert redis.dbsize() == 0

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from django_resque.monitoring.workers import redis_now
 from django_resque.queues import lists as queues
+from django_resque.storage.clock import redis_now
 from django_resque.worker import recovery
 from django_resque.worker.heartbeat import Pruned
 from django_resque.worker.loop import Worker

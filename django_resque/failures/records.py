@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from django_resque.jobs.outcome import Outcome
+from django_resque.storage.clock import FAILED_AT_FORMAT
+from django_resque.storage.codec import to_text
 
-RUBY_TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
+RUBY_TIME_FORMAT = FAILED_AT_FORMAT  # the name the failures API exports
 _enc = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
@@ -113,7 +115,7 @@ def parse(failure_id: str, raw: bytes | str) -> Failure:
     except ValueError:
         obj = None
     if not isinstance(obj, dict):
-        obj = {"error": "unreadable failure record", "payload": _text(raw)}
+        obj = {"error": "unreadable failure record", "payload": to_text(raw)}
     backtrace = obj.get("backtrace")
     if isinstance(backtrace, str):
         backtrace = backtrace.splitlines()
@@ -134,7 +136,3 @@ def parse(failure_id: str, raw: bytes | str) -> Failure:
 
 def _b(value: Any) -> bytes:
     return _enc.encode(value).encode("utf-8")
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

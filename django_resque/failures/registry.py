@@ -24,6 +24,7 @@ from django_resque.failures.records import (
 from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.results import timeline
 from django_resque.storage import scripts
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import Keys, get_keys
 
@@ -80,9 +81,10 @@ def save(record: Record) -> None:
             keys.stat("failed", record["worker"]),
             keys.retries(),
             keys.stat("retried"),
+            keys.failed_index(),
             keys.minute_stat("failed", timeline.minute_of()),
         ],
-        ["fail", _ns(keys), "", 0, "{}", record["id"], record.encode()],
+        ["fail", keys.failed_index_prefix(), "", 0, "{}", record["id"], record.encode()],
     )
 
 
@@ -117,7 +119,7 @@ def page(filter: FailureFilter | None = None, *, offset: int = 0, limit: int = 2
         [keys.failed_data(), walk, *others],
         ["page", offset, limit, PAGE_SCAN_BUDGET],
     )
-    return [parse(_text(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
+    return [parse(to_text(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
 
 
 def get(failure_id: str) -> Failure | None:
@@ -152,8 +154,14 @@ def sync() -> int:
     keys = get_keys()
     adopted, missing = scripts.run(
         "failure_adopt",
-        [keys.failed(), keys.failed_data(), keys.failed_gone(), keys.failed_seq()],
-        [_ns(keys), ADOPT_REACH],
+        [
+            keys.failed(),
+            keys.failed_data(),
+            keys.failed_gone(),
+            keys.failed_seq(),
+            keys.failed_index(),
+        ],
+        [keys.failed_index_prefix(), ADOPT_REACH],
     )
     if int(missing) > 0:
         sweep_step(force=True, drift=int(missing))  # older unknown records: a pass finds them
@@ -172,8 +180,14 @@ def sweep_step(*, force: bool = False, drift: int | None = None) -> int:
                 keys.failed_gone(),
                 keys.failed_sweep(),
                 keys.failed_seq(),
+                keys.failed_index(),
             ],
-            [_batch(), _ns(keys), "1" if force else "0", "" if drift is None else drift],
+            [
+                _batch(),
+                keys.failed_index_prefix(),
+                "1" if force else "0",
+                "" if drift is None else drift,
+            ],
         )
     )
 
@@ -191,8 +205,23 @@ def _take(failure_id: str, action: str) -> bool:
     result = int(
         scripts.run(
             "failure_take",
-            [keys.failed(), keys.failed_data(), keys.failed_gone(), keys.failed_sweep()],
-            [failure_id, action, _ns(keys), WAKE_TOKEN_CAP, LREM_REACH],
+            [
+                keys.failed(),
+                keys.failed_data(),
+                keys.failed_gone(),
+                keys.failed_sweep(),
+                keys.failed_index(),
+                keys.queues(),
+            ],
+            [
+                failure_id,
+                action,
+                keys.failed_index_prefix(),
+                WAKE_TOKEN_CAP,
+                LREM_REACH,
+                keys.queue_prefix(),
+                keys.wake_prefix(),
+            ],
         )
     )
     if result < 0:
@@ -211,8 +240,25 @@ def _bulk(action: str, filter: FailureFilter | None) -> int:
     while True:
         handled, cursor, examined = scripts.run(
             "failure_bulk",
-            [keys.failed_data(), keys.failed_gone(), keys.failed_sweep(), walk, *others],
-            [action, _ns(keys), _batch(), _text(cursor), highest, WAKE_TOKEN_CAP],
+            [
+                keys.failed_data(),
+                keys.failed_gone(),
+                keys.failed_sweep(),
+                keys.failed_index(),
+                keys.queues(),
+                walk,
+                *others,
+            ],
+            [
+                action,
+                keys.failed_index_prefix(),
+                _batch(),
+                to_text(cursor),
+                highest,
+                WAKE_TOKEN_CAP,
+                keys.queue_prefix(),
+                keys.wake_prefix(),
+            ],
         )
         done += int(handled)
         if int(examined) == 0:
@@ -240,11 +286,3 @@ def _indexes(keys: Keys, filter: FailureFilter | None) -> tuple[str, list[str]]:
 
 def _batch() -> int:
     return max(1, int(get_config()["FAILURE_BATCH_SIZE"]))
-
-
-def _ns(keys: Keys) -> str:
-    return f"{keys.namespace}:"
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -79,8 +79,8 @@ def promote_due(now: float | None = None, limit: int = PROMOTE_BATCH) -> int:
     return int(
         scripts.run(
             "retry_promote",
-            [keys.retries()],
-            [f"{keys.namespace}:", moment, limit, WAKE_TOKEN_CAP],
+            [keys.retries(), keys.queues()],
+            [moment, limit, WAKE_TOKEN_CAP, keys.queue_prefix(), keys.wake_prefix()],
         )
     )
 

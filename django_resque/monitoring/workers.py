@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django_resque.conf import get_config
+from django_resque.storage.clock import parse_any, redis_now
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -43,7 +45,7 @@ class WorkerInfo:
 def all() -> list[WorkerInfo]:  # noqa: A001  (the contract's name; shadows a builtin on purpose)
     """Return every registered worker, sorted by id."""
     client = get_redis()
-    ids = sorted(_text(m) for m in client.smembers(get_keys().workers()))
+    ids = sorted(to_text(m) for m in client.smembers(get_keys().workers()))
     now = redis_now()
     infos: list[WorkerInfo] = []
     for start in range(0, len(ids), _BATCH):
@@ -56,12 +58,6 @@ def get(worker_id: str) -> WorkerInfo | None:
     if not get_redis().sismember(get_keys().workers(), worker_id):
         return None
     return _read([worker_id], redis_now())[0]
-
-
-def redis_now() -> datetime:
-    """Return the Redis server's clock, which every liveness judgement uses."""
-    seconds, micros = get_redis().time()
-    return datetime.fromtimestamp(seconds + micros / 1_000_000, UTC)
 
 
 def _read(ids: list[str], now: datetime) -> list[WorkerInfo]:
@@ -106,31 +102,8 @@ def split_id(worker_id: str) -> tuple[str, int | None, tuple[str, ...]]:
 
 
 def parse_time(value: bytes | str | None) -> datetime | None:
-    """Parse a time as any Resque writes it: ISO-8601, Ruby's Time#to_s, or epoch seconds."""
-    if value is None:
-        return None
-    text = _text(value).strip()
-    if text.isdigit():  # node-resque's `started`
-        return datetime.fromtimestamp(int(text), UTC)
-    for parse in (_iso, _ruby_to_s):
-        moment = parse(text)
-        if moment is not None:
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return None
-
-
-def _iso(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _ruby_to_s(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        return None
+    """Parse a time as any Resque writes it (clock.parse_any); None if absent or unreadable."""
+    return None if value is None else parse_any(to_text(value))
 
 
 def _record(raw: bytes | None) -> dict[str, Any] | None:
@@ -141,7 +114,3 @@ def _record(raw: bytes | None) -> dict[str, Any] | None:
     except ValueError:
         return {"queue": None, "run_at": None, "payload": raw.decode("utf-8", "replace")}
     return record if isinstance(record, dict) else {"payload": record}
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

@@ -25,6 +25,7 @@ from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
 from django_resque.queues import promotion
 from django_resque.storage import scripts
+from django_resque.storage.codec import to_bytes
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -68,17 +69,13 @@ def encode_item(payload: Payload, queue: str) -> str:
 
 def push(ts: int, item: str) -> None:
     """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure."""
-    limit = get_config()["MAX_PAYLOAD_BYTES"]
-    size = len(item.encode("utf-8"))
-    if size > limit:
-        raise EnqueueError(
-            f"Delayed item of {size} bytes is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}); "
-            "store large data elsewhere (a file, a model) and pass its key."
-        )
+    (encoded,) = queues.encode_checked([item])
     keys = get_keys()
     try:
         scripts.run(
-            "delay", [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()], [ts, item]
+            "delay",
+            [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()],
+            [ts, encoded, keys.delayed_member(ts)],
         )
     except redis.RedisError as exc:
         raise EnqueueError(f"Could not store a delayed job for {ts}: {exc}") from exc
@@ -219,7 +216,7 @@ def _remove(ts: int, raws: list[bytes], *, every_copy: bool) -> int:
                 keys.delayed(ts),
                 *(keys.timestamps(r.decode()) for r in raws),
             ],
-            [ts, 0 if every_copy else 1, *raws],
+            [ts, 0 if every_copy else 1, keys.delayed_member(ts), *raws],
         )
     )
 
@@ -228,7 +225,7 @@ def _drain(ts: int, take: Callable[[list[bytes]], int]) -> int:
     """Apply `take` to the timestamp's items a page at a time until the list is gone."""
     client, key, total = get_redis(), get_keys().delayed(ts), 0
     while raws := client.lrange(key, 0, _PAGE - 1):
-        total += take([_bytes(r) for r in raws])
+        total += take([to_bytes(r) for r in raws])
     _remove(ts, [], every_copy=False)  # drop the zset member only if the list is still empty
     return total
 
@@ -250,10 +247,6 @@ def _all_items() -> Iterator[tuple[int, bytes]]:
                 yield from ((ts, raw) for raw in raws)
 
 
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value
-
-
 def ints(values: Any) -> list[int]:
     """Return Redis replies (bytes holding digits) as ints."""
     return [int(v) for v in values]
@@ -263,5 +256,5 @@ def _decode(raw: bytes | str) -> dict[str, Any]:
     try:
         obj = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        return {"raw": _bytes(raw).decode("utf-8", "replace")}
-    return obj if isinstance(obj, dict) else {"raw": _bytes(raw).decode("utf-8", "replace")}
+        return {"raw": to_bytes(raw).decode("utf-8", "replace")}
+    return obj if isinstance(obj, dict) else {"raw": to_bytes(raw).decode("utf-8", "replace")}

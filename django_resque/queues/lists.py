@@ -12,6 +12,7 @@ import redis
 from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError
 from django_resque.storage import scripts
+from django_resque.storage.codec import to_bytes, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -27,7 +28,7 @@ def push(queue: str, *payloads: str, status: StatusFields | None = None) -> int:
 
     `status` (status.enqueued_fields) writes the job's first status in the same script call.
     """
-    encoded = _checked(payloads)
+    encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
     args: list[Any] = [queue, WAKE_TOKEN_CAP]
@@ -46,7 +47,7 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
     Every payload is size-checked before the first is sent. If Redis fails part way, the
     EnqueueError says how many payloads (the first ones, in order) were stored.
     """
-    encoded = _checked(payloads)
+    encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
     chunks = [encoded[i : i + chunk_size] for i in range(0, len(encoded), chunk_size)]
@@ -70,7 +71,11 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
     return stored
 
 
-def _checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
+def encode_checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
+    """Return the payloads as UTF-8; raise EnqueueError if one is over MAX_PAYLOAD_BYTES.
+
+    Every enqueue path (plain, bulk, priority, delayed) checks here before anything is sent.
+    """
     limit = get_config()["MAX_PAYLOAD_BYTES"]
     encoded = [p.encode("utf-8") for p in payloads]
     for data in encoded:
@@ -84,7 +89,7 @@ def _checked(payloads: tuple[str, ...] | list[str]) -> list[bytes]:
 
 def names() -> list[str]:
     """Return every known queue name, sorted."""
-    return sorted(_text(n) for n in get_redis().smembers(get_keys().queues()))
+    return sorted(to_text(n) for n in get_redis().smembers(get_keys().queues()))
 
 
 def size(queue: str) -> int:
@@ -97,7 +102,7 @@ def peek(queue: str, start: int = 0, count: int = 20) -> list[bytes]:
     if count <= 0:
         return []
     raws = get_redis().lrange(get_keys().queue(queue), start, start + count - 1)
-    return [_bytes(p) for p in raws]
+    return [to_bytes(p) for p in raws]
 
 
 def clear(queue: str) -> int:
@@ -145,14 +150,6 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[]{}")
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value
-
-
 # --- admin: reads and edits the Queues page needs -------------------------------------
 REMOVE_WINDOW = 1000  # how far before the shown position remove_payload looks
 
@@ -191,7 +188,7 @@ def resume(queue: str) -> None:
 
 def paused() -> list[str]:
     """Return the paused queue names, sorted."""
-    return sorted(_text(n) for n in get_redis().smembers(get_keys().paused_queues()))
+    return sorted(to_text(n) for n in get_redis().smembers(get_keys().paused_queues()))
 
 
 @dataclass(frozen=True, slots=True)

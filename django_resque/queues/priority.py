@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from django_resque.conf import get_config
 from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.queues import lists as queues
 from django_resque.storage import scripts
@@ -40,9 +39,7 @@ def push(queue: str, encoded: str, priority: int = 0, *, status: StatusFields | 
         raise InvalidJob(f"priority must be a whole number, not {priority!r}.")
     if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
         raise InvalidJob(f"priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}.")
-    limit = get_config()["MAX_PAYLOAD_BYTES"]
-    if len(encoded.encode("utf-8")) > limit:
-        raise EnqueueError(f"Payload is over RESQUE['MAX_PAYLOAD_BYTES'] ({limit}).")
+    (payload,) = queues.encode_checked([encoded])
     keys = get_keys()
     key_list = [
         keys.queues(),
@@ -51,7 +48,7 @@ def push(queue: str, encoded: str, priority: int = 0, *, status: StatusFields | 
         keys.priority(queue),
         keys.priority_sequence(),
     ]
-    args: list[Any] = [queue, queues.WAKE_TOKEN_CAP, priority, encoded, PRIORITY_SLOT]
+    args: list[Any] = [queue, queues.WAKE_TOKEN_CAP, priority, payload, PRIORITY_SLOT]
     if status is not None:
         key_list.append(status[0])
         args.extend(status[1])

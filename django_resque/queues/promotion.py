@@ -33,7 +33,7 @@ def promote(ts: int, raws: list[bytes], *, lease: str) -> int:
         keys.queues(),
         keys.scheduler_leader(),
     ]
-    script_args: list[Any] = [ts, lease, WAKE_TOKEN_CAP]
+    script_args: list[Any] = [ts, lease, WAKE_TOKEN_CAP, keys.delayed_member(ts)]
     for raw in raws:
         queue, payload = to_payload(raw)
         script_keys += [
@@ -56,7 +56,7 @@ def to_payload(raw: bytes) -> tuple[str, bytes]:
     """
     try:
         obj = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # passed on for a worker to fail
         obj = None
     if not isinstance(obj, dict) or not isinstance(obj.get("class"), str):
         return get_config()["DEFAULT_QUEUE"], raw

@@ -16,6 +16,7 @@ from typing import Any
 
 from django_resque.conf import get_config
 from django_resque.storage.clock import utc_now_micro
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -77,7 +78,7 @@ def get(job_id: str) -> JobStatus | None:
     raw = get_redis().hgetall(get_keys().job(job_id))
     if not raw:
         return None
-    return parse(job_id, {_text(k): _text(v) for k, v in raw.items()})
+    return parse(job_id, {to_text(k): to_text(v) for k, v in raw.items()})
 
 
 def parse(job_id: str, fields: dict[str, str]) -> JobStatus:
@@ -129,7 +130,3 @@ def _json(value: str | None, default: Any) -> Any:
         return json.loads(value)
     except ValueError:
         return default
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

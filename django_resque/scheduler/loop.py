@@ -20,6 +20,7 @@ from django_resque.conf import get_config
 from django_resque.queues.promotion import LeaseLost
 from django_resque.scheduler import firing, promotion, schedules
 from django_resque.scheduler.lease import Lease
+from django_resque.storage.clock import redis_now
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Scheduler:
         if not self.lease.hold() or not (lease := self.lease.value):
             self._title("Follower: waiting for the lease")
             return 0, 0
-        now = schedules.redis_now() if now is None else now
+        now = int(redis_now().timestamp()) if now is None else now
         try:
             fired = self.fire_schedules(now, lease)
             promoted = promotion.promote_due(now, lease=lease, max_batches=self.max_batches)

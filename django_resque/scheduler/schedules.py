@@ -21,6 +21,8 @@ from django_resque.exceptions import InvalidJob
 from django_resque.jobs.payload import Payload
 from django_resque.queues import lists as queues
 from django_resque.scheduler.entry import ScheduleEntry, parse
+from django_resque.storage.clock import parse_ruby_time, redis_now, ruby_time
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -33,15 +35,13 @@ logger = logging.getLogger(__name__)
 
 _warned: set[tuple[str, str]] = set()
 
-LAST_RUN_FORMAT = "%Y-%m-%d %H:%M:%S %z"  # Ruby's Time#to_s, which resque-scheduler writes
-
 
 def configured() -> list[ScheduleEntry]:
     """Return every enabled-or-not entry without run-time state: static first, then dynamic."""
     static = dict(get_config()["SCHEDULE"] or {})
     dynamic = get_redis().hgetall(get_keys().persistent_schedules())
     configs = [(name, cfg, False) for name, cfg in static.items()]
-    configs += [(_text(n), c, True) for n, c in dynamic.items() if _text(n) not in static]
+    configs += [(to_text(n), c, True) for n, c in dynamic.items() if to_text(n) not in static]
     found: list[ScheduleEntry] = []
     for name, cfg, is_dynamic in configs:
         try:
@@ -58,9 +58,9 @@ def entries(now: int | None = None) -> list[ScheduleEntry]:
     client, keys = get_redis(), get_keys()
     found = configured()
     if now is None:
-        now = redis_now()
-    paused = {_text(n) for n in client.smembers(keys.schedules_paused())}
-    last = {_text(k): _text(v) for k, v in client.hgetall(keys.last_enqueued_at()).items()}
+        now = int(redis_now().timestamp())
+    paused = {to_text(n) for n in client.smembers(keys.schedules_paused())}
+    last = {to_text(k): to_text(v) for k, v in client.hgetall(keys.last_enqueued_at()).items()}
     return [
         dataclasses.replace(
             entry,
@@ -74,7 +74,7 @@ def entries(now: int | None = None) -> list[ScheduleEntry]:
 
 def active() -> list[ScheduleEntry]:
     """Return the entries the scheduler should fire: enabled and not paused."""
-    paused = {_text(n) for n in get_redis().smembers(get_keys().schedules_paused())}
+    paused = {to_text(n) for n in get_redis().smembers(get_keys().schedules_paused())}
     return [e for e in configured() if e.enabled and e.name not in paused]
 
 
@@ -150,15 +150,9 @@ def build_payload(entry: ScheduleEntry, extras: dict[str, Any]) -> tuple[str, Pa
     return queue, payload
 
 
-def redis_now() -> int:
-    """Return Redis's clock in whole epoch seconds: the one clock every scheduler agrees on."""
-    seconds, _ = get_redis().time()
-    return int(seconds)
-
-
 def format_time(moment: datetime) -> str:
-    """Return a time as resque-scheduler writes last_enqueued_at."""
-    return moment.astimezone(UTC).strftime(LAST_RUN_FORMAT)
+    """Return a time as resque-scheduler writes last_enqueued_at (Ruby's Time#to_s, UTC)."""
+    return ruby_time(moment.astimezone(UTC))
 
 
 def _require(name: str) -> ScheduleEntry:
@@ -171,11 +165,4 @@ def _require(name: str) -> ScheduleEntry:
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
-    try:
-        return datetime.strptime(text, LAST_RUN_FORMAT)
-    except ValueError:
-        return None  # written by another scheduler in another format; shown as unknown
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    return parse_ruby_time(text)  # None: another scheduler's format, shown as unknown

@@ -3,6 +3,11 @@
 The Resque keys are exactly those Ruby resque, resque-scheduler, php-resque and node-resque use
 (`namespace:` + name), so workers in any of those languages can share the Redis. Keys that only
 django_resque uses live under `namespace:dj:`, a prefix no Resque implementation writes.
+
+Lua scripts get their keys in KEYS[]. A script that learns a queue name, a failure facet or a
+job id only from data it reads gets a *prefix* from here instead (the methods named `*_prefix`)
+and appends that name to it, which is the same string the matching method returns: the rule is
+written beside each prefix, and no script spells a key name itself.
 """
 
 from __future__ import annotations
@@ -22,55 +27,77 @@ class Keys:
 
     # --- Resque: queues -------------------------------------------------------------------
     def queues(self) -> str:
-        """set of queue names; every client SADDs on enqueue."""
+        """set of queue names; every client SADDs on enqueue (ours: lua/_push.lua)."""
         return self._k("queues")
 
     def queue(self, name: str) -> str:
-        """list of payload JSON; RPUSH to enqueue, LPOP (or our reserve script) to take."""
-        return self._k(f"queue:{name}")
+        """list of payload JSON; every client RPUSHes to enqueue (ours: lua/_push.lua; requeue.lua
+        LPUSHes a recovered one back), LPOP (or reserve.lua, take.lua) takes."""
+        return self.queue_prefix() + name
+
+    def queue_prefix(self) -> str:
+        """prefix `<ns>:queue:`; prefix .. name = queue(name). For the scripts that push to a
+        queue named in data they read (retry_promote.lua, failure_take.lua, failure_bulk.lua)."""
+        return self._k("queue:")
 
     # --- Resque: workers ------------------------------------------------------------------
     def workers(self) -> str:
-        """set of worker ids `host:pid:queues`; written by every worker at start-up."""
+        """set of worker ids `host:pid:queues`; SADD by every worker at start-up, SREM at exit
+        and by requeue.lua when a dead worker is pruned."""
         return self._k("workers")
 
     def worker(self, worker_id: str) -> str:
-        """string: the in-flight record `{"queue","run_at","payload"}`; absent when idle."""
+        """string: the in-flight record `{"queue","run_at","payload"}`; absent when idle. SET by
+        reserve.lua as it takes a payload, DEL by reserve.lua (nothing taken) and requeue.lua."""
         return self._k(f"worker:{worker_id}")
 
     def worker_started(self, worker_id: str) -> str:
-        """string: when the worker started, in Ruby's `Time#to_s` form."""
+        """string: when the worker started, in Ruby's `Time#to_s` form (clock.ruby_time);
+        written by registration at start-up."""
         return self._k(f"worker:{worker_id}:started")
 
     def heartbeats(self) -> str:
-        """hash worker id -> ISO-8601 time of the last heartbeat (Ruby >= 1.26)."""
+        """hash worker id -> ISO-8601 time of the last heartbeat (Ruby >= 1.26); HSET by
+        heartbeat.lua from Redis TIME, HDEL at unregister and by requeue.lua."""
         return self._k("workers:heartbeat")
 
     def pause_all(self) -> str:
-        """string: "true" pauses every worker (Ruby >= 2.3)."""
+        """string: "true" pauses every worker (Ruby >= 2.3); set by operators (resque-web,
+        redis-cli), read by reserve.lua."""
         return self._k("pause-all-workers")
 
     def prune_lock(self) -> str:
-        """string with TTL: held by the worker pruning dead workers (same key as Ruby)."""
+        """string with TTL: held by the worker pruning dead workers (same key as Ruby); SET NX
+        EX by heartbeat.lua."""
         return self._k("pruning_dead_workers_in_progress")
 
     # --- Resque: stats --------------------------------------------------------------------
     def stat(self, name: str, worker_id: str | None = None) -> str:
-        """string integer `stat:processed` / `stat:failed`, or per worker with `:<id>`."""
+        """string integer `stat:processed` / `stat:failed` / `stat:retried`, or per worker with
+        `:<id>`; INCRBY by reserve.lua (processed) and job_finish.lua (failed, retried)."""
         return self._k(f"stat:{name}" if worker_id is None else f"stat:{name}:{worker_id}")
 
     # --- Resque: failures -----------------------------------------------------------------
     def failed(self) -> str:
-        """list of failure records (Ruby's fields) that resque-web reads."""
+        """list of failure records (Ruby's fields) that resque-web reads; RPUSH by job_finish.lua
+        and by other Resques' failure backends, trimmed by the failure scripts."""
         return self._k("failed")
 
     # --- django_resque only ---------------------------------------------------------------
     def wake(self, queue: str) -> str:
-        """list of wake-up tokens pushed beside each payload so idle workers block, not poll."""
-        return self._k(f"dj:wake:{queue}")
+        """list of wake-up tokens: every script that pushes a payload RPUSHes one (lua/_push.lua,
+        at most WAKE_TOKEN_CAP), so idle workers BLPOP on it instead of polling; reserve.lua
+        DELs it when the queues are empty. A worker never reads a token's bytes: any element
+        is a wake-up."""
+        return self.wake_prefix() + queue
+
+    def wake_prefix(self) -> str:
+        """prefix `<ns>:dj:wake:`; prefix .. queue name = wake(queue), as queue_prefix."""
+        return self._k("dj:wake:")
 
     def paused_queues(self) -> str:
-        """set of queue names no django_resque worker reserves from while paused."""
+        """set of queue names no django_resque worker reserves from while paused; SADD / SREM by
+        queues.pause / resume (admin), read by reserve.lua."""
         return self._k("dj:paused")
 
     # --- django_resque only: worker recovery ------------------------------------------------
@@ -86,40 +113,62 @@ class Keys:
 
     # --- django_resque only: failure index, retries, job status ----------------------------
     def failed_seq(self) -> str:
-        """string counter: INCR gives each new failure record its order (newest = highest)."""
+        """string counter: INCR gives each new failure record its order (newest = highest);
+        written by the failure scripts as they index a record (lua/_failures.lua)."""
         return self._k("dj:failed:seq")
 
     def failed_data(self) -> str:
-        """hash failure id -> record JSON, byte for byte the copy in `failed`."""
+        """hash failure id -> record JSON, byte for byte the copy in `failed`; written by the
+        failure scripts (lua/_failures.lua)."""
         return self._k("dj:failed:data")
 
     def failed_index(self, facet: str = "all", value: str = "") -> str:
-        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters)."""
-        return self._k("dj:failed:ix:all" if facet == "all" else f"dj:failed:ix:{facet}:{value}")
+        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters).
+
+        Written by the failure scripts (lua/_failures.lua) as records are added and removed.
+        """
+        prefix = self.failed_index_prefix()
+        return prefix + "all" if facet == "all" else f"{prefix}{facet}:{value}"
+
+    def failed_index_prefix(self) -> str:
+        """prefix `<ns>:dj:failed:ix:`; prefix .. facet .. ":" .. value = failed_index(facet,
+        value). The failure scripts read a record's facets from the record itself."""
+        return self._k("dj:failed:ix:")
 
     def failed_gone(self) -> str:
-        """set of failure ids removed from the index but still in `failed` until the sweep."""
+        """zset failure id -> sweep pass: removed from the index but still in `failed` until the
+        sweep; ZADD by failure_take.lua / failure_bulk.lua, ZREM by failure_sweep.lua."""
         return self._k("dj:failed:gone")
 
     def failed_sweep(self) -> str:
-        """string: records of `failed` the current compaction pass has still to visit."""
+        """hash `remaining` (records of `failed` the current pass has still to visit), `pass`
+        (its number) and `drift`; written by failure_sweep.lua."""
         return self._k("dj:failed:sweep")
 
     def retries(self) -> str:
-        """zset `<queue>\n<payload>` -> due epoch seconds; workers move due ones to their queue."""
+        """zset `<queue>\n<payload>` -> due epoch seconds; ZADD by job_finish.lua (mode retry),
+        moved to their queues by retry_promote.lua, which workers run."""
         return self._k("dj:retry")
 
     def job(self, job_id: str) -> str:
-        """hash: a job's status, times, attempts, worker ids, result and errors (status.py)."""
-        return self._k(f"dj:job:{job_id}")
+        """hash: a job's status, times, attempts, worker ids, result and errors (status.py);
+        written by enqueue.lua / enqueue_priority.lua, reserve.lua and job_finish.lua."""
+        return self.job_prefix() + job_id
+
+    def job_prefix(self) -> str:
+        """prefix `<ns>:dj:job:`; prefix .. id = job(id). reserve.lua learns the id of the job
+        whose hash it marks running only from the payload it pops."""
+        return self._k("dj:job:")
 
     # --- django_resque only: django.tasks priorities ---------------------------------------
     def priority(self, queue: str) -> str:
-        """zset payload -> rank; a slot marker in the queue list stands for each payload."""
+        """zset payload -> rank; a slot marker in the queue list stands for each payload. ZADD by
+        enqueue_priority.lua, ZREM by reserve.lua and take.lua."""
         return self._k(f"dj:priority:{queue}")
 
     def priority_sequence(self) -> str:
-        """string counter: arrival order among payloads of equal priority."""
+        """string counter: arrival order among payloads of equal priority; INCR by
+        enqueue_priority.lua."""
         return self._k("dj:priority-seq")
 
     # --- django_resque only: admin ---------------------------------------------------------
@@ -137,35 +186,50 @@ class Keys:
 
     # --- scheduler: resque-scheduler's keys, then ours under dj:scheduler: ------------------
     def delayed_schedule(self) -> str:
-        """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque)."""
+        """zset of due times: member = score = epoch seconds (resque-scheduler, node-resque);
+        ZADD by delay.lua, ZREM by delayed_promote.lua and delayed_remove.lua."""
         return self._k("delayed_queue_schedule")
 
     def delayed(self, timestamp: int) -> str:
-        """list of delayed item JSON due at `timestamp` epoch seconds; RPUSH, promoted from left."""
-        return self._k(f"delayed:{timestamp}")
+        """list of delayed item JSON due at `timestamp` epoch seconds; RPUSH by delay.lua, LREM
+        by delayed_promote.lua and delayed_remove.lua."""
+        return self._k(self.delayed_member(timestamp))
+
+    def delayed_member(self, timestamp: int) -> str:
+        """`delayed:<ts>` without the namespace: what timestamps(item) holds, as Ruby writes it.
+
+        Not a key of its own; the delay scripts get it as an argument (SADD / SREM).
+        """
+        return f"delayed:{timestamp}"
 
     def timestamps(self, item: str) -> str:
-        """set of `delayed:<ts>` (no namespace) where that exact item JSON waits (RS >= 2.1)."""
+        """set of delayed_member(ts) for each `delayed:<ts>` where that exact item JSON waits
+        (resque-scheduler >= 2.1); written by lua/delay.lua, emptied by the promote/remove ones."""
         return self._k(f"timestamps:{item}")
 
     def last_enqueued_at(self) -> str:
-        """hash schedule name -> time of its last firing, as resque-scheduler's web tab reads."""
+        """hash schedule name -> time of its last firing (Ruby's Time#to_s), as
+        resque-scheduler's web tab reads; HSET by schedule_fire.lua."""
         return self._k("delayed:last_enqueued_at")
 
     def persistent_schedules(self) -> str:
-        """hash schedule name -> JSON config of dynamic schedules (resque-scheduler >= 4.2)."""
+        """hash schedule name -> JSON config of dynamic schedules (resque-scheduler >= 4.2);
+        written by schedules.set / remove and by resque-scheduler."""
         return self._k("persistent_schedules")
 
     def schedules_changed(self) -> str:
-        """set of dynamic schedule names changed since the last reload (resque-scheduler)."""
+        """set of dynamic schedule names changed since the last reload (resque-scheduler); SADD
+        beside each persistent_schedules change, DEL by schedules.reloaded."""
         return self._k("schedules_changed")
 
     def scheduler_leader(self) -> str:
-        """string with PX lease: `<host>:<pid>:<fence>` of the scheduler allowed to fire."""
+        """string with PX lease: `<host>:<pid>:<fence>` of the scheduler allowed to fire; written
+        by scheduler_lease.lua, checked by schedule_fire.lua and delayed_promote.lua."""
         return self._k("dj:scheduler:leader")
 
     def scheduler_fence(self) -> str:
-        """string integer: fencing counter, INCRed on each new lease so old leases never match."""
+        """string integer: fencing counter, INCRed by scheduler_lease.lua on each new lease so
+        old leases never match."""
         return self._k("dj:scheduler:fence")
 
     def foreign_scheduler_locks(self) -> list[str]:
@@ -186,11 +250,13 @@ class Keys:
         return self._k(f"dj:scheduler:slot:{name}:{slot}")
 
     def schedule_last_slot(self) -> str:
-        """hash schedule name -> epoch of the last slot fired or passed; only goes forward."""
+        """hash schedule name -> epoch of the last slot fired or passed; only goes forward.
+        HSET by schedule_fire.lua, HSETNX by firing.fire_entry on an entry's first sight."""
         return self._k("dj:scheduler:last_slot")
 
     def schedules_paused(self) -> str:
-        """set of schedule names the scheduler does not fire while paused."""
+        """set of schedule names the scheduler does not fire while paused; SADD / SREM by
+        schedules.pause / resume (admin)."""
         return self._k("dj:scheduler:paused")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 
+from django_resque.storage.codec import to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -36,7 +37,7 @@ def read(result_id: str) -> dict[str, Any] | None:
     raw = get_redis().hgetall(get_keys().job(result_id))
     if not raw:
         return None
-    record: dict[str, Any] = {_text(k): _text(v) for k, v in raw.items()}
+    record: dict[str, Any] = {to_text(k): to_text(v) for k, v in raw.items()}
     for name in ("worker_ids", "errors", "result", "task_args", "task_kwargs"):
         if name in record:
             try:
@@ -51,7 +52,3 @@ def _encode(fields: dict[str, Any]) -> dict[Any, Any]:
         k: v if isinstance(v, str) and k not in {"result"} else json.dumps(v)
         for k, v in fields.items()
     }
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -61,7 +61,7 @@ def store_success(done: Success) -> None:
     scripts.run(
         "job_finish",
         [keys.job(done.job_id)],
-        ["ok", f"{keys.namespace}:", done.finished_at, status.result_ttl(), done.result],
+        ["ok", keys.failed_index_prefix(), done.finished_at, status.result_ttl(), done.result],
     )
 
 
@@ -88,9 +88,10 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
             keys.stat("failed", worker_id),
             keys.retries(),
             keys.stat("retried"),
+            keys.failed_index(),
             keys.minute_stat("failed", timeline.minute_of()),
         ],
-        [mode, f"{keys.namespace}:", status.now_iso(), status.result_ttl(), *extra],
+        [mode, keys.failed_index_prefix(), status.now_iso(), status.result_ttl(), *extra],
     )
     return outcome
 

@@ -21,8 +21,11 @@ from django_resque.failures import registry as failures
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
 from django_resque.jobs.registry import get_job
-from django_resque.monitoring.workers import parse_time, redis_now
+from django_resque.monitoring.workers import parse_time
+from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.storage import scripts
+from django_resque.storage.clock import redis_now
+from django_resque.storage.codec import to_bytes
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import Keys, get_keys
 
@@ -80,16 +83,16 @@ def prune(pruner_id: str) -> int:
         pipe.hgetall(keys.heartbeats())
         pipe.hkeys(keys.incarnations())
         beats, ours = pipe.execute()
-    ours = {_bytes(i) for i in ours}
+    ours = {to_bytes(i) for i in ours}
     now = redis_now()
     pruned = 0
     for raw_id, raw_beat in beats.items():
-        wid = _bytes(raw_id).decode()
+        wid = to_bytes(raw_id).decode()
         beat = parse_time(raw_beat)
-        limit = timeout if _bytes(raw_id) in ours else max(timeout, FOREIGN_TIMEOUT)
+        limit = timeout if to_bytes(raw_id) in ours else max(timeout, FOREIGN_TIMEOUT)
         if wid == pruner_id or beat is None or (now - beat).total_seconds() <= limit:
             continue
-        if recover_dead(wid, _bytes(raw_beat), now=now):
+        if recover_dead(wid, to_bytes(raw_beat), now=now):
             pruned += 1
     return pruned
 
@@ -198,7 +201,17 @@ def _requeue(
             keys.stat("failed", worker_id),
             keys.incarnations(),
         ],
-        [worker_id, record, heartbeat, push, queue, int(count), RECOVERY_MEMORY, int(unregister)],
+        [
+            worker_id,
+            record,
+            heartbeat,
+            push,
+            queue,
+            int(count),
+            RECOVERY_MEMORY,
+            int(unregister),
+            WAKE_TOKEN_CAP,
+        ],
     )
     return bool(result)
 
@@ -209,8 +222,4 @@ def _digest(payload: bytes) -> str:
 
 def _get(key: str) -> bytes | None:
     value = get_redis().get(key)
-    return None if value is None else _bytes(value)
-
-
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value
+    return None if value is None else to_bytes(value)

@@ -13,8 +13,9 @@ from datetime import datetime
 
 from django_resque.conf import get_config
 from django_resque.exceptions import WorkerIdInUse
-from django_resque.monitoring.workers import parse_time, redis_now
+from django_resque.monitoring.workers import parse_time
 from django_resque.storage import scripts
+from django_resque.storage.clock import redis_now, ruby_time
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 from django_resque.worker import recovery
@@ -55,7 +56,7 @@ def register(worker_id: str, token: str) -> None:
     keys = get_keys()
     with get_redis().pipeline() as pipe:  # MULTI: never registered without a heartbeat
         pipe.sadd(keys.workers(), worker_id)
-        pipe.set(keys.worker_started(worker_id), ruby_time_to_s(datetime.now().astimezone()))
+        pipe.set(keys.worker_started(worker_id), ruby_time(datetime.now().astimezone()))
         pipe.hset(keys.incarnations(), worker_id, token)
         pipe.eval(
             scripts.source("heartbeat").decode(),
@@ -82,7 +83,3 @@ def unregister(worker_id: str, finished: int) -> None:
         pipe.hdel(keys.incarnations(), worker_id)
         pipe.delete(keys.stat("processed", worker_id), keys.stat("failed", worker_id))
         pipe.execute()
-
-
-def ruby_time_to_s(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S %z")

@@ -34,7 +34,7 @@ class Reservation:
         self._queues_at = 0.0
         self._keys_for: list[str] | None = None
         self._keys_cache: list[str] = []
-        self._job_prefix = keys.job("")  # <ns>:dj:job: ; the script appends the payload's id
+        self._job_prefix = keys.job_prefix()  # the script appends the payload's id
         self._dynamic = queues.is_dynamic(patterns)
 
     def take(

@@ -2,8 +2,10 @@
 --
 -- A record django_resque wrote ends with `,"id":"<32 hex>"}`; a record another Resque wrote
 -- has no id, so its id is the SHA-1 of its bytes (40 hex), the same in every process.
--- Index keys are `<ns>:dj:failed:ix:all` and `<ns>:dj:failed:ix:<facet>:<value>` with facets
--- queue, job and exception (Keys.failed_index); scripts derive the facet keys from the record.
+-- Index keys (Keys.failed_index): the scripts get `<ns>:dj:failed:ix:all` in KEYS (all_key) and
+-- the prefix `<ns>:dj:failed:ix:` as an argument (ix_prefix, Keys.failed_index_prefix); a facet
+-- key is ix_prefix .. facet .. ':' .. value, for the facets queue, job and exception, whose
+-- values are read from the record itself.
 local function failure_id(raw)
   local tail = string.sub(raw, -41)
   local id = string.match(tail, '^,"id":"(%x+)"}$')
@@ -22,31 +24,36 @@ local function text(value)
   return ''
 end
 
-local function facet_keys(ns, rec)
+-- The rule of Keys.failed_index: prefix .. facet .. ':' .. value.
+local function facet_key(ix_prefix, facet, value)
+  return ix_prefix .. facet .. ':' .. value
+end
+
+local function facet_keys(ix_prefix, rec)
   local payload = rec['payload']
   local job = ''
   if type(payload) == 'table' then job = text(payload['class']) end
   return {
-    ns .. 'dj:failed:ix:queue:' .. text(rec['queue']),
-    ns .. 'dj:failed:ix:job:' .. job,
-    ns .. 'dj:failed:ix:exception:' .. text(rec['exception']),
+    facet_key(ix_prefix, 'queue', text(rec['queue'])),
+    facet_key(ix_prefix, 'job', job),
+    facet_key(ix_prefix, 'exception', text(rec['exception'])),
   }
 end
 
-local function index_add(ns, data_key, seq_key, id, raw, rec)
+local function index_add(all_key, ix_prefix, data_key, seq_key, id, raw, rec)
   local seq = redis.call('INCR', seq_key)
   redis.call('HSET', data_key, id, raw)
-  redis.call('ZADD', ns .. 'dj:failed:ix:all', seq, id)
-  for _, key in ipairs(facet_keys(ns, rec)) do
+  redis.call('ZADD', all_key, seq, id)
+  for _, key in ipairs(facet_keys(ix_prefix, rec)) do
     redis.call('ZADD', key, seq, id)
   end
   return seq
 end
 
-local function index_remove(ns, data_key, id, rec)
+local function index_remove(all_key, ix_prefix, data_key, id, rec)
   redis.call('HDEL', data_key, id)
-  redis.call('ZREM', ns .. 'dj:failed:ix:all', id)
-  for _, key in ipairs(facet_keys(ns, rec)) do
+  redis.call('ZREM', all_key, id)
+  for _, key in ipairs(facet_keys(ix_prefix, rec)) do
     redis.call('ZREM', key, id)
   end
 end
@@ -72,29 +79,6 @@ local function original_payload(raw, rec, id)
   local encoded = '[]'
   if type(args) == 'table' and next(args) ~= nil then encoded = cjson.encode(args) end
   return '{"class":' .. cjson.encode(payload['class']) .. ',"args":' .. encoded .. '}'
-end
-
--- Put a payload back on its queue the way enqueue.lua does (queues set, list, wake token).
-local function push_payload(ns, queue, payload, wake_cap)
-  redis.call('SADD', ns .. 'queues', queue)
-  redis.call('RPUSH', ns .. 'queue:' .. queue, payload)
-  local tokens = redis.call('RPUSH', ns .. 'dj:wake:' .. queue, payload)
-  if tokens > wake_cap then
-    redis.call('LTRIM', ns .. 'dj:wake:' .. queue, -wake_cap, -1)
-  end
-end
-
--- The same for many payloads of one queue, in slices (Lua's stack takes a few thousand args).
-local function push_payloads(ns, queue, payloads, wake_cap)
-  redis.call('SADD', ns .. 'queues', queue)
-  for i = 1, #payloads, 1000 do
-    local last = math.min(i + 999, #payloads)
-    redis.call('RPUSH', ns .. 'queue:' .. queue, unpack(payloads, i, last))
-    redis.call('RPUSH', ns .. 'dj:wake:' .. queue, unpack(payloads, i, last))
-  end
-  if redis.call('LLEN', ns .. 'dj:wake:' .. queue) > wake_cap then
-    redis.call('LTRIM', ns .. 'dj:wake:' .. queue, -wake_cap, -1)
-  end
 end
 
 -- Mark a record removed from the index but still in the failed list, for the next sweep pass.

@@ -12,25 +12,23 @@
 -- ARGV[1]  ts
 -- ARGV[2]  lease value the caller holds, or "" for an unfenced call (admin "enqueue now")
 -- ARGV[3]  wake-token cap
--- ARGV[4..] per item, three values: item JSON, queue name, payload JSON to push
+-- ARGV[4]  `delayed:<ts>` as the timestamps sets hold it (Keys.delayed_member)
+-- ARGV[5..] per item, three values: item JSON, queue name, payload JSON to push
 -- Returns how many items were moved, or -1 (and changes nothing) if the lease is not held.
+--#include _push
 if ARGV[2] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[2] then
   return -1
 end
 local moved = 0
 local cap = tonumber(ARGV[3])
-for i = 0, (#ARGV - 3) / 3 - 1 do
-  local item, queue, payload = ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i]
+for i = 0, (#ARGV - 4) / 3 - 1 do
+  local item, queue = ARGV[5 + 3 * i], ARGV[6 + 3 * i]
   local k = 5 + 3 * i
   if redis.call('LREM', KEYS[2], 1, item) == 1 then
     if redis.call('LPOS', KEYS[2], item) == false then
-      redis.call('SREM', KEYS[k], 'delayed:' .. ARGV[1])
+      redis.call('SREM', KEYS[k], ARGV[4])
     end
-    redis.call('SADD', KEYS[3], queue)
-    redis.call('RPUSH', KEYS[k + 1], payload)
-    if redis.call('RPUSH', KEYS[k + 2], payload) > cap then
-      redis.call('LTRIM', KEYS[k + 2], -cap, -1)
-    end
+    push_and_wake(KEYS[3], KEYS[k + 1], KEYS[k + 2], queue, ARGV, 7 + 3 * i, 7 + 3 * i, cap, false)
     moved = moved + 1
   end
 end

@@ -2,18 +2,20 @@
 --
 -- KEYS[1]  <ns>:delayed_queue_schedule   zset  ZREM ts once its list is empty
 -- KEYS[2]  <ns>:delayed:<ts>             list  LREM each item
--- KEYS[3..] <ns>:timestamps:<item json>  set   one per item: SREM "delayed:<ts>" when removed
+-- KEYS[3..] <ns>:timestamps:<item json>  set   one per item: SREM ARGV[3] when removed
 -- ARGV[1]  ts
 -- ARGV[2]  LREM count: 1 removes one copy per listed item, 0 every copy
--- ARGV[3..] item JSON, one per KEYS[3..]
+-- ARGV[3]  `delayed:<ts>` as the timestamps sets hold it (Keys.delayed_member)
+-- ARGV[4..] item JSON, one per KEYS[3..]
 -- Returns how many items were removed. An item some other process already took is skipped.
 local removed = 0
-for i = 3, #ARGV do
-  local n = redis.call('LREM', KEYS[2], ARGV[2], ARGV[i])
+for i = 3, #KEYS do
+  local item = ARGV[i + 1]
+  local n = redis.call('LREM', KEYS[2], ARGV[2], item)
   if n > 0 then
     removed = removed + n
-    if redis.call('LPOS', KEYS[2], ARGV[i]) == false then
-      redis.call('SREM', KEYS[i], 'delayed:' .. ARGV[1])
+    if redis.call('LPOS', KEYS[2], item) == false then
+      redis.call('SREM', KEYS[i], ARGV[3])
     end
   end
 end

@@ -2,8 +2,7 @@
 --
 -- KEYS[1]  <ns>:queues          set   SADD the queue name (Resque: a queue exists once pushed to)
 -- KEYS[2]  <ns>:queue:<q>       list  RPUSH each payload (Resque: push right, pop left)
--- KEYS[3]  <ns>:dj:wake:<q>     list  RPUSH one short token per payload so idle workers blocked
---                                     in BLPOP start at once; never more than the cap
+-- KEYS[3]  <ns>:dj:wake:<q>     list  one wake token per payload, up to the cap (_push.lua)
 -- KEYS[4]  <ns>:dj:job:<id>     hash  optional (one payload only): the job's first status,
 --                                     written in the same call so `.delay()` is one round trip
 -- ARGV[1]  queue name
@@ -12,21 +11,11 @@
 --               status.py writes every time); the payloads follow
 -- ARGV[3..] (or ARGV[5..] with KEYS[4]) payload JSON, byte for byte as it must be stored
 -- Returns the queue's length after the push.
+--#include _push
 local first = 3
 if KEYS[4] then
   redis.call('HSET', KEYS[4], 'status', 'queued', 'job', ARGV[3], 'queue', ARGV[1],
     'enqueued_at', ARGV[4])
   first = 5
 end
-redis.call('SADD', KEYS[1], ARGV[1])
-local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, first))
-local room = tonumber(ARGV[2]) - redis.call('LLEN', KEYS[3])  -- a full list: no push, no trim
-local count = math.min(#ARGV - first + 1, room)
-if count > 0 then
-  local tokens = {}
-  for i = 1, count do
-    tokens[i] = '1'
-  end
-  redis.call('RPUSH', KEYS[3], unpack(tokens))
-end
-return length
+return push_and_wake(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV, first, #ARGV, tonumber(ARGV[2]), false)

@@ -7,7 +7,7 @@
 --
 -- KEYS[1]  <ns>:queues              set   SADD the queue name
 -- KEYS[2]  <ns>:queue:<q>           list  LPUSH/RPUSH one slot marker (ARGV[5])
--- KEYS[3]  <ns>:dj:wake:<q>         list  RPUSH one wake token, trimmed to the cap
+-- KEYS[3]  <ns>:dj:wake:<q>         list  one wake token, up to the cap (_push.lua)
 -- KEYS[4]  <ns>:dj:priority:<q>     zset  payload -> (100 - priority) * 2^44 + sequence
 -- KEYS[5]  <ns>:dj:priority-seq     string INCR: first in, first out among equal priorities
 -- KEYS[6]  <ns>:dj:job:<id>         hash  optional: the job's first status (as enqueue.lua)
@@ -18,24 +18,13 @@
 -- ARGV[5]  the slot marker
 -- ARGV[6], ARGV[7]  with KEYS[6]: job name, enqueued_at (ISO-8601 UTC, the client's clock)
 -- Returns the queue's length after the push.
+--#include _push
 if KEYS[6] then
   redis.call('HSET', KEYS[6], 'status', 'queued', 'job', ARGV[6], 'queue', ARGV[1],
     'enqueued_at', ARGV[7])
 end
-redis.call('SADD', KEYS[1], ARGV[1])
 local priority = tonumber(ARGV[3])
 local sequence = redis.call('INCR', KEYS[5]) % 17592186044416  -- 2^44
 -- string.format: Redis would print a Lua number with 14 digits and lose the sequence.
 redis.call('ZADD', KEYS[4], string.format('%.0f', (100 - priority) * 17592186044416 + sequence), ARGV[4])
-local length
-if priority > 0 then
-  length = redis.call('LPUSH', KEYS[2], ARGV[5])
-else
-  length = redis.call('RPUSH', KEYS[2], ARGV[5])
-end
-local tokens = redis.call('RPUSH', KEYS[3], ARGV[1])
-local cap = tonumber(ARGV[2])
-if tokens > cap then
-  redis.call('LTRIM', KEYS[3], -cap, -1)
-end
-return length
+return push_and_wake(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV, 5, 5, tonumber(ARGV[2]), priority > 0)

@@ -4,8 +4,8 @@
 -- the newest ARGV[2] records finds them. Cheap when nothing is foreign: the list is then
 -- exactly as long as the index plus the records waiting for the sweep.
 -- KEYS[1]  <ns>:failed  KEYS[2]  <ns>:dj:failed:data  KEYS[3]  <ns>:dj:failed:gone
--- KEYS[4]  <ns>:dj:failed:seq
--- ARGV[1]  namespace with its colon
+-- KEYS[4]  <ns>:dj:failed:seq  KEYS[5]  <ns>:dj:failed:ix:all
+-- ARGV[1]  <ns>:dj:failed:ix:  facet index prefix (Keys.failed_index_prefix; see _failures.lua)
 -- ARGV[2]  how many of the newest records to look at
 -- Returns {records indexed, records still unaccounted for after this call}.
 --#include _failures
@@ -16,7 +16,7 @@ local raws = redis.call('LRANGE', KEYS[1], -tonumber(ARGV[2]), -1)
 for i = #raws, 1, -1 do
   local id = failure_id(raws[i])
   if redis.call('HEXISTS', KEYS[2], id) == 0 and not redis.call('ZSCORE', KEYS[3], id) then
-    index_add(ARGV[1], KEYS[2], KEYS[4], id, raws[i], decode_record(raws[i]))
+    index_add(KEYS[5], ARGV[1], KEYS[2], KEYS[4], id, raws[i], decode_record(raws[i]))
     adopted = adopted + 1
     if adopted >= drift then break end
   end

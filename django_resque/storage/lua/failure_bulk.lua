@@ -6,18 +6,24 @@
 -- KEYS[1]  <ns>:dj:failed:data    hash  id -> record
 -- KEYS[2]  <ns>:dj:failed:gone    zset  ids whose record the sweep must drop from the list
 -- KEYS[3]  <ns>:dj:failed:sweep   hash  current sweep pass
--- KEYS[4]  index to walk: ix:all, or the smallest facet index of the filter
--- KEYS[5..] other facet indexes the filter names; a record must be in all of them
+-- KEYS[4]  <ns>:dj:failed:ix:all  zset  id -> seq
+-- KEYS[5]  <ns>:queues             set   SADD each queue retried to
+-- KEYS[6]  index to walk: ix:all, or the smallest facet index of the filter
+-- KEYS[7..] other facet indexes the filter names; a record must be in all of them
 -- ARGV[1]  "retry" or "remove"
--- ARGV[2]  namespace with its colon
+-- ARGV[2]  <ns>:dj:failed:ix:  facet index prefix (Keys.failed_index_prefix; see _failures.lua)
 -- ARGV[3]  batch size (records examined per call)
 -- ARGV[4]  cursor: walk seqs greater than this
 -- ARGV[5]  highest seq to touch (records that fail after the operation started are left alone)
 -- ARGV[6]  wake-token cap
+-- ARGV[7]  <ns>:queue:     ARGV[8]  <ns>:dj:wake:   (Keys.queue_prefix, Keys.wake_prefix): a
+--          retried record's queue q is read from the record; its list is ARGV[7] .. q, its
+--          wake list ARGV[8] .. q
 -- Returns {records handled, next cursor, records examined}.
 --#include _failures
-local ns, batch = ARGV[2], tonumber(ARGV[3])
-local rows = redis.call('ZRANGEBYSCORE', KEYS[4], '(' .. ARGV[4], ARGV[5],
+--#include _push
+local ix_prefix, batch = ARGV[2], tonumber(ARGV[3])
+local rows = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. ARGV[4], ARGV[5],
   'WITHSCORES', 'LIMIT', 0, batch)
 local handled, cursor = 0, ARGV[4]
 local pass = tonumber(redis.call('HGET', KEYS[3], 'pass') or '0')
@@ -26,7 +32,7 @@ for i = 1, #rows, 2 do
   local id = rows[i]
   cursor = rows[i + 1]
   local match = true
-  for k = 5, #KEYS do
+  for k = 7, #KEYS do
     if not redis.call('ZSCORE', KEYS[k], id) then match = false; break end
   end
   local raw = match and redis.call('HGET', KEYS[1], id)
@@ -42,13 +48,14 @@ for i = 1, #rows, 2 do
       end
     end
     if ok then
-      index_remove(ns, KEYS[1], id, rec)
+      index_remove(KEYS[4], ix_prefix, KEYS[1], id, rec)
       redis.call('ZADD', KEYS[2], pass, id)
       handled = handled + 1
     end
   end
 end
 for queue, payloads in pairs(by_queue) do
-  push_payloads(ns, queue, payloads, tonumber(ARGV[6]))
+  push_and_wake(KEYS[5], ARGV[7] .. queue, ARGV[8] .. queue, queue, payloads, 1, #payloads,
+    tonumber(ARGV[6]), false)
 end
 return {handled, cursor, #rows / 2}

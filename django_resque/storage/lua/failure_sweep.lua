@@ -10,13 +10,14 @@
 -- KEYS[3]  <ns>:dj:failed:gone    zset  id -> pass in which it was marked
 -- KEYS[4]  <ns>:dj:failed:sweep   hash  remaining (records left in this pass), pass (number)
 -- KEYS[5]  <ns>:dj:failed:seq     string
+-- KEYS[6]  <ns>:dj:failed:ix:all  zset  id -> seq
 -- ARGV[1]  batch size
--- ARGV[2]  namespace with its colon
+-- ARGV[2]  <ns>:dj:failed:ix:  facet index prefix (Keys.failed_index_prefix; see _failures.lua)
 -- ARGV[3]  "1" to start a pass even if nothing is gone (a full re-index)
 -- ARGV[4]  with ARGV[3]: the drift (list length minus index) that prompts it, or "" to always run
 -- Returns the records left in the current pass (0: no pass is running).
 --#include _failures
-local ns = ARGV[2]
+local ix_prefix = ARGV[2]
 local remaining = tonumber(redis.call('HGET', KEYS[4], 'remaining') or '0')
 if remaining <= 0 then
   local gone = redis.call('ZCARD', KEYS[3])
@@ -41,7 +42,7 @@ for _, raw in ipairs(raws) do
     dropped[#dropped + 1] = id
   else
     if redis.call('HEXISTS', KEYS[2], id) == 0 then
-      index_add(ns, KEYS[2], KEYS[5], id, raw, decode_record(raw))
+      index_add(KEYS[6], ix_prefix, KEYS[2], KEYS[5], id, raw, decode_record(raw))
     end
     keep[#keep + 1] = raw
   end

@@ -13,23 +13,25 @@
 -- KEYS[6]  <ns>:stat:failed:<worker>     string  INCR
 -- KEYS[7]  <ns>:dj:retry                 zset    member `<queue>\n<payload>` -> due time
 -- KEYS[8]  <ns>:stat:retried             string  INCR
--- KEYS[9]  <ns>:dj:stat:failed:minute:<m> string  INCR + EXPIRE 90000 (mode fail; optional;
+-- KEYS[9]  <ns>:dj:failed:ix:all        zset    id -> seq (mode fail)
+-- KEYS[10] <ns>:dj:stat:failed:minute:<m> string INCR + EXPIRE 90000 (mode fail; optional;
 --                                                 = timeline.RETENTION_SECONDS; admin chart)
--- ARGV[1]  mode   ARGV[2] namespace with its colon   ARGV[3] now (ISO-8601 UTC)
+-- ARGV[1]  mode   ARGV[3] now (ISO-8601 UTC)
+-- ARGV[2]  <ns>:dj:failed:ix:  facet index prefix (Keys.failed_index_prefix; see _failures.lua)
 -- ARGV[4]  result TTL in seconds (0: delete the status once terminal)
 -- ARGV[5]  mode ok: result JSON; otherwise the error `{"exception","error","backtrace"}` JSON
 -- ARGV[6]  mode fail: failure id; mode retry: due time (epoch seconds)
 -- ARGV[7]  mode fail: failure record JSON; mode retry: retry zset member
 --#include _failures
-local mode, ns = ARGV[1], ARGV[2]
+local mode = ARGV[1]
 if mode == 'fail' then
   redis.call('RPUSH', KEYS[2], ARGV[7])
-  index_add(ns, KEYS[3], KEYS[4], ARGV[6], ARGV[7], decode_record(ARGV[7]))
+  index_add(KEYS[9], ARGV[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], decode_record(ARGV[7]))
   redis.call('INCR', KEYS[5])
   redis.call('INCR', KEYS[6])
-  if KEYS[9] then
-    redis.call('INCR', KEYS[9])
-    redis.call('EXPIRE', KEYS[9], 90000)
+  if KEYS[10] then
+    redis.call('INCR', KEYS[10])
+    redis.call('EXPIRE', KEYS[10], 90000)
   end
 elseif mode == 'retry' then
   redis.call('ZADD', KEYS[7], ARGV[6], ARGV[7])

@@ -8,7 +8,7 @@
 --
 -- KEYS[1]  <ns>:worker:<id>               string  the in-flight record; DEL
 -- KEYS[2]  <ns>:queue:<q>                 list    LPUSH the payload (head: it runs next)
--- KEYS[3]  <ns>:dj:wake:<q>               list    RPUSH a wake-up token for idle workers
+-- KEYS[3]  <ns>:dj:wake:<q>               list    a wake token for idle workers (_push.lua)
 -- KEYS[4]  <ns>:queues                    set     SADD the queue name
 -- KEYS[5]  <ns>:dj:recovered:<sha1>       string  INCR: how often this payload was recovered
 -- KEYS[6]  <ns>:workers                   set     SREM (unregister)
@@ -25,7 +25,9 @@
 -- ARGV[6]  "1" to count a recovery of this payload in KEYS[5]
 -- ARGV[7]  seconds KEYS[5] is remembered
 -- ARGV[8]  "1" to unregister the worker too
+-- ARGV[9]  wake-token cap
 -- Returns 1 when done, 0 when the record or heartbeat changed (nothing was touched).
+--#include _push
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[8], ARGV[1]) ~= ARGV[3] then
   return 0
 end
@@ -33,9 +35,7 @@ if (redis.call('GET', KEYS[1]) or '') ~= ARGV[2] then
   return 0
 end
 if ARGV[4] ~= '' then
-  redis.call('LPUSH', KEYS[2], ARGV[4])
-  redis.call('SADD', KEYS[4], ARGV[5])
-  redis.call('RPUSH', KEYS[3], '1')
+  push_and_wake(KEYS[4], KEYS[2], KEYS[3], ARGV[5], ARGV, 4, 4, tonumber(ARGV[9]), true)
 end
 if ARGV[6] == '1' then
   redis.call('INCR', KEYS[5])

@@ -24,9 +24,10 @@
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
 -- ARGV[2]  worker id
 -- ARGV[3]  this incarnation's token
--- ARGV[4]  <ns>:dj:job:  the status hash prefix (Keys.job("")). The hash of the payload taken,
---          ARGV[4] .. its "id", is only known once the payload is popped, so it is built here and
---          not declared in KEYS (the namespace is one Redis database; no cluster slot rules).
+-- ARGV[4]  <ns>:dj:job:  the status hash prefix (Keys.job_prefix). The hash of the payload
+--          taken, ARGV[4] .. its "id" (= Keys.job(id)), is only known once the payload is popped,
+--          so it is built here and not declared in KEYS (the namespace is one Redis database; no
+--          cluster slot rules).
 --          If that hash EXISTS (the job keeps a status), it is marked as the attempt starts:
 --          status=running, started_at, worker id appended to worker_ids, attempts + 1, PERSIST.
 -- ARGV[5]  id of the job just finished with success whose status to store ("" = none): if

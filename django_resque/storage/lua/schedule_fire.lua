@@ -9,11 +9,12 @@
 -- KEYS[4]  <ns>:delayed:last_enqueued_at     hash    name -> time text (resque-scheduler)
 -- KEYS[5]  <ns>:queues                       set     SADD the queue
 -- KEYS[6]  <ns>:queue:<q>                    list    RPUSH the payload
--- KEYS[7]  <ns>:dj:wake:<q>                  list    wake-up token
+-- KEYS[7]  <ns>:dj:wake:<q>                  list    wake token, up to the cap (_push.lua)
 -- ARGV[1]  lease value   ARGV[2] schedule name   ARGV[3] slot epoch   ARGV[4] claim TTL seconds
 -- ARGV[5]  time text for last_enqueued_at   ARGV[6] queue name   ARGV[7] wake-token cap
 -- ARGV[8]  payload JSON, or "" to mark the slot as passed without enqueueing (catch-up "skip")
 -- Returns 1 fired, 2 passed over, 0 already claimed, -1 lease not held (nothing changed).
+--#include _push
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
 end
@@ -28,10 +29,6 @@ redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 if ARGV[8] == '' then
   return 2
 end
-redis.call('SADD', KEYS[5], ARGV[6])
-redis.call('RPUSH', KEYS[6], ARGV[8])
-if redis.call('RPUSH', KEYS[7], ARGV[8]) > tonumber(ARGV[7]) then
-  redis.call('LTRIM', KEYS[7], -tonumber(ARGV[7]), -1)
-end
+push_and_wake(KEYS[5], KEYS[6], KEYS[7], ARGV[6], ARGV, 8, 8, tonumber(ARGV[7]), false)
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[5])
 return 1
