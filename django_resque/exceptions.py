@@ -1,5 +1,9 @@
 """The errors django_resque raises; all derive from ResqueError."""
 
+from __future__ import annotations
+
+import redis
+
 
 class ResqueError(Exception):
     """Base of every django_resque error; not raised directly."""
@@ -10,7 +14,36 @@ class InvalidJob(ResqueError, ValueError):
 
 
 class EnqueueError(ResqueError):
-    """Raised when a payload could not be stored in Redis (Redis down, out of memory, too big)."""
+    """Raised when a payload was not stored in Redis, or Redis did not confirm that it was.
+
+    `outcome_unknown` is False when nothing was stored (Redis unreachable, out of memory, the
+    payload too big) and True when the command may have run before its reply was lost (a reply
+    that timed out, a connection cut after sending): the job may be queued then, and run.
+    """
+
+    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
+
+    @classmethod
+    def from_redis(cls, exc: redis.RedisError, what: str) -> EnqueueError:
+        """Describe a Redis error met while storing `what`, saying whether it may be stored."""
+        if cls.may_have_run(exc):
+            return cls(
+                f"Redis did not confirm the enqueue of {what}: {exc}. It may be stored and run "
+                "anyway: enqueueing it again may run it twice (jobs must be idempotent).",
+                outcome_unknown=True,
+            )
+        return cls(f"Could not enqueue {what}: {exc}. Nothing was stored.")
+
+    @staticmethod
+    def may_have_run(exc: redis.RedisError) -> bool:
+        """True unless the error shows the command never reached Redis or Redis refused it."""
+        if isinstance(exc, redis.ResponseError | redis.DataError):
+            return False  # Redis answered with an error (OOM, ...), or the client sent nothing
+        if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+            return "connecting to" not in str(exc)  # redis-py's words for a failed connect
+        return True
 
 
 class MalformedPayload(ResqueError):

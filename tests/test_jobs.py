@@ -1,5 +1,7 @@
 import dataclasses
 import json
+import os
+import signal
 import time
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ from django_resque.jobs.payload import decode
 from django_resque.jobs.registry import get_job, registered_jobs
 from django_resque.queues import lists as queues
 from tests import jobs as test_jobs
+from tests.helpers import wait_until
 
 
 def test_bare_and_called_decorators_register_frozen_definitions():
@@ -99,9 +102,27 @@ def test_redis_down_raises_enqueue_error_within_the_socket_timeout():
     settings = {**_settings(), "REDIS_URL": "redis://127.0.0.1:1/0", "SOCKET_CONNECT_TIMEOUT": 1}
     with override_settings(RESQUE=settings):
         started = time.monotonic()
-        with pytest.raises(EnqueueError, match="Could not enqueue"):
+        with pytest.raises(EnqueueError, match="Could not enqueue .* Nothing was stored") as info:
             test_jobs.add.delay(1, 2)
         assert time.monotonic() - started < 5
+    assert info.value.outcome_unknown is False
+
+
+def test_a_reply_that_times_out_is_an_enqueue_error_that_says_the_job_may_still_run(
+    redis, redis_server
+):
+    settings = {**_settings(), "SOCKET_TIMEOUT": 0.3}
+    with override_settings(RESQUE=settings):
+        test_jobs.add.delay(0, 0)  # the script is loaded, a connection kept: the next call sends
+        redis.delete("resque:queue:default")
+        os.kill(redis_server.pid, signal.SIGSTOP)  # Redis frozen: the command waits in its socket
+        try:
+            with pytest.raises(EnqueueError, match="did not confirm .* may be stored") as info:
+                test_jobs.add.delay(1, 2)
+        finally:
+            os.kill(redis_server.pid, signal.SIGCONT)
+    assert info.value.outcome_unknown is True
+    wait_until(lambda: redis.llen("resque:queue:default") == 1)  # it was stored after all
 
 
 def test_registry_never_imports_what_a_payload_names():

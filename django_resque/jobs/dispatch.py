@@ -84,7 +84,4 @@ def push_at(when: datetime, payload: Payload, queue: str) -> None:
     if inline.enabled():
         inline.perform(payload.encode())
         return
-    try:
-        delayed.push(delayed.epoch(when), delayed.encode_item(payload, queue))
-    except redis.RedisError as exc:
-        raise EnqueueError(f"Could not store a delayed job for queue={queue!r}: {exc}") from exc
+    delayed.push(delayed.epoch(when), delayed.encode_item(payload, queue))

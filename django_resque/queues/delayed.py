@@ -78,7 +78,7 @@ def push(ts: int, item: str) -> None:
             [ts, encoded, keys.delayed_member(ts)],
         )
     except redis.RedisError as exc:
-        raise EnqueueError(f"Could not store a delayed job for {ts}: {exc}") from exc
+        raise EnqueueError.from_redis(exc, f"a delayed job for {ts}") from exc
 
 
 def epoch(when: datetime) -> int:

@@ -38,7 +38,7 @@ def push(queue: str, *payloads: str, status: StatusFields | None = None) -> int:
     try:
         return int(scripts.run("enqueue", key_list, [*args, *encoded]))
     except redis.RedisError as exc:
-        raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
+        raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
 
 
 def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
@@ -64,9 +64,11 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
             if errors:
                 raise errors[0]
     except redis.RedisError as exc:
+        unknown = EnqueueError.may_have_run(exc)
         raise EnqueueError(
             f"Could not enqueue all of {len(encoded)} payloads on queue={queue!r}; "
-            f"{stored} were stored: {exc}"
+            f"{'at least ' if unknown else ''}{stored} were stored: {exc}",
+            outcome_unknown=unknown,
         ) from exc
     return stored
 

@@ -55,7 +55,7 @@ def push(queue: str, encoded: str, priority: int = 0, *, status: StatusFields | 
     try:
         return int(scripts.run("enqueue_priority", key_list, args))
     except redis.RedisError as exc:
-        raise EnqueueError(f"Could not enqueue on queue={queue!r}: {exc}") from exc
+        raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
 
 
 def take(queue: str) -> bytes | None:
