@@ -8,6 +8,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from django_resque import testing
 from django_resque.exceptions import EnqueueError, InvalidJob
 from django_resque.queues import delayed
 from django_resque.queues.promotion import LeaseLost, promote
@@ -157,3 +158,20 @@ def test_scheduled_at_and_enqueue_job_now_find_a_job_by_its_args(redis):
     assert delayed.enqueue_job_now("tests.jobs.add", 1, 2) == 2
     assert redis.llen("resque:queue:default") == 2
     assert delayed.count() == 1 and delayed.timestamp_count() == 1
+
+
+def test_a_delayed_job_call_is_scheduled_then_queued_then_followed_to_its_result(redis):
+    handle = jobs.add.enqueue_in(timedelta(hours=1), 1, 2)
+    scheduled = handle.info()
+    assert scheduled.status == "scheduled" and scheduled.queue == "default"
+    assert scheduled.enqueued_at
+    when = delayed.scheduled_at("tests.jobs.add", 1, 2)[0]
+    assert delayed.enqueue_now(when) == 1  # what the scheduler does when it is due
+    assert handle.status == "queued"
+    testing.perform_enqueued()
+    assert handle.wait(timeout=5).status == "succeeded" and handle.result == 3
+
+
+def test_a_delayed_call_of_a_job_without_results_writes_no_status(redis):
+    handle = jobs.no_result.enqueue_in(timedelta(hours=1), "ledger")
+    assert handle.status is None and delayed.count() == 1

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django_resque.jobs import dispatch
 from django_resque.jobs.handles import JobHandle
 from django_resque.queues import delayed
+from django_resque.results import status
 
 if TYPE_CHECKING:
     from django_resque.jobs.definition import Job
@@ -27,12 +28,14 @@ def schedule(
     if ts <= time.time():
         return job.delay(*args, **kwargs)
     payload = job.payload(args, kwargs)
-    item = delayed.encode_item(payload, job.queue_name)
+    queue = job.queue_name
+    item = delayed.encode_item(payload, queue)
+    marked = status.enqueued_fields(payload.id or "", job.name) if job.store_result else None
     # Inside transaction.atomic() the item is stored on commit, dropped on rollback
     dispatch.run(
-        partial(delayed.push, ts, item),
+        partial(delayed.push, ts, item, queue=queue, status=marked),
         on_commit=job.on_commit,
         database=job.database,
         what=f"delayed job={job.name} id={payload.id} at={ts}",
     )
-    return JobHandle(id=payload.id or "", job_name=job.name, queue=job.queue_name)
+    return JobHandle(id=payload.id or "", job_name=job.name, queue=queue)

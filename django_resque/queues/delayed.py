@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
@@ -28,6 +28,9 @@ from django_resque.storage import scripts
 from django_resque.storage.codec import to_bytes
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
+
+if TYPE_CHECKING:
+    from django_resque.results.status import StatusFields
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _PAGE = 100
@@ -67,16 +70,21 @@ def encode_item(payload: Payload, queue: str) -> str:
     return _encoder.encode(obj)
 
 
-def push(ts: int, item: str) -> None:
-    """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure."""
+def push(ts: int, item: str, *, queue: str = "", status: StatusFields | None = None) -> None:
+    """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure.
+
+    `status` (status.enqueued_fields) writes the job's first status, `scheduled` on `queue`, in
+    the same call; promotion marks it `queued`.
+    """
     (encoded,) = queues.encode_checked([item])
     keys = get_keys()
+    script_keys = [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()]
+    args: list[Any] = [ts, encoded, keys.delayed_member(ts)]
+    if status is not None:
+        script_keys.append(status[0])
+        args += [status[1][0], queue, status[1][1]]
     try:
-        scripts.run(
-            "delay",
-            [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()],
-            [ts, encoded, keys.delayed_member(ts)],
-        )
+        scripts.run("delay", script_keys, args)
     except redis.RedisError as exc:
         raise EnqueueError.from_redis(exc, f"a delayed job for {ts}") from exc
 

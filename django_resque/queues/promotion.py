@@ -33,7 +33,7 @@ def promote(ts: int, raws: list[bytes], *, lease: str) -> int:
         keys.queues(),
         keys.scheduler_leader(),
     ]
-    script_args: list[Any] = [ts, lease, WAKE_TOKEN_CAP, keys.delayed_member(ts)]
+    script_args: list[Any] = [ts, lease, WAKE_TOKEN_CAP, keys.delayed_member(ts), keys.job_prefix()]
     for raw in raws:
         queue, payload = to_payload(raw)
         script_keys += [

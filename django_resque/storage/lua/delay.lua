@@ -6,7 +6,14 @@
 -- ARGV[1]  ts (integer epoch seconds)
 -- ARGV[2]  item JSON, byte for byte as it must be stored
 -- ARGV[3]  `delayed:<ts>`, no namespace, as Ruby writes it (Keys.delayed_member)
+-- KEYS[4]  <ns>:dj:job:<id>              hash  optional: the job's first status, `scheduled`,
+--                                              with ARGV[4] job name, ARGV[5] queue name,
+--                                              ARGV[6] enqueued_at (ISO-8601 UTC)
 -- Returns the length of the delayed list after the push.
+if KEYS[4] then
+  redis.call('HSET', KEYS[4], 'status', 'scheduled', 'job', ARGV[4], 'queue', ARGV[5],
+    'enqueued_at', ARGV[6])
+end
 local length = redis.call('RPUSH', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1])
