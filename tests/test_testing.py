@@ -18,6 +18,11 @@ def test_inline_mode_performs_the_job_inside_delay(resque_inline, redis, ledger)
     assert redis.keys("*") == []
 
 
+def test_inline_mode_runs_a_job_as_its_first_attempt(resque_inline, ledger):
+    assert jobs.flaky.delay(ledger, 1) is not None  # succeeds on attempt 1, as on a worker
+    assert jobs.read_ledger(ledger) == [["flaky", "1"]]
+
+
 def test_inline_mode_lets_the_job_exception_reach_the_caller(resque_inline):
     with pytest.raises(ValueError, match="boom"):
         jobs.fail.delay("boom")

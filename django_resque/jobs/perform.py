@@ -82,8 +82,15 @@ def after_dirty_exit(raw: bytes, outcome: Outcome) -> Outcome:
 
 
 def perform_now(definition: Job[Any, Any], payload: Payload) -> Any:
-    """Run a job with its hooks and let its exception propagate (RESQUE["INLINE"])."""
-    return _run(definition, payload).result
+    """Run a job with its hooks and let its exception propagate (RESQUE["INLINE"]).
+
+    Its attempt is the payload's, 1 for a first run, as current_attempt() says on a worker.
+    """
+    token = _attempt.set(retries.attempt_of(payload))
+    try:
+        return _run(definition, payload).result
+    finally:
+        _attempt.reset(token)
 
 
 def _run(definition: Job[Any, Any], payload: Payload) -> Outcome:
