@@ -178,3 +178,22 @@ def test_heartbeats_are_redis_time_in_iso_8601(redis):
     worker.heartbeat.beat()
     written = parse_time(redis.hget("resque:workers:heartbeat", worker.id))
     assert written is not None and abs((redis_now() - written).total_seconds()) < 5
+
+
+def test_a_finished_jobs_record_left_by_a_reserve_that_never_ran_is_not_run_again(redis):
+    finished = b'{"class":"tests.jobs.add","args":[1,2],"id":"a1"}'
+    worker = reserved_worker(redis, payload=finished)
+    worker.fork = False
+    worker.process("default", finished)  # performed and recorded; its record stays until...
+    assert redis.exists(f"resque:worker:{worker.id}")
+    worker._reclaim = True  # ...the next reserve failed before its script ran (a Redis blip)
+    assert worker.reserve() == ("default", b'{"class":"tests.jobs.record","args":["later"]}')
+    assert redis.llen("resque:queue:default") == 0  # the finished job did not go back
+
+
+def test_the_record_of_a_job_taken_after_the_finished_one_still_goes_back(redis):
+    next_job = b'{"class":"tests.jobs.add","args":[3,4],"id":"b2"}'
+    worker = reserved_worker(redis, payload=next_job)
+    worker._finished_id = "a1"  # the job before this one; the lost reply was this one's
+    worker._reclaim = True
+    assert worker.reserve() == ("default", next_job)

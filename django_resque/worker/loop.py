@@ -75,6 +75,7 @@ class Worker:
         self._finished = 0  # jobs performed but not yet counted in stat:processed
         self._success: finish.Success | None = None  # last job's success, stored by next reserve
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
+        self._finished_id: str | None = None  # the last job recorded, whose record may linger
         self._idle = True  # the last reserve found nothing: the next job's start latency matters
         self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.fork_ahead = bool(get_config()["FORK_AHEAD"])
@@ -145,7 +146,7 @@ class Worker:
         discard_spare()  # the child forked ahead for a next job that will not come
         reap_exiting(block=True)  # children of finished jobs still exiting
         if self._reclaim:
-            recovery.requeue_own(self.id)
+            recovery.requeue_own(self.id, finished=self._finished_id)
         self._store_success()
         unregister(self.id, self._finished)
         self._finished = 0
@@ -168,7 +169,7 @@ class Worker:
         The script also marks the job running in its status hash (attempts + 1, worker id).
         """
         if self._reclaim:  # the last reserve's reply may be lost: its payload is in our record
-            recovery.requeue_own(self.id)
+            recovery.requeue_own(self.id, finished=self._finished_id)
             self._reclaim = False
         self._reclaim = True
         result = self.reservation.take(self._finished, self.token, self._success)
@@ -213,6 +214,7 @@ class Worker:
         self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
             self.record(queue, raw, payload, outcome)
+            self._finished_id = payload.id if payload is not None else None
         self.recycling.job_done()
         retries.maintain()  # promote due retries; at most once a second
 

@@ -158,10 +158,12 @@ def _job_of(payload: bytes) -> tuple[str, bool]:
     return name, bool(definition is not None and definition.at_most_once)
 
 
-def requeue_own(worker_id: str) -> bool:
+def requeue_own(worker_id: str, *, finished: str | None = None) -> bool:
     """Put this worker's own in-flight payload back at the head of its queue, uncounted.
 
     For a payload that never started, or was stopped by shutdown: no attempt is consumed.
+    `finished` is the id of the job this worker last finished: a reserve that failed without
+    running leaves that job's record in place, and such a record is dropped, not run again.
     """
     record = _get(get_keys().worker(worker_id))
     if not record:
@@ -170,7 +172,15 @@ def requeue_own(worker_id: str) -> bool:
     if held is None:
         _fail_unreadable(worker_id, record)
     push = held.payload if held else b""
+    if held is not None and finished and _id_of(held.payload) == finished:
+        logger.info("worker=%s event=finished-record-dropped id=%s", worker_id, finished)
+        push = b""
     return _requeue(worker_id, record, b"", held, push=push, count=False, unregister=False)
+
+
+def _id_of(payload: bytes) -> str | None:
+    decoded = decode_or_none(payload)
+    return decoded.id if decoded is not None else None
 
 
 def _requeue(
