@@ -19,6 +19,7 @@ from django_resque.conf import get_config
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
+from django_resque.storage import health
 from django_resque.storage.clock import local_now
 from django_resque.storage.keys import get_keys
 from django_resque.worker import db_connections, finish, recovery
@@ -36,7 +37,12 @@ from django_resque.worker.in_process import perform_here, warn_of_unenforced_tim
 from django_resque.worker.limits import Recycling, limit_child_memory
 from django_resque.worker.os_signals import Signals
 from django_resque.worker.prefork import discard_spare, perform_in_spare
-from django_resque.worker.registration import claim_id, register, unregister
+from django_resque.worker.registration import (
+    claim_id,
+    explain_lost_registration,
+    register,
+    unregister,
+)
 from django_resque.worker.reservation import Reservation
 
 logger = logging.getLogger(__name__)
@@ -76,6 +82,7 @@ class Worker:
         self._success: finish.Success | None = None  # last job's success, stored by next reserve
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self._finished_id: str | None = None  # the last job recorded, whose record may linger
+        self.redis_run_id = ""  # the Redis server's run_id when this worker registered
         self._idle = True  # the last reserve found nothing: the next job's start latency matters
         self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.fork_ahead = bool(get_config()["FORK_AHEAD"])
@@ -130,6 +137,7 @@ class Worker:
         self.signals.install()
         claim_id(self.id, self.interval, self.signals)
         register(self.id, self.token)
+        self.redis_run_id = health.run_id()  # a restart without data is told from a prune
         db_connections.manage_connections_in_this_process()  # drop stale DB connections per job
         self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
@@ -155,6 +163,7 @@ class Worker:
     def _reborn(self) -> None:
         """Re-register under a new token after being pruned while alive (SIGSTOP, frozen VM)."""
         logger.warning("worker=%s event=was-pruned action=re-register", self.id)
+        explain_lost_registration(self.id, self.redis_run_id)
         self._finished = 0  # those jobs were put back by the pruner; not ours to count
         self._success = None  # nor to record: the job runs again
         self.token = uuid.uuid4().hex

@@ -14,7 +14,7 @@ from datetime import datetime
 from django_resque.conf import get_config
 from django_resque.exceptions import WorkerIdInUse
 from django_resque.monitoring.workers import parse_time
-from django_resque.storage import scripts
+from django_resque.storage import health, scripts
 from django_resque.storage.clock import redis_now, ruby_time
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
@@ -83,3 +83,31 @@ def unregister(worker_id: str, finished: int) -> None:
         pipe.hdel(keys.incarnations(), worker_id)
         pipe.delete(keys.stat("processed", worker_id), keys.stat("failed", worker_id))
         pipe.execute()
+
+
+def explain_lost_registration(worker_id: str, run_id_at_start: str) -> None:
+    """Say loudly why this worker's registration vanished when Redis lost its data.
+
+    A worker pruned while it was paused finds the rest of the namespace in place. A Redis that
+    restarted empty (no persistence) or was flushed took every queued job with it: that is data
+    loss an operator must hear about, not a routine re-registration.
+    """
+    now_run_id = health.run_id()
+    if now_run_id != run_id_at_start and not health.namespace_present():
+        logger.error(
+            "worker=%s event=redis-data-lost reason=restarted-empty old_run_id=%s run_id=%s "
+            "hint=%s",
+            worker_id,
+            run_id_at_start,
+            now_run_id,
+            "Redis restarted without its data: every job queued before is gone. "
+            "Turn on persistence (appendonly yes) so a restart keeps queued jobs.",
+        )
+    elif not health.namespace_present():
+        logger.error(
+            "worker=%s event=redis-data-lost reason=namespace-emptied namespace=%s hint=%s",
+            worker_id,
+            get_keys().namespace,
+            "The namespace's keys were deleted (FLUSHDB, FLUSHALL, or eviction): every job "
+            "queued before is gone. Use maxmemory-policy noeviction and keep flushes away.",
+        )
