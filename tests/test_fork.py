@@ -127,7 +127,7 @@ def test_reaping_a_child_that_was_waited_for_elsewhere_is_no_error():
 def test_a_stopped_worker_leaves_no_child_behind_not_even_a_zombie(redis, ledger, ahead):
     ours_before = {p.pid for p in psutil.Process().children()}  # e.g. the redis-server
     worker = Worker(["default"])
-    worker.fork_ahead = ahead
+    worker.executor.fork_ahead = ahead
     register(worker.id, worker.token)
     jobs.record.delay(ledger, "one")
     worker.process(*worker.reserve())

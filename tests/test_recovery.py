@@ -183,7 +183,7 @@ def test_heartbeats_are_redis_time_in_iso_8601(redis):
 def test_a_finished_jobs_record_left_by_a_reserve_that_never_ran_is_not_run_again(redis):
     finished = b'{"class":"tests.jobs.add","args":[1,2],"id":"a1"}'
     worker = reserved_worker(redis, payload=finished)
-    worker.fork = False
+    worker.executor.fork = False
     worker.process("default", finished)  # performed and recorded; its record stays until...
     assert redis.exists(f"resque:worker:{worker.id}")
     worker._reclaim = True  # ...the next reserve failed before its script ran (a Redis blip)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import gc
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
 
 import redis
 from setproctitle import setproctitle
@@ -24,19 +22,16 @@ from django_resque.storage.clock import local_now
 from django_resque.storage.keys import get_keys
 from django_resque.worker import db_connections, finish, recovery
 from django_resque.worker.child_watch import (
-    TICK_SECONDS,
-    ChildWatch,
     Verdict,
-    job_timeout,
-    kill_leftovers,
 )
-from django_resque.worker.fork import libc, perform_in_child, reap_exiting
+from django_resque.worker.executor import Executor, Result
+from django_resque.worker.fork import libc, reap_exiting
 from django_resque.worker.heartbeat import Heartbeat, Pruned
 from django_resque.worker.huge_pages import collapse_heap
-from django_resque.worker.in_process import perform_here, warn_of_unenforced_timeouts
-from django_resque.worker.limits import Recycling, limit_child_memory
+from django_resque.worker.in_process import warn_of_unenforced_timeouts
+from django_resque.worker.limits import Recycling
 from django_resque.worker.os_signals import Signals
-from django_resque.worker.prefork import discard_spare, perform_in_spare
+from django_resque.worker.prefork import discard_spare
 from django_resque.worker.registration import (
     claim_id,
     explain_lost_registration,
@@ -77,7 +72,6 @@ class Worker:
         self.signals = Signals(shutdown_timeout)
         self.heartbeat = Heartbeat(self.id, self.token)
         self.recycling = recycling or Recycling()
-        self.max_child_memory = max_child_memory
         self._finished = 0  # jobs performed but not yet counted in stat:processed
         self._success: finish.Success | None = None  # last job's success, stored by next reserve
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
@@ -85,7 +79,14 @@ class Worker:
         self.redis_run_id = ""  # the Redis server's run_id when this worker registered
         self._idle = True  # the last reserve found nothing: the next job's start latency matters
         self.reservation = Reservation(self.id, queues, interval, self.keys)
-        self.fork_ahead = bool(get_config()["FORK_AHEAD"])
+        self.executor = Executor(
+            self.id,
+            self.signals,
+            self._title,
+            fork=fork,
+            fork_ahead=bool(get_config()["FORK_AHEAD"]),
+            max_child_memory=max_child_memory,
+        )
         self.huge_pages = fork and bool(get_config()["FORK_HUGE_PAGES"])
 
     # --- life cycle -----------------------------------------------------------------------
@@ -219,7 +220,10 @@ class Worker:
         name = payload.job_name if payload is not None else "<malformed>"
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {local_now()} [{name}]")
-        outcome = self._perform(queue, raw, name, payload)
+        result = self.executor.perform(
+            queue, raw, payload, heartbeat=self.heartbeat, idle=self._idle
+        )
+        outcome = self._settle(result)
         self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
             self.record(queue, raw, payload, outcome)
@@ -251,65 +255,15 @@ class Worker:
             )
         self._finished += 1
 
-    def _perform(
-        self, queue: str, raw: bytes, name: str, payload: Payload | None
-    ) -> Outcome | None:
-        if not self.fork:
-            return perform_here(raw, self.id, self.heartbeat, self.signals, payload)
-        watch = ChildWatch(self.signals, self.heartbeat, job_timeout(name))
-        forked: list[int] = []
-
-        def on_fork(pid: int) -> None:
-            forked.append(pid)
-            self._title(f"Forked {pid} at {local_now()}")
-
-        title = f"resque-{__version__}: Processing {queue} since {local_now()} [{name}]"
-        outcome = self._fork_and_perform(raw, payload, title, on_fork, watch)
-        kill_leftovers(forked[0])  # grandchildren the job left behind die with it
-        return self._settle(watch, forked[0], outcome)
-
-    def _fork_and_perform(
-        self,
-        raw: bytes,
-        payload: Payload | None,
-        title: str,
-        on_fork: Callable[[int], None],
-        watch: ChildWatch,
-    ) -> Outcome:
-        """Perform in a child forked ahead (FORK_AHEAD, see prefork.py) or forked right now."""
-        setup = functools.partial(limit_child_memory, self.max_child_memory)
-        if self.fork_ahead:
-            return perform_in_spare(
-                raw,
-                title=title,
-                child_setup=setup,
-                on_fork=on_fork,
-                tick=watch.tick,
-                tick_seconds=TICK_SECONDS,
-                overlap=not self._idle,
-            )
-
-        def in_child() -> None:
-            setup()
-            setproctitle(title)
-
-        return perform_in_child(
-            raw,
-            payload,
-            in_child=in_child,
-            on_fork=on_fork,
-            tick=watch.tick,
-            tick_seconds=TICK_SECONDS,
-        )
-
-    def _settle(self, watch: ChildWatch, pid: int, outcome: Outcome) -> Outcome | None:
-        if watch.verdict is Verdict.REQUEUE:
+    def _settle(self, result: Result) -> Outcome | None:
+        """Return the outcome to record, after putting back or abandoning a job stopped early."""
+        if result is Verdict.REQUEUE:
             recovery.requeue_own(self.id)
             return None
-        if watch.verdict is Verdict.ABANDONED:
+        if result is Verdict.ABANDONED:
             self._reborn()
             return None
-        return watch.outcome(pid, outcome)
+        return result
 
     # --- Redis trouble and titles ---------------------------------------------------------
     def _wait_for_redis(self, exc: Exception) -> None:
