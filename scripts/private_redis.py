@@ -86,7 +86,9 @@ class RedisServer:
             os.path.join(self.dir, "redis.log"),
             *self.extra,
         ]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # A session of its own: a terminal's Ctrl-C goes to the processes that use this Redis,
+        # which need it to shut down cleanly, and not to Redis; its owner stops it, by pid, last.
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -96,6 +96,22 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
     return outcome
 
 
+def log(worker_id: str, queue: str, payload: Payload | None, outcome: Outcome) -> None:
+    """Log what came of one job, as operators grep for it: event=done or event=failed."""
+    name = payload.job_name if payload is not None else "<malformed>"
+    if outcome.ok:
+        logger.info("worker=%s event=done queue=%s job=%s", worker_id, queue, name)
+        return
+    logger.error(
+        "worker=%s event=failed queue=%s job=%s exception=%s error=%s",
+        worker_id,
+        queue,
+        name,
+        outcome.exception,
+        outcome.error,
+    )
+
+
 def _mode_args(
     raw: bytes, payload: Payload | None, outcome: Outcome, *, queue: str, worker_id: str
 ) -> tuple[str, list[Any]]:

@@ -17,7 +17,7 @@ from django_resque.conf import get_config
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
-from django_resque.storage import health
+from django_resque.storage import connection, health
 from django_resque.storage.clock import local_now
 from django_resque.storage.keys import get_keys
 from django_resque.worker import db_connections, finish, recovery
@@ -92,7 +92,8 @@ class Worker:
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
         """Work until told to stop, recycled, or (in burst mode) the queues are empty."""
-        self.startup()
+        if not self._start_up_when_redis_answers():
+            return
         try:
             while not self.signals.stopping and not self.recycling.due():
                 if not self.work_once():
@@ -103,12 +104,24 @@ class Worker:
     def work_once(self) -> bool:
         """Reserve and perform one payload, or wait for one; return False to end a burst."""
         try:
-            return self._work_once()
-        except Pruned:
-            self._reborn()
-        except _REDIS_DOWN as exc:
+            try:
+                return self._work_once()
+            except Pruned:
+                self._reborn()
+        except _REDIS_DOWN as exc:  # also while re-registering: Pruned comes again after it
             self._wait_for_redis(exc)
         return True
+
+    def _start_up_when_redis_answers(self) -> bool:
+        """Start up, waiting (logged, with back-off) while Redis is down; False if told to stop."""
+        self.signals.install()
+        while not self.signals.stopping:
+            try:
+                self.startup()
+                return True
+            except _REDIS_DOWN as exc:
+                self._wait_for_redis(exc)
+        return False
 
     def _work_once(self) -> bool:
         reap_exiting()  # children whose report came before their exit; only the worker reaps
@@ -134,8 +147,7 @@ class Worker:
         return True
 
     def startup(self) -> None:
-        """Install signal handlers, claim our id, register, and ready the heap for cheap forks."""
-        self.signals.install()
+        """Claim our id, register, and ready the heap for cheap forks (signals handled by now)."""
         claim_id(self.id, self.interval, self.signals)
         register(self.id, self.token)
         self.redis_run_id = health.run_id()  # a restart without data is told from a prune
@@ -151,13 +163,26 @@ class Worker:
         self._title(f"Waiting for {','.join(self.patterns)}")
 
     def shutdown(self) -> None:
-        """Put back a job that never ran, count what is uncounted, and unregister."""
+        """Put back a job that never ran, count what is uncounted, and unregister.
+
+        Without Redis none of that can be done: that is logged and the worker exits all the
+        same; a job it held stays in its in-flight record, where recovery finds it.
+        """
         discard_spare()  # the child forked ahead for a next job that will not come
         reap_exiting(block=True)  # children of finished jobs still exiting
-        if self._reclaim:
-            recovery.requeue_own(self.id, finished=self._finished_id)
-        self._store_success()
-        unregister(self.id, self._finished)
+        try:
+            if self._reclaim:
+                recovery.requeue_own(self.id, finished=self._finished_id)
+            self._store_success()
+            unregister(self.id, self._finished)
+        except redis.RedisError as exc:
+            logger.error(
+                "worker=%s event=shutdown-incomplete error=%s redis=%s note=%s",
+                self.id,
+                exc,
+                connection.describe(),
+                "not unregistered; a job in its in-flight record goes back by recovery",
+            )
         self._finished = 0
         logger.info("worker=%s event=stopped", self.id)
 
@@ -237,22 +262,11 @@ class Worker:
         A success is stored by the next reserve call (which follows at once, or by shutdown or
         a pause), in the same round trip as the count of processed jobs.
         """
-        name = payload.job_name if payload is not None else "<malformed>"
         if outcome.ok:
             self._success = finish.success(payload, outcome)
         else:
             outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
-        if outcome.ok:
-            logger.info("worker=%s event=done queue=%s job=%s", self.id, queue, name)
-        else:
-            logger.error(
-                "worker=%s event=failed queue=%s job=%s exception=%s error=%s",
-                self.id,
-                queue,
-                name,
-                outcome.exception,
-                outcome.error,
-            )
+        finish.log(self.id, queue, payload, outcome)
         self._finished += 1
 
     def _settle(self, result: Result) -> Outcome | None:
@@ -267,8 +281,18 @@ class Worker:
 
     # --- Redis trouble and titles ---------------------------------------------------------
     def _wait_for_redis(self, exc: Exception) -> None:
-        logger.warning("worker=%s event=redis-unavailable error=%s", self.id, exc)
-        time.sleep(min(self.interval * 2, _RECONNECT_BACKOFF_MAX))
+        """Log the outage and wait a little, waking early for a signal that stops the worker."""
+        wait = min(self.interval * 2, _RECONNECT_BACKOFF_MAX)
+        logger.warning(
+            "worker=%s event=redis-unavailable redis=%s retry_in=%.1fs error=%s",
+            self.id,
+            connection.describe(),
+            wait,
+            exc,
+        )
+        deadline = time.monotonic() + wait
+        while not self.signals.stopping and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     @staticmethod
     def _title(text: str) -> None:

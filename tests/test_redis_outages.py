@@ -1,8 +1,9 @@
-"""A worker whose Redis lost its data says so loudly, then goes on serving the new Redis."""
+"""Workers and Redis outages: lost data is reported, a down Redis is waited for, never a crash."""
 
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 import redis as redis_py
@@ -62,3 +63,31 @@ def test_a_flushed_namespace_is_reported_as_lost_jobs(own_redis, start_worker):
     output = _stop(worker)
     (line,) = [x for x in output.splitlines() if "event=redis-data-lost" in x]
     assert "reason=namespace-emptied namespace=resque" in line
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it_then_works(start_worker):
+    server = RedisServer()  # its port is free: nothing listens there yet
+    worker = start_worker("--queues", "default", env={"RESQUE_TEST_REDIS_URL": server.url})
+    time.sleep(1.5)  # a few logged retries
+    assert worker.poll() is None  # waiting, not crashed
+    server.start()
+    try:
+        client = redis_py.Redis.from_url(server.url)
+        wait_until(lambda: _worker_registered(client), timeout=30)
+        output = _stop(worker)
+    finally:
+        server.stop()
+    assert worker.returncode == 0, output
+    assert "Traceback" not in output
+    assert f"event=redis-unavailable redis={server.url} retry_in=" in output
+
+
+def test_a_worker_whose_redis_vanished_before_it_stopped_exits_cleanly(own_redis, start_worker):
+    client = redis_py.Redis.from_url(own_redis.url)
+    worker = start_worker("--queues", "default", env={"RESQUE_TEST_REDIS_URL": own_redis.url})
+    wait_until(lambda: _worker_registered(client), timeout=30)
+    own_redis.stop()  # as a terminal's Ctrl-C reaches a redis-server started beside it
+    output = _stop(worker)
+    assert worker.returncode == 0, output
+    assert "Traceback" not in output
+    assert "event=shutdown-incomplete" in output
