@@ -133,3 +133,18 @@ def test_a_retry_of_a_failure_by_id_runs_the_job_again(redis, ledger, start_work
     wait_until(lambda: failures.count() == 1 and len(test_jobs.read_ledger(ledger)) == 2, 60)
     assert failures.page()[0].id != failure.id
     assert status.get(handle.id).status == "failed"
+
+
+def test_a_due_retry_goes_to_the_head_of_its_queue_not_behind_the_backlog(redis):
+    backlog = [f'{{"class":"tests.jobs.add","args":[{i},0]}}'.encode() for i in range(50)]
+    redis.rpush("resque:queue:default", *backlog)
+    for i, due in ((1, 1001.0), (2, 1000.0)):  # two retries; the second was due first
+        retry = f'{{"class":"tests.jobs.add","args":[{i},{i}],"attempt":2}}'.encode()
+        redis.zadd("resque:dj:retry", {b"default\n" + retry: due})
+    assert retries.promote_due(now=1001.0) == 2
+    head = redis.lrange("resque:queue:default", 0, 1)
+    assert head == [
+        b'{"class":"tests.jobs.add","args":[2,2],"attempt":2}',
+        b'{"class":"tests.jobs.add","args":[1,1],"attempt":2}',
+    ]
+    assert redis.lrange("resque:queue:default", 2, -1) == backlog
