@@ -6,6 +6,7 @@ import pytest
 
 from django_resque import testing
 from django_resque.exceptions import InvalidJob
+from django_resque.queues import lists as queues
 from django_resque.queues import priority
 from tests import jobs
 from tests.helpers import run_command
@@ -30,9 +31,24 @@ def test_take_honours_priority_then_arrival_order(redis, ledger):
     assert redis.zcard("resque:dj:priority:default") == 0
 
 
-def test_the_queue_length_counts_prioritised_payloads(redis, ledger):
+def test_the_resque_list_holds_only_plain_payloads_that_any_resque_worker_can_run(redis, ledger):
     push_all(ledger)
-    assert redis.llen("resque:queue:default") == len(ENQUEUED)
+    listed = [json.loads(raw) for raw in redis.lrange("resque:queue:default", 0, -1)]
+    assert [p["args"][1] for p in listed] == ["z1", "z2"]  # no markers for Ruby or PHP to take
+    assert all(p["class"] == "tests.jobs.record" for p in listed)
+    assert queues.size("default") == len(ENQUEUED)  # the queue's size counts them all
+    assert queues.sizes(["default"]) == {"default": len(ENQUEUED)}
+    assert redis.llen("resque:dj:wake:default") == len(ENQUEUED)  # each wakes a worker
+
+
+def test_slot_markers_an_older_version_left_in_a_list_are_skipped_in_order(redis, ledger):
+    push_all(ledger)
+    for _ in range(3):  # as older versions stood a marker in the list for each ranked payload
+        redis.lpush("resque:queue:default", priority.PRIORITY_SLOT)
+    redis.rpush("resque:queue:default", priority.PRIORITY_SLOT)
+    taken = [json.loads(r)["args"][1] for r in iter(lambda: priority.take("default"), None)]
+    assert taken == EXPECTED
+    assert redis.llen("resque:queue:default") == 0
 
 
 def test_plain_payloads_are_pushed_exactly_as_resque_does(redis, ledger):

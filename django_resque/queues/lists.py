@@ -95,8 +95,8 @@ def names() -> list[str]:
 
 
 def size(queue: str) -> int:
-    """Return how many payloads wait on a queue."""
-    return int(get_redis().llen(get_keys().queue(queue)))
+    """Return how many payloads wait on a queue, those waiting at a priority included."""
+    return sizes([queue])[queue]
 
 
 def peek(queue: str, start: int = 0, count: int = 20) -> list[bytes]:
@@ -157,12 +157,14 @@ REMOVE_WINDOW = 1000  # how far before the shown position remove_payload looks
 
 
 def sizes(names: list[str]) -> dict[str, int]:
-    """Return the size of each named queue in one round trip."""
+    """Return the size of each named queue (its list and its prioritised set), in one round trip."""
     keys = get_keys()
     with get_redis().pipeline(transaction=False) as pipe:
         for name in names:
             pipe.llen(keys.queue(name))
-        return dict(zip(names, (int(n) for n in pipe.execute()), strict=True))
+            pipe.zcard(keys.priority(name))
+        counts = [int(n) for n in pipe.execute()]
+    return {name: counts[2 * i] + counts[2 * i + 1] for i, name in enumerate(names)}
 
 
 def digest(raw: bytes) -> str:

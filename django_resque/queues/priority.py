@@ -1,11 +1,12 @@
 """Priority within a queue (django.tasks' -100..100), on top of Resque's first-in-first-out lists.
 
 A payload with priority 0 is pushed exactly as any Resque client pushes it. Any other priority
-keeps the payload in a per-queue sorted set and puts a fixed slot marker in the list in its place
-(at the front for priority > 0, at the back for < 0); reserving a slot takes the best-ranked
-payload of the set (higher priority first, then first in, first out), in the same script that
-writes the in-flight record. Ruby/PHP/Node workers do not understand slots: serve queues that hold
-prioritised tasks with django_resque workers only.
+keeps the payload only in a per-queue sorted set (Keys.priority), ranked by priority, then
+arrival; the worker's reserve takes those above 0 before the queue's list and those below 0 after
+it, in the same script that writes the in-flight record (lua/_priority.lua). The Resque list
+never holds them, so Ruby/PHP/Node workers sharing the queue see only plain payloads (and leave
+the prioritised ones to django_resque workers). PRIORITY_SLOT is the marker older versions put in
+the list for each prioritised payload; reserves skip it.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ def take(queue: str) -> bytes | None:
 def waiting(queue: str, limit: int = 10_000) -> list[bytes]:
     """Return up to `limit` payloads of a queue in the order workers will take them.
 
-    Slot markers are replaced by the prioritised payloads they stand for: those above 0 first,
-    then the plain payloads, then those below 0 (tests, tools; not for huge queues).
+    Those above 0 first, then the plain payloads, then those below 0 (tests, tools; not for huge
+    queues).
     """
     keys, client = get_keys(), get_redis()
     ranked: list[tuple[bytes, float]] = client.zrange(  # type: ignore[assignment]

@@ -10,16 +10,11 @@
 -- reads its bytes, so an element of any other content in a wake list wakes it the same way.
 local WAKE_TOKEN = '1'
 
--- Push list[first .. last] on queue_key (RPUSH, or LPUSH when `head`: the last ends first) and
--- wake; returns the queue's length. Pushes in slices: Lua's stack takes a few thousand values.
-local function push_and_wake(queues_key, queue_key, wake_key, queue, list, first, last, cap, head)
+-- Note `count` new payloads of `queue` (SADD it to the queues set) and RPUSH that many wake
+-- tokens, up to `cap` in the wake list.
+local function wake(queues_key, wake_key, queue, count, cap)
   redis.call('SADD', queues_key, queue)
-  local push = head and 'LPUSH' or 'RPUSH'
-  local length = 0
-  for i = first, last, 1000 do
-    length = redis.call(push, queue_key, unpack(list, i, math.min(i + 999, last)))
-  end
-  local count = math.min(last - first + 1, cap - redis.call('LLEN', wake_key))
+  count = math.min(count, cap - redis.call('LLEN', wake_key))
   if count > 0 then  -- a full wake list gets no push and needs no trim
     local tokens = {}
     for i = 1, math.min(count, 1000) do tokens[i] = WAKE_TOKEN end
@@ -27,5 +22,16 @@ local function push_and_wake(queues_key, queue_key, wake_key, queue, list, first
       redis.call('RPUSH', wake_key, unpack(tokens, 1, math.min(1000, count - i + 1)))
     end
   end
+end
+
+-- Push list[first .. last] on queue_key (RPUSH, or LPUSH when `head`: the last ends first) and
+-- wake; returns the queue's length. Pushes in slices: Lua's stack takes a few thousand values.
+local function push_and_wake(queues_key, queue_key, wake_key, queue, list, first, last, cap, head)
+  local push = head and 'LPUSH' or 'RPUSH'
+  local length = 0
+  for i = first, last, 1000 do
+    length = redis.call(push, queue_key, unpack(list, i, math.min(i + 999, last)))
+  end
+  wake(queues_key, wake_key, queue, last - first + 1, cap)
   return length
 end

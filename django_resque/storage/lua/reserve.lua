@@ -16,9 +16,8 @@
 -- KEYS[6]  <ns>:dj:incarnations        hash    worker id -> token of the live incarnation
 -- KEYS[7 .. 6+n]        <ns>:queue:<q>    lists, in the worker's priority order
 -- KEYS[7+n .. 6+2n]     <ns>:dj:wake:<q>  wake-token lists of the same queues
--- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads: a popped
---                       slot marker (ARGV[9+n]) is replaced by the best-ranked payload there;
---                       see enqueue_priority.lua. Plain payloads cost no extra command.
+-- KEYS[7+2n .. 6+3n]    <ns>:dj:priority:<q>  zsets of prioritised payloads (_priority.lua):
+--                       one EXISTS over all of them keeps plain queues to one LPOP each.
 -- KEYS[#KEYS]  <ns>:dj:stat:processed:minute:<m>  string  INCRBY ARGV[1]; EXPIRE 90000 on the
 --                                              minute's first count (timeline.py; admin chart)
 -- ARGV[1]  jobs finished since the last call (0 or more), counted in the two stat keys
@@ -37,7 +36,7 @@
 -- ARGV[6]  that job's result JSON   ARGV[7] its finished_at (the worker's clock, when it ended)
 -- ARGV[8]  RESULT_TTL seconds
 -- ARGV[9 .. 8+n]   queue names, in the order of KEYS[7 ..]
--- ARGV[9+n]        the priority slot marker
+-- ARGV[9+n]        the slot marker older versions put in lists for prioritised payloads
 -- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
 --
 -- The record's run_at (Ruby's `2026-11-25T03:04:05Z`) and the status hash's started_at
@@ -46,35 +45,7 @@
 -- reservation.py), so a time computed by the worker would be stale by up to the poll interval.
 -- TIME before writes is safe: scripts replicate their effects (Redis >= 6.2, checks_integration).
 --#include iso_time
-local NEGATIVE = 100 * 17592186044416  -- priority zset scores from here on are priorities < 0
-
--- Replace a popped slot marker by the best prioritised payload; plain payloads stay ahead of
--- negative priorities (slots left in the list = ZCARD - 1, so LLEN >= ZCARD means plain ones wait).
-local function take_slot(list, zset, slot)
-  local raw = slot
-  local budget = redis.call('LLEN', list) + 1
-  while raw == slot and budget > 0 do
-    budget = budget - 1
-    local best = redis.call('ZRANGE', zset, 0, 0, 'WITHSCORES')
-    if #best == 0 then
-      raw = redis.call('LPOP', list)
-    elseif tonumber(best[2]) >= NEGATIVE and redis.call('LLEN', list) >= redis.call('ZCARD', zset) then
-      redis.call('RPUSH', list, slot)
-      raw = redis.call('LPOP', list)
-    else
-      redis.call('ZREM', zset, best[1])
-      raw = best[1]
-    end
-  end
-  if raw == slot then  -- a full turn found only slots (some orphaned): take the best anyway
-    local best = redis.call('ZRANGE', zset, 0, 0)
-    if #best == 0 then return false end
-    redis.call('ZREM', zset, best[1])
-    return best[1]
-  end
-  return raw
-end
-
+--#include _priority
 -- Mark the attempt started (see ARGV[4]), for a job that keeps a status hash.
 local function mark_started(decoded, now)
   local id = decoded['id']
@@ -127,11 +98,11 @@ if paused then
   end
 end
 local n = #ARGV - 9
+local ranked = redis.call('EXISTS', unpack(KEYS, 7 + 2 * n, 6 + 3 * n)) > 0
 for i = 1, n do
   local name = ARGV[8 + i]
   if not paused or redis.call('SISMEMBER', KEYS[5], name) == 0 then
-    local raw = redis.call('LPOP', KEYS[6 + i])
-    if raw == ARGV[9 + n] then raw = take_slot(KEYS[6 + i], KEYS[6 + 2 * n + i], raw) end
+    local raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[9 + n], ranked)
     if raw then
       local now = redis.call('TIME')
       local ok, decoded = pcall(cjson.decode, raw)
