@@ -51,8 +51,8 @@ def queued_job(index: int, raw: bytes) -> QueuedJob:
     try:
         payload = decode(raw)
     except (MalformedPayload, RecursionError):  # RecursionError: nested past the parser
-        shown = text(raw[:SHOW_CHARS].decode("utf-8", "replace"))
-        return QueuedJob(index, "(malformed payload)", shown, digest(raw), True)
+        as_text = text(raw[:SHOW_CHARS].decode("utf-8", "replace"))
+        return QueuedJob(index, "(malformed payload)", as_text, digest(raw), True)
     shown: Any = (
         payload.args
         if not payload.kwargs
