@@ -64,6 +64,15 @@ class ResqueAdmin(_ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
+        """Make the admin index offer "View": there is no change form, only actions on a page.
+
+        The index alone reads these perms (AdminSite._build_app_dict: "change" makes its link
+        say Change); actions still ask has_change_permission, and "view" stays true for staff
+        who hold only the change permission.
+        """
+        return {**super().get_model_perms(request), "change": False}
+
     def extra_urls(self) -> list[tuple[str, Callable[..., HttpResponse], str]]:
         """Return (route, view, name suffix) for the page's detail and action URLs."""
         return []
