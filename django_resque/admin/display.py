@@ -13,6 +13,7 @@ from typing import Any
 
 from django_resque.failures.records import Failure
 from django_resque.jobs.payload import MalformedPayload, decode
+from django_resque.monitoring.workers import WorkerInfo
 from django_resque.queues.lists import digest
 
 SHOW_CHARS = 4000  # a page shows at most this much of one payload's arguments
@@ -87,6 +88,17 @@ def in_flight(record: dict[str, Any] | None) -> InFlight | None:
     return InFlight(
         text(record.get("queue") or ""), text(record.get("run_at") or ""), name, pretty(shown)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    worker: WorkerInfo
+    job: InFlight | None  # None while idle
+
+
+def worker_row(worker: WorkerInfo) -> WorkerRow:
+    """Pair a worker with its in-flight job as a page shows it."""
+    return WorkerRow(worker, in_flight(worker.job))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ INFO_FIELDS = {
     ),
 }
 CONFIG_FIELDS = ("save", "appendonly", "appendfsync", "dir")
+VALUE_BYTES = 200  # a string key's value is shown up to this many bytes on the key list
 _SIZE_COMMANDS = {
     "string": "STRLEN",
     "list": "LLEN",
@@ -46,7 +47,8 @@ _SIZE_COMMANDS = {
 class KeyInfo:
     name: str
     type: str
-    size: int
+    size: int  # items, or bytes for a string
+    value: str | None = None  # a string's value, cut at VALUE_BYTES; None for other types
 
 
 def server_info() -> dict[str, dict[str, Any]]:
@@ -94,5 +96,18 @@ def _describe(client: redis.Redis, names: list[str]) -> list[KeyInfo]:
         types = [t.decode() if isinstance(t, bytes) else t for t in pipe.execute()]
         for name, kind in zip(names, types, strict=True):
             pipe.execute_command(_SIZE_COMMANDS.get(kind, "EXISTS"), name)
-        sizes = pipe.execute()
-    return [KeyInfo(n, t, int(s)) for n, t, s in zip(names, types, sizes, strict=True)]
+            if kind == "string":
+                pipe.getrange(name, 0, VALUE_BYTES - 1)
+        replies = iter(pipe.execute())
+    infos = []
+    for name, kind in zip(names, types, strict=True):
+        size = int(next(replies))
+        value = cut(next(replies), size) if kind == "string" else None
+        infos.append(KeyInfo(name, kind, size, value))
+    return infos
+
+
+def cut(value: bytes, size: int) -> str:
+    """Return the first bytes of a value as text, saying how long the whole value is if cut."""
+    text = value.decode("utf-8", "replace")
+    return text if len(value) >= size else f"{text}… ({size} bytes)"
