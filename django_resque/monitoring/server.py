@@ -77,11 +77,11 @@ def namespace_keys(limit: int = 500, batches: int = 50) -> tuple[list[KeyInfo], 
     """Return up to `limit` of our keys with type and size, and whether that is all of them."""
     client = get_redis()
     pattern = get_keys().everything()
-    names: list[str] = []
+    names: list[bytes] = []
     cursor, done = 0, False
     for _ in range(batches):
         cursor, found = client.scan(cursor, match=pattern, count=1000)
-        names.extend(n.decode() if isinstance(n, bytes) else n for n in found)
+        names.extend(n if isinstance(n, bytes) else n.encode() for n in found)
         if cursor == 0:
             done = True
             break
@@ -92,7 +92,8 @@ def namespace_keys(limit: int = 500, batches: int = 50) -> tuple[list[KeyInfo], 
     return _describe(client, names[:limit]), complete
 
 
-def _describe(client: redis.Redis, names: list[str]) -> list[KeyInfo]:
+def _describe(client: redis.Redis, names: list[bytes]) -> list[KeyInfo]:
+    """Type and size each key; a name that is not UTF-8 is shown with its bytes escaped."""
     with client.pipeline(transaction=False) as pipe:
         for name in names:
             pipe.type(name)
@@ -106,7 +107,7 @@ def _describe(client: redis.Redis, names: list[str]) -> list[KeyInfo]:
     for name, kind in zip(names, types, strict=True):
         size = int(next(replies))
         value = cut(next(replies), size) if kind == "string" else None
-        infos.append(KeyInfo(name, kind, size, value))
+        infos.append(KeyInfo(name.decode("utf-8", "backslashreplace"), kind, size, value))
     return infos
 
 

@@ -85,3 +85,10 @@ def test_the_view_permission_is_enough_and_needed(viewer, nobody, redis):
     redis.set("resque:stat:failed", 1)
     assert viewer.get(KEY, {"name": "resque:stat:failed"}).status_code == 200
     assert nobody.get(KEY, {"name": "resque:stat:failed"}).status_code == 403
+
+
+def test_a_key_name_that_is_not_utf8_is_listed_with_its_bytes_escaped(viewer, redis):
+    redis.set(b"resque:dj:\xff\xfe", "v")
+    response = viewer.get(STATS)
+    assert response.status_code == 200
+    assert "resque:dj:\\xff\\xfe" in response.content.decode()
