@@ -65,3 +65,18 @@ def test_a_failure_with_a_lone_surrogate_renders(viewer, redis):
     detail = viewer.get(FAILED + "detail/", {"id": failure.id})
     assert detail.status_code == 200
     assert "E\\ud800" in detail.content.decode()
+
+
+def test_a_workers_job_holding_a_lone_surrogate_renders_on_every_worker_page(viewer, redis):
+    wid = "host:1:x"
+    redis.sadd(get_keys().workers(), wid)
+    record = b'{"queue":"x","run_at":"2026-12-01T20:54:18Z","payload":' + SURROGATE + b"}"
+    redis.set(get_keys().worker(wid), record)
+    for url, params in [
+        ("/admin/django_resque/overview/", {}),
+        ("/admin/django_resque/worker/", {}),
+        ("/admin/django_resque/worker/detail/", {"id": wid}),
+    ]:
+        response = viewer.get(url, params)
+        assert response.status_code == 200, url
+        assert "x\\ud800" in response.content.decode()
