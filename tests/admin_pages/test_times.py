@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import override_settings
@@ -103,3 +103,13 @@ def test_the_delayed_and_schedules_pages_show_times_in_the_time_zone(viewer, red
     schedules.set("nightly", cron="0 3 * * *", job="tests.jobs.add", args=[1, 2])
     page = viewer.get("/admin/django_resque/schedule/").content.decode()
     assert " 03:00:00 JST</time>" in page  # the cron runs in TIME_ZONE, and is read in it
+
+
+@override_settings(TIME_ZONE="Asia/Tokyo")
+def test_the_overview_chart_labels_its_minutes_in_the_time_zone(viewer):
+    response = viewer.get("/admin/django_resque/overview/", {"hours": "1"})
+    chart = response.context["chart"]
+    now = timezone.localtime(timezone.now())
+    first = {(now - timedelta(minutes=m)).strftime("%H:%M") for m in (59, 60)}  # a minute may turn
+    assert chart.ticks[0][1] in first
+    assert "last 1 h (JST)" in response.content.decode()
