@@ -52,7 +52,7 @@ def queued_job(index: int, raw: bytes) -> QueuedJob:
     try:
         payload = decode(raw)
     except (MalformedPayload, RecursionError):  # RecursionError: nested past the parser
-        as_text = text(raw[:SHOW_CHARS].decode("utf-8", "replace"))
+        as_text = text(raw[: SHOW_CHARS + 1].decode("utf-8", "replace"))  # cut, and said so
         return QueuedJob(index, "(malformed payload)", as_text, digest(raw), True)
     shown: Any = (
         payload.args
