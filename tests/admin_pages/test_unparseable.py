@@ -25,8 +25,13 @@ def test_a_payload_nested_past_the_parser_limit_is_shown_as_text(viewer, redis):
     response = viewer.get(QUEUE, {"name": "x"})
     assert response.status_code == 200
     job = response.context["page"].object_list[0]
-    assert job.malformed and job.args.startswith("[[[[")
-    assert job.args == "[" * 1500 + "]" * 2500 + "\n… (truncated)"
+    assert job.malformed and job.args == DEEP.decode()
+
+
+def test_a_long_unparseable_payload_is_cut_and_says_so(viewer, redis):
+    push_raw(redis, "x", b"[" * 5000 + b"]" * 5000)
+    job = viewer.get(QUEUE, {"name": "x"}).context["page"].object_list[0]
+    assert job.args == "[" * 4000 + "\n… (truncated)"
 
 
 def test_a_payload_holding_a_lone_surrogate_renders(viewer, redis):
