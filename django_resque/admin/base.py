@@ -3,6 +3,8 @@
 Each page is a table-less model's ModelAdmin: `changelist_view` renders the page and `get_urls`
 adds its detail and action URLs, all wrapped in `admin_site.admin_view` (login, staff, CSRF).
 Looking needs the model's view permission; every action needs its change permission and POST.
+Every such view is also guarded: if Redis does not answer, the page says so (HTTP 503) in the
+admin's frame, and the rest of the admin, which does not need Redis, keeps working.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import redis
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from django_resque.admin import unreachable
+from django_resque.exceptions import ResqueError
 
 # No inline script or style may run on these pages, whatever a payload contains.
 CSP = (
@@ -58,12 +64,23 @@ class ResqueAdmin(_ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_model_perms(self, request: HttpRequest) -> dict[str, bool]:
+        """Make the admin index offer "View": there is no change form, only actions on a page.
+
+        The index alone reads these perms (AdminSite._build_app_dict: "change" makes its link
+        say Change); actions still ask has_change_permission, and "view" stays true for staff
+        who hold only the change permission.
+        """
+        return {**super().get_model_perms(request), "change": False}
+
     def extra_urls(self) -> list[tuple[str, Callable[..., HttpResponse], str]]:
         """Return (route, view, name suffix) for the page's detail and action URLs."""
         return []
 
     def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
+        def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            return self.admin_site.admin_view(self.guard_redis(view))
+
         return [
             *(
                 path(route, wrap(view), name=self.url_name(name))
@@ -71,6 +88,38 @@ class ResqueAdmin(_ModelAdmin):
             ),
             path("", wrap(self.changelist_view), name=self.url_name("changelist")),
         ]
+
+    def guard_redis(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        """Answer 503 with a page naming the Redis, if it cannot be reached, instead of a 500.
+
+        The page is rendered inside the guard, so a read the template makes fails here too.
+        """
+
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                response = view(request, *args, **kwargs)
+                if isinstance(response, TemplateResponse):
+                    response.render()
+                return response
+            except (redis.RedisError, ResqueError) as exc:
+                error = unreachable.connection_error(exc)
+                if error is None:
+                    raise
+                return self.redis_down(request, error)
+
+        return guarded
+
+    def redis_down(self, request: HttpRequest, error: BaseException) -> TemplateResponse:
+        response = self.render(
+            request,
+            "django_resque/admin/redis_down.html",
+            "Redis is unreachable",
+            where=unreachable.where(),
+            error=f"{type(error).__name__}: {error}",
+        )
+        response.status_code = 503
+        return response
 
     def url_name(self, suffix: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{suffix}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from django_resque.results.timeline import Point
 
 WIDTH, HEIGHT = 720, 160
@@ -16,7 +18,7 @@ class Chart:
     processed: str  # SVG polyline points
     failed: str
     peak: int
-    ticks: list[tuple[float, str]]  # x position, HH:MM label (UTC)
+    ticks: list[tuple[float, str]]  # x position, HH:MM label in the current time zone
     total_processed: int
     total_failed: int
 
@@ -32,7 +34,11 @@ def line_chart(points: list[Point]) -> Chart:
         )
 
     every = max(len(points) // 6, 1)
-    ticks = [(i * step, p.minute.strftime("%H:%M")) for i, p in enumerate(points) if i % every == 0]
+    ticks = [
+        (i * step, timezone.localtime(p.minute).strftime("%H:%M"))
+        for i, p in enumerate(points)
+        if i % every == 0
+    ]
     return Chart(
         WIDTH,
         HEIGHT,

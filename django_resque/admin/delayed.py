@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +11,7 @@ from django_resque.admin.base import ResqueAdmin, action
 from django_resque.admin.display import delayed_item
 from django_resque.admin.pagination import clamp_int, paginate
 from django_resque.queues import delayed
+from django_resque.templatetags.resque_admin import label
 
 SHOWN_PER_TIME = 3  # items listed under each due time on the list page
 SHOWN_IN_DETAIL = 200
@@ -62,8 +62,8 @@ class DelayedJobAdmin(ResqueAdmin):
         return self.render(
             request,
             "django_resque/admin/delayed_detail.html",
-            f"Delayed jobs due {when:%Y-%m-%d %H:%M:%S} UTC",
-            crumb=f"{when:%Y-%m-%d %H:%M:%S} UTC",
+            f"Delayed jobs due {label(when)}",
+            crumb=label(when),
             at=when,
             epoch=ts,
             items=items,
@@ -74,19 +74,17 @@ class DelayedJobAdmin(ResqueAdmin):
     def enqueue_now_view(self, request: HttpRequest) -> HttpResponse:
         ts = self.posted_time(request)
         moved = delayed.enqueue_now(ts)
-        return self.done(
-            request, f"Enqueued {moved} jobs due {_label(ts)}.", self.url("changelist")
-        )
+        return self.done(request, f"Enqueued {moved} jobs due {label(ts)}.", self.url("changelist"))
 
     @action
     def remove_view(self, request: HttpRequest) -> HttpResponse:
         ts = self.posted_time(request)
-        confirmation = self.confirm(request, f"Remove every job due {_label(ts)}?")
+        confirmation = self.confirm(request, f"Remove every job due {label(ts)}?")
         if confirmation:
             return confirmation
         dropped = delayed.remove_at(ts)
         return self.done(
-            request, f"Removed {dropped} jobs due {_label(ts)}.", self.url("changelist")
+            request, f"Removed {dropped} jobs due {label(ts)}.", self.url("changelist")
         )
 
     @action
@@ -103,7 +101,3 @@ class DelayedJobAdmin(ResqueAdmin):
         if ts < 0:
             raise Http404("No such time.")
         return ts
-
-
-def _label(ts: int) -> str:
-    return f"{datetime.fromtimestamp(ts).astimezone():%Y-%m-%d %H:%M:%S %Z}"

@@ -1,13 +1,19 @@
-"""Turn raw payload bytes into what a page shows: job name and pretty, bounded arguments."""
+"""Turn raw payload bytes into what a page shows: job name and pretty, bounded arguments.
+
+Whatever Redis holds must render: JSON nested deeper than the parser goes is shown as its raw
+text, and a lone surrogate (valid in JSON's `\\ud800`, not in UTF-8) is spelled as its escape.
+"""
 
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from django_resque.failures.records import Failure
 from django_resque.jobs.payload import MalformedPayload, decode
+from django_resque.monitoring.workers import WorkerInfo
 from django_resque.queues.lists import digest
 
 SHOW_CHARS = 4000  # a page shows at most this much of one payload's arguments
@@ -23,21 +29,31 @@ class QueuedJob:
     malformed: bool
 
 
+def text(value: Any, limit: int = SHOW_CHARS) -> str:
+    """Return `value` as text UTF-8 can carry (lone surrogates escaped), cut at `limit`."""
+    shown = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    return shown if len(shown) <= limit else shown[:limit] + "\n… (truncated)"
+
+
 def pretty(value: Any) -> str:
     """Return JSON on one line if short, else indented for reading; cut at SHOW_CHARS."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    if len(text) > ONE_LINE:
-        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "\n… (truncated)"
+    try:
+        dumped = json.dumps(value, ensure_ascii=False, default=str)
+    except RecursionError:  # parsed, but nested deeper than the encoder goes
+        return "(nested too deeply to show)"
+    if len(dumped) > ONE_LINE:
+        with suppress(RecursionError):  # indenting recurses in Python: keep one line then
+            dumped = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return text(dumped)
 
 
 def queued_job(index: int, raw: bytes) -> QueuedJob:
     """Describe one queued payload; a malformed one is shown as text, not hidden."""
     try:
         payload = decode(raw)
-    except MalformedPayload:
-        text = raw[:SHOW_CHARS].decode("utf-8", "replace")
-        return QueuedJob(index, "(malformed payload)", text, digest(raw), True)
+    except (MalformedPayload, RecursionError):  # RecursionError: nested past the parser
+        as_text = text(raw[: SHOW_CHARS + 1].decode("utf-8", "replace"))  # cut, and said so
+        return QueuedJob(index, "(malformed payload)", as_text, digest(raw), True)
     shown: Any = (
         payload.args
         if not payload.kwargs
@@ -46,7 +62,7 @@ def queued_job(index: int, raw: bytes) -> QueuedJob:
             "kwargs": payload.kwargs,
         }
     )
-    return QueuedJob(index, payload.job_name, pretty(shown), digest(raw), False)
+    return QueuedJob(index, text(payload.job_name), pretty(shown), digest(raw), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +79,26 @@ def in_flight(record: dict[str, Any] | None) -> InFlight | None:
         return None
     payload = record.get("payload")
     if isinstance(payload, dict):
-        name = str(payload.get("class", "(no class)"))
+        name = text(payload.get("class", "(no class)"))
         shown: Any = payload.get("args", [])
         if payload.get("kwargs"):
             shown = {"args": shown, "kwargs": payload["kwargs"]}
     else:
         name, shown = "(malformed payload)", payload
     return InFlight(
-        str(record.get("queue") or ""), str(record.get("run_at") or ""), name, pretty(shown)
+        text(record.get("queue") or ""), text(record.get("run_at") or ""), name, pretty(shown)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    worker: WorkerInfo
+    job: InFlight | None  # None while idle
+
+
+def worker_row(worker: WorkerInfo) -> WorkerRow:
+    """Pair a worker with its in-flight job as a page shows it."""
+    return WorkerRow(worker, in_flight(worker.job))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +116,7 @@ def delayed_item(item: dict[str, Any]) -> DelayedItem:
     if item.get("kwargs"):
         shown = {"args": shown, "kwargs": item["kwargs"]}
     return DelayedItem(
-        str(item.get("class", "(no class)")), str(item.get("queue", "")), pretty(shown)
+        text(item.get("class", "(no class)")), text(item.get("queue", "")), pretty(shown)
     )
 
 
@@ -116,16 +143,16 @@ def failure_view(failure: Failure) -> FailureView:
         shown = {"args": failure.args, "kwargs": failure.kwargs}
     backtrace = "\n".join(str(line) for line in (failure.backtrace or []))
     return FailureView(
-        id=failure.id,
-        failed_at=failure.failed_at,
-        job_name=failure.job_name or "(malformed payload)",
+        id=text(failure.id),
+        failed_at=text(failure.failed_at),
+        job_name=text(failure.job_name or "(malformed payload)"),
         args=pretty(shown),
         payload=pretty(failure.payload),
-        exception=str(failure.exception),
-        error=str(failure.error)[:SHOW_CHARS],
-        backtrace=backtrace[: SHOW_CHARS * 4],
-        worker=str(failure.worker),
-        queue=str(failure.queue),
-        retried_at=failure.retried_at,
+        exception=text(failure.exception),
+        error=text(failure.error),
+        backtrace=text(backtrace, SHOW_CHARS * 4),
+        worker=text(failure.worker),
+        queue=text(failure.queue),
+        retried_at=None if failure.retried_at is None else text(failure.retried_at),
         attempts=failure.attempts,
     )

@@ -58,12 +58,13 @@ class FailedJobAdmin(ResqueAdmin):
         failure = failures.get(request.GET.get("id", "")[:100])
         if failure is None:
             raise Http404("No such failure: it was retried or removed.")
+        shown = failure_view(failure)
         return self.render(
             request,
             "django_resque/admin/failed_detail.html",
-            f"Failed {failure.job_name or 'job'}",
-            crumb=failure.id,
-            failure=failure_view(failure),
+            f"Failed {shown.job_name if failure.job_name else 'job'}",
+            crumb=shown.id,
+            failure=shown,
         )
 
     @action

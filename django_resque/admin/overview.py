@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from django_resque.admin.base import ResqueAdmin
 from django_resque.admin.chart import line_chart
+from django_resque.admin.display import worker_row
 from django_resque.admin.pagination import clamp_int
 from django_resque.failures import registry as failures
 from django_resque.monitoring import workers as worker_registry
@@ -27,15 +28,16 @@ class OverviewAdmin(ResqueAdmin):
         refresh = clamp_int(request.GET.get("refresh"), 0, 0, 300)
         names = queues.names()
         workers = worker_registry.all()
+        busy = [w for w in workers if w.job is not None]
         return self.render(
             request,
             "django_resque/admin/overview.html",
             "Resque overview",
             queues=queues.describe(names[:QUEUES_SHOWN]),
             more_queues=max(len(names) - QUEUES_SHOWN, 0),
-            workers=workers[:WORKERS_SHOWN],
+            busy=[worker_row(w) for w in busy[:WORKERS_SHOWN]],
             worker_count=len(workers),
-            working=sum(w.job is not None for w in workers),
+            working=len(busy),
             totals=stats.totals(),
             failed_now=failures.count(),
             chart=line_chart(timeline.series(hours * 60)),

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 
 from django_resque.admin.base import ResqueAdmin
-from django_resque.admin.display import in_flight
+from django_resque.admin.display import in_flight, worker_row
 from django_resque.admin.pagination import paginate
 from django_resque.monitoring import workers as worker_registry
 
@@ -23,7 +23,9 @@ class WorkerAdmin(ResqueAdmin):
         self.require_view(request)
         workers = worker_registry.all()  # sorted by id, so by host first
         page, page_range = paginate(
-            request, len(workers), lambda start, n: workers[start : start + n]
+            request,
+            len(workers),
+            lambda start, n: [worker_row(w) for w in workers[start : start + n]],
         )
         return self.render(
             request,

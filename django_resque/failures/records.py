@@ -71,7 +71,7 @@ class Record(dict[str, Any]):
         try:
             raw.decode("utf-8")
             json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested deeper than the parser goes: unreadable
             return _b(raw.decode("utf-8", "replace"))
         return raw
 
@@ -104,7 +104,7 @@ def payload_object(raw: bytes) -> Any:
     """Return the payload as JSON to embed in a record; a malformed one is kept as a string."""
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: unreadable
         return raw.decode("utf-8", "replace")
 
 
@@ -112,7 +112,7 @@ def parse(failure_id: str, raw: bytes | str) -> Failure:
     """Read a stored record (ours, Ruby's, PHP's or Node's) without failing on odd fields."""
     try:
         obj = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser goes: unreadable
         obj = None
     if not isinstance(obj, dict):
         obj = {"error": "unreadable failure record", "payload": to_text(raw)}

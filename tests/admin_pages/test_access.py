@@ -85,3 +85,19 @@ def test_the_admin_index_lists_the_resque_pages_without_urls_py_edits(viewer):
 def test_staff_without_permission_do_not_see_the_pages_on_the_index(nobody):
     html = nobody.get("/admin/").content.decode()
     assert "/admin/django_resque/queue/" not in html
+
+
+@pytest.mark.parametrize("index", ["/admin/", "/admin/django_resque/"])
+def test_the_index_offers_view_not_change_even_to_staff_who_may_act(operator, index):
+    html = operator.get(index).content.decode()
+    assert html.count('class="viewlink"') == len(PAGES)
+    assert 'class="changelink"' not in html
+
+
+def test_staff_with_only_the_change_permission_see_view_and_may_act(make_client, redis):
+    client = make_client("changer", ["change_queue"])
+    html = client.get("/admin/").content.decode()
+    assert html.count('class="viewlink"') == 1 and 'class="changelink"' not in html
+    redis.sadd("resque:queues", "default")
+    response = client.post("/admin/django_resque/queue/pause/", {"queue": "default"})
+    assert response.status_code == 302

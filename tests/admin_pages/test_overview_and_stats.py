@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django_resque.queues import lists as queues
 from django_resque.results import timeline
 from tests import jobs
@@ -39,3 +41,31 @@ def test_stats_show_the_server_and_our_keys(viewer):
     html = viewer.get(STATS).content.decode()
     assert "redis_version" in html and "used_memory_human" in html
     assert "resque:queue:default" in html and "<td>list</td>" in html
+
+
+def test_stats_show_a_string_keys_value_cut_and_escaped(viewer, redis):
+    redis.set("resque:stat:processed", 12345)
+    redis.set("resque:dj:note", "<script>alert(1)</script>" + "x" * 500)
+    html = viewer.get(STATS).content.decode()
+    assert '<code class="resque-wrap">12345</code>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert "x" * 500 not in html and "(525 bytes)" in html
+
+
+def test_the_working_table_lists_only_workers_with_a_job(viewer, redis):
+    record = {"queue": "default", "run_at": "2026-12-01T20:54:18Z", "payload": {"class": "Busy"}}
+    redis.sadd("resque:workers", "idle:1:default", "busy:2:default")
+    redis.set("resque:worker:busy:2:default", json.dumps(record))
+    response = viewer.get(OVERVIEW)
+    assert [row.worker.id for row in response.context["busy"]] == ["busy:2:default"]
+    html = response.content.decode()
+    assert "Busy" in html and "idle:1:default" not in html
+    assert "2 (1 working)" in html
+
+
+def test_one_worker_on_one_host_is_said_in_the_singular(viewer, redis):
+    redis.sadd("resque:workers", "alpha:1:default")
+    html = viewer.get("/admin/django_resque/worker/").content.decode()
+    assert "1 worker on 1 host." in html
+    redis.sadd("resque:workers", "beta:2:default")
+    assert "2 workers on 2 hosts." in viewer.get("/admin/django_resque/worker/").content.decode()

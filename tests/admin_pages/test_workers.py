@@ -29,7 +29,7 @@ def test_a_busy_real_worker_shows_what_it_is_doing(viewer, start_worker, ledger)
     wait_until(lambda: "tests.jobs.sleep_for" in viewer.get(LIST).content.decode(), timeout=60)
     html = viewer.get("/admin/django_resque/overview/").content.decode()
     assert "tests.jobs.sleep_for" in html and "1 working" in html
-    worker_id = viewer.get(LIST).context["page"].object_list[0].id
+    worker_id = viewer.get(LIST).context["page"].object_list[0].worker.id
     detail = viewer.get(DETAIL, {"id": worker_id}).content.decode()
     assert "Current job" in detail and ledger in detail
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import override_settings
 
 from django_resque.failures import registry as failures
 from django_resque.jobs.outcome import Outcome
@@ -13,7 +14,7 @@ from django_resque.queues import delayed
 from django_resque.queues import lists as queues
 from django_resque.scheduler import schedules
 from tests import jobs
-from tests.helpers import wait_until
+from tests.helpers import RedisServer, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -132,3 +133,50 @@ def test_a_failed_job_retried_in_the_browser_runs_on_a_real_worker(
     assert [line[0] for line in jobs.read_ledger(str(ledger))] == ["again"]
     page.goto(page.base + PAGES["overview"])
     assert page.locator("text=Failed jobs kept").count() == 1
+
+
+def _console_errors(page) -> list[str]:
+    """Collect script errors and console errors, but not the 503 a Redis-down page answers."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def on_console(message) -> None:
+        blocked = "Security Policy" in message.text  # a CSP violation is a console message
+        if blocked or (message.type == "error" and "status of 503" not in message.text):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    return errors
+
+
+def test_with_redis_stopped_every_page_shows_the_503_page_and_the_index_still_works(
+    page, screenshot, settings
+):
+    server = RedisServer().start()
+    server.stop()
+    errors = _console_errors(page)
+    url = f"redis://:s3cret@127.0.0.1:{server.port}/0"
+    with override_settings(RESQUE={**settings.RESQUE, "REDIS_URL": url}):
+        for name, path in PAGES.items():
+            response = page.goto(page.base + path)
+            assert response is not None and response.status == 503, name
+            assert page.locator("#site-name").count() == 1
+            assert page.get_by_role("heading", name="Redis is unreachable").count() >= 1
+            assert page.locator(f"text=redis://:***@127.0.0.1:{server.port}/0").count() == 1
+        screenshot(page, "redis-down")
+        assert "s3cret" not in page.content()
+        assert page.goto(page.base + "/admin/").status == 200
+        assert page.get_by_role("link", name="Queues", exact=True).count() >= 1
+    assert errors == []
+
+
+def test_a_key_opens_from_the_stats_page_and_shows_its_items(page, screenshot, redis):
+    redis.rpush("resque:queue:big", *(f"<b>job {n}</b>" for n in range(150)))
+    errors = _console_errors(page)
+    page.goto(page.base + PAGES["stats"])
+    page.get_by_role("link", name="resque:queue:big", exact=True).click()
+    page.wait_for_selector("text=150 items: showing the first 100.")
+    assert page.locator("#content td pre", has_text="<b>job 0</b>").count() == 1
+    assert page.locator("#content b").count() == 0  # the markup stays text
+    screenshot(page, "key-detail")
+    assert errors == []
