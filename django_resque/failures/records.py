@@ -15,7 +15,7 @@ from typing import Any
 
 from django_resque.jobs.outcome import Outcome
 from django_resque.storage.clock import FAILED_AT_FORMAT
-from django_resque.storage.codec import to_text
+from django_resque.storage.codec import UNREADABLE, json_or, to_text
 
 RUBY_TIME_FORMAT = FAILED_AT_FORMAT  # the name the failures API exports
 _enc = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -68,10 +68,7 @@ class Record(dict[str, Any]):
 
     def _payload(self) -> bytes:
         raw = self.raw_payload
-        try:
-            raw.decode("utf-8")
-            json.loads(raw)
-        except (ValueError, RecursionError):  # nested deeper than the parser goes: unreadable
+        if json_or(raw) is UNREADABLE:  # not UTF-8 JSON, or nested deeper than the parser goes
             return _b(raw.decode("utf-8", "replace"))
         return raw
 
@@ -102,18 +99,13 @@ def build(
 
 def payload_object(raw: bytes) -> Any:
     """Return the payload as JSON to embed in a record; a malformed one is kept as a string."""
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):  # nested deeper than the parser goes: unreadable
-        return raw.decode("utf-8", "replace")
+    obj = json_or(raw)
+    return raw.decode("utf-8", "replace") if obj is UNREADABLE else obj
 
 
 def parse(failure_id: str, raw: bytes | str) -> Failure:
     """Read a stored record (ours, Ruby's, PHP's or Node's) without failing on odd fields."""
-    try:
-        obj = json.loads(raw)
-    except (ValueError, RecursionError):  # nested deeper than the parser goes: unreadable
-        obj = None
+    obj = json_or(raw, None)
     if not isinstance(obj, dict):
         obj = {"error": "unreadable failure record", "payload": to_text(raw)}
     backtrace = obj.get("backtrace")

@@ -7,14 +7,13 @@ Redis `TIME`, never the reader's clock, the same way recovery judges it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django_resque.conf import get_config
 from django_resque.storage.clock import parse_any, redis_now
-from django_resque.storage.codec import to_text
+from django_resque.storage.codec import UNREADABLE, json_or, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -109,8 +108,7 @@ def parse_time(value: bytes | str | None) -> datetime | None:
 def _record(raw: bytes | None) -> dict[str, Any] | None:
     if raw is None:
         return None
-    try:
-        record = json.loads(raw)
-    except ValueError:
+    record = json_or(raw)
+    if record is UNREADABLE:
         return {"queue": None, "run_at": None, "payload": raw.decode("utf-8", "replace")}
     return record if isinstance(record, dict) else {"payload": record}

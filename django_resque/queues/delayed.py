@@ -25,7 +25,7 @@ from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
 from django_resque.queues import promotion
 from django_resque.storage import scripts
-from django_resque.storage.codec import to_bytes
+from django_resque.storage.codec import json_or, to_bytes
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -261,8 +261,5 @@ def ints(values: Any) -> list[int]:
 
 
 def _decode(raw: bytes | str) -> dict[str, Any]:
-    try:
-        obj = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        return {"raw": to_bytes(raw).decode("utf-8", "replace")}
+    obj = json_or(raw, None)
     return obj if isinstance(obj, dict) else {"raw": to_bytes(raw).decode("utf-8", "replace")}

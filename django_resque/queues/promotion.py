@@ -15,6 +15,7 @@ from django_resque.conf import get_config
 from django_resque.exceptions import ResqueError
 from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.storage import scripts
+from django_resque.storage.codec import json_or
 from django_resque.storage.keys import get_keys
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -54,10 +55,7 @@ def to_payload(raw: bytes) -> tuple[str, bytes]:
     An item that is not a job object goes, as it is, to the default queue, where a worker
     records it as a failure: nothing is dropped silently.
     """
-    try:
-        obj = json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError):  # passed on for a worker to fail
-        obj = None
+    obj = json_or(raw, None)  # what cannot be read is passed on for a worker to fail
     if not isinstance(obj, dict) or not isinstance(obj.get("class"), str):
         return get_config()["DEFAULT_QUEUE"], raw
     queue = obj.get("queue")

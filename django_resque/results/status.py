@@ -9,14 +9,13 @@ the same Lua script that records the outcome; it expires RESULT_TTL seconds afte
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django_resque.conf import get_config
 from django_resque.storage.clock import utc_now_micro
-from django_resque.storage.codec import to_text
+from django_resque.storage.codec import json_or, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -124,9 +123,4 @@ def _int(value: str | None) -> int:
 
 
 def _json(value: str | None, default: Any) -> Any:
-    if value is None:
-        return default
-    try:
-        return json.loads(value)
-    except ValueError:
-        return default
+    return default if value is None else json_or(value, default)

@@ -22,7 +22,7 @@ from django_resque.jobs.payload import Payload
 from django_resque.queues import lists as queues
 from django_resque.scheduler.entry import ScheduleEntry, parse
 from django_resque.storage.clock import parse_ruby_time, redis_now, ruby_time
-from django_resque.storage.codec import to_text
+from django_resque.storage.codec import json_or, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -45,7 +45,8 @@ def configured() -> list[ScheduleEntry]:
     found: list[ScheduleEntry] = []
     for name, cfg, is_dynamic in configs:
         try:
-            found.append(parse(name, json.loads(cfg) if is_dynamic else cfg, dynamic=is_dynamic))
+            config = json_or(cfg, {"unreadable": to_text(cfg)[:200]}) if is_dynamic else cfg
+            found.append(parse(name, config, dynamic=is_dynamic))
         except ValueError as exc:  # reported by the system checks (static) or set() (dynamic)
             if (name, str(exc)) not in _warned:  # once per process, not once per pass
                 _warned.add((name, str(exc)))

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from django_resque.storage.codec import to_text
+from django_resque.storage.codec import json_or, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
@@ -40,10 +40,7 @@ def read(result_id: str) -> dict[str, Any] | None:
     record: dict[str, Any] = {to_text(k): to_text(v) for k, v in raw.items()}
     for name in ("worker_ids", "errors", "result", "task_args", "task_kwargs"):
         if name in record:
-            try:
-                record[name] = json.loads(record[name])
-            except ValueError:
-                record[name] = None  # damaged by hand: show what we can
+            record[name] = json_or(record[name], None)  # damaged by hand: show what we can
     return record
 
 

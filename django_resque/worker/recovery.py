@@ -64,7 +64,7 @@ def in_flight(record: bytes) -> InFlight | None:
             payload = json.loads(payload.decode("utf-8", "surrogateescape")).encode(
                 "utf-8", "surrogateescape"
             )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         logger.error("event=unreadable-record record=%r", record[:200])
         return None
     return InFlight(record, str(queue), payload)

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_resque.failures import registry as failures
+from django_resque.jobs.outcome import Outcome
 from django_resque.queues import delayed
 from django_resque.scheduler import schedules
 from django_resque.templatetags.resque_admin import html, parse
@@ -60,17 +61,14 @@ TOKYO = "2026-12-02 05:54:18 JST"
 
 @override_settings(TIME_ZONE="Asia/Tokyo")
 def test_the_failed_pages_show_failed_at_in_the_time_zone(viewer):
-    failures.save(
-        {
-            "failed_at": "2026/12/01 20:54:18 UTC",
-            "payload": {"class": "Job", "args": []},
-            "exception": "E",
-            "error": "e",
-            "backtrace": [],
-            "worker": "h:1:q",
-            "queue": "q",
-        }
+    record = failures.build(
+        b'{"class":"Job","args":[]}',
+        Outcome(ok=False, exception="E", error="e"),
+        queue="q",
+        worker_id="h:1:q",
     )
+    record["failed_at"] = "2026/12/01 20:54:18 UTC"  # as a worker in Berlin or Ruby wrote it
+    failures.save(record)
     assert TOKYO in viewer.get("/admin/django_resque/failedjob/").content.decode()
     [failure] = failures.page()
     detail = viewer.get("/admin/django_resque/failedjob/detail/", {"id": failure.id})
