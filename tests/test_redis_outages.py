@@ -8,6 +8,8 @@ import time
 import pytest
 import redis as redis_py
 
+from django_resque.exceptions import EnqueueError
+from tests import jobs
 from tests.helpers import RedisServer, wait_until
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "3"}
@@ -91,3 +93,31 @@ def test_a_worker_whose_redis_vanished_before_it_stopped_exits_cleanly(own_redis
     assert worker.returncode == 0, output
     assert "Traceback" not in output
     assert "event=shutdown-incomplete" in output
+
+
+def test_workers_drain_a_redis_at_maxmemory_and_enqueue_fails_clearly_until_they_do(
+    start_worker, settings
+):
+    full = RedisServer(extra=["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"]).start()
+    try:
+        client = redis_py.Redis.from_url(full.url)
+        payload = b'{"class":"tests.jobs.add","args":[1,2],"pad":"' + b"x" * 2000 + b'"}'
+        with pytest.raises(redis_py.exceptions.OutOfMemoryError):
+            while True:  # fill it as a burst of enqueues would
+                client.rpush("resque:queue:default", *[payload] * 50)
+        queued = client.llen("resque:queue:default")
+        settings.RESQUE = {**settings.RESQUE, "REDIS_URL": full.url}
+        with pytest.raises(EnqueueError, match="maxmemory.* Nothing was stored") as refused:
+            jobs.add.delay(1, 2)
+        assert refused.value.outcome_unknown is False
+        worker = start_worker(
+            "--burst", "--queues", "default", env={"RESQUE_TEST_REDIS_URL": full.url}
+        )
+        output, _ = worker.communicate(timeout=120)  # a new worker registers on a full Redis
+        assert worker.returncode == 0, output
+        assert "Traceback" not in output
+        assert client.llen("resque:queue:default") == 0
+        assert int(client.get("resque:stat:processed")) == queued
+        jobs.add.delay(1, 2)  # memory is free again
+    finally:
+        full.stop()

@@ -48,6 +48,19 @@ def use_in_this_process(client: redis.Redis) -> None:
     _client_pid = os.getpid()
 
 
+def unavailable(exc: redis.RedisError) -> bool:
+    """True for an error that means Redis cannot serve now (down, too slow, full): wait, retry.
+
+    A Redis at maxmemory with noeviction refuses writes that would grow it with an OOM error
+    (inside a script, Redis 6 wraps it in the script's error), which passes once workers drain it.
+    """
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        return True
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return True
+    return isinstance(exc, redis.ResponseError) and "OOM command not allowed" in str(exc)
+
+
 def describe() -> str:
     """Say where Redis is configured to be, for errors and logs, with any password masked."""
     config = get_config()

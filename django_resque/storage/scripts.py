@@ -114,5 +114,5 @@ def _pipelined(
 
 
 def source(name: str) -> bytes:
-    """Return the text of lua/<name>.lua (for EVAL inside a MULTI, where EVALSHA cannot load)."""
+    """Return the text of lua/<name>.lua, its includes expanded (to SCRIPT LOAD it ahead)."""
     return _script(name)[0]

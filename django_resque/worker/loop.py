@@ -43,7 +43,6 @@ from django_resque.worker.reservation import Reservation
 logger = logging.getLogger(__name__)
 
 _RECONNECT_BACKOFF_MAX = 5.0
-_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 
 class Worker:
@@ -108,7 +107,9 @@ class Worker:
                 return self._work_once()
             except Pruned:
                 self._reborn()
-        except _REDIS_DOWN as exc:  # also while re-registering: Pruned comes again after it
+        except redis.RedisError as exc:  # also while re-registering: Pruned comes again after it
+            if not connection.unavailable(exc):
+                raise
             self._wait_for_redis(exc)
         return True
 
@@ -119,7 +120,9 @@ class Worker:
             try:
                 self.startup()
                 return True
-            except _REDIS_DOWN as exc:
+            except redis.RedisError as exc:
+                if not connection.unavailable(exc):
+                    raise
                 self._wait_for_redis(exc)
         return False
 

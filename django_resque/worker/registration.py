@@ -54,21 +54,11 @@ def claim_id(worker_id: str, interval: float, signals: Signals) -> None:
 def register(worker_id: str, token: str) -> None:
     """Add the worker to `workers` with Ruby's `started` time and our incarnation token."""
     keys = get_keys()
-    with get_redis().pipeline() as pipe:  # MULTI: never registered without a heartbeat
-        pipe.sadd(keys.workers(), worker_id)
-        pipe.set(keys.worker_started(worker_id), ruby_time(datetime.now().astimezone()))
-        pipe.hset(keys.incarnations(), worker_id, token)
-        pipe.eval(
-            scripts.source("heartbeat").decode(),
-            3,
-            keys.heartbeats(),
-            keys.incarnations(),
-            keys.prune_lock(),
-            worker_id,
-            token,
-            0,
-        )
-        pipe.execute()
+    scripts.run(
+        "register",
+        [keys.workers(), keys.worker_started(worker_id), keys.incarnations(), keys.heartbeats()],
+        [worker_id, ruby_time(datetime.now().astimezone()), token],
+    )
 
 
 def unregister(worker_id: str, finished: int) -> None:

@@ -16,6 +16,9 @@ if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then
   return {0, 0}
 end
 local stamp = iso_utc(redis.call('TIME'))
+-- HDEL first: a stamp replaces a stamp of the same size, so it is written on a Redis at
+-- maxmemory (noeviction) too, where a script may write once it has deleted.
+redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], stamp)
 local ttl = tonumber(ARGV[3])
 if ttl > 0 and redis.call('SET', KEYS[3], ARGV[1], 'NX', 'EX', ttl) then

@@ -34,6 +34,9 @@ end
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[2] then
   return 0
 end
+-- The record goes first: on a Redis at maxmemory (noeviction) a script may write once it has
+-- deleted, and this one moves the payload from the record to the queue, freeing as it uses.
+redis.call('DEL', KEYS[1])
 if ARGV[4] ~= '' then
   push_and_wake(KEYS[4], KEYS[2], KEYS[3], ARGV[5], ARGV, 4, 4, tonumber(ARGV[9]), true)
 end
@@ -41,7 +44,6 @@ if ARGV[6] == '1' then
   redis.call('INCR', KEYS[5])
   redis.call('EXPIRE', KEYS[5], tonumber(ARGV[7]))
 end
-redis.call('DEL', KEYS[1])
 if ARGV[8] == '1' then
   redis.call('SREM', KEYS[6], ARGV[1])
   redis.call('DEL', KEYS[7], KEYS[9], KEYS[10])

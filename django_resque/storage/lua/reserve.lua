@@ -78,6 +78,10 @@ end
 if redis.call('HGET', KEYS[6], ARGV[2]) ~= ARGV[3] then
   return -1
 end
+-- The finished job's record goes first (every path below replaces or deletes it): on a Redis at
+-- maxmemory (noeviction) a script may write once it has deleted, and a reserve holds memory
+-- level (a payload moves from its queue to the record), so workers drain a full Redis.
+redis.call('DEL', KEYS[1])
 mark_succeeded()
 local finished = tonumber(ARGV[1])
 if finished > 0 then
