@@ -76,6 +76,7 @@ class Worker:
         self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self._finished_id: str | None = None  # the last job recorded, whose record may linger
         self.redis_run_id = ""  # the Redis server's run_id when this worker registered
+        self._crashed = False  # the loop ended by an exception, not by a signal or a burst
         self._idle = True  # the last reserve found nothing: the next job's start latency matters
         self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.executor = Executor(
@@ -97,6 +98,9 @@ class Worker:
             while not self.signals.stopping and not self.recycling.due():
                 if not self.work_once():
                     break
+        except Exception:
+            self._crashed = True  # a fault outside the job boundary: the job held counts as one
+            raise
         finally:
             self.shutdown()
 
@@ -175,16 +179,13 @@ class Worker:
         reap_exiting(block=True)  # children of finished jobs still exiting
         try:
             if self._reclaim:
-                recovery.requeue_own(self.id, finished=self._finished_id)
+                recovery.requeue_own(self.id, finished=self._finished_id, crashed=self._crashed)
             self._store_success()
             unregister(self.id, self._finished)
-        except redis.RedisError as exc:
+        except redis.RedisError as exc:  # not unregistered: recovery will find what we held
+            where = connection.describe()
             logger.error(
-                "worker=%s event=shutdown-incomplete error=%s redis=%s note=%s",
-                self.id,
-                exc,
-                connection.describe(),
-                "not unregistered; a job in its in-flight record goes back by recovery",
+                "worker=%s event=shutdown-incomplete redis=%s error=%s", self.id, where, exc
             )
         self._finished = 0
         logger.info("worker=%s event=stopped", self.id)
@@ -285,14 +286,9 @@ class Worker:
     # --- Redis trouble and titles ---------------------------------------------------------
     def _wait_for_redis(self, exc: Exception) -> None:
         """Log the outage and wait a little, waking early for a signal that stops the worker."""
-        wait = min(self.interval * 2, _RECONNECT_BACKOFF_MAX)
-        logger.warning(
-            "worker=%s event=redis-unavailable redis=%s retry_in=%.1fs error=%s",
-            self.id,
-            connection.describe(),
-            wait,
-            exc,
-        )
+        wait, where = min(self.interval * 2, _RECONNECT_BACKOFF_MAX), connection.describe()
+        line = "worker=%s event=redis-unavailable redis=%s retry_in=%.1fs error=%s"
+        logger.warning(line, self.id, where, wait, exc)
         deadline = time.monotonic() + wait
         while not self.signals.stopping and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -158,12 +158,14 @@ def _job_of(payload: bytes) -> tuple[str, bool]:
     return name, bool(definition is not None and definition.at_most_once)
 
 
-def requeue_own(worker_id: str, *, finished: str | None = None) -> bool:
+def requeue_own(worker_id: str, *, finished: str | None = None, crashed: bool = False) -> bool:
     """Put this worker's own in-flight payload back at the head of its queue, uncounted.
 
     For a payload that never started, or was stopped by shutdown: no attempt is consumed.
     `finished` is the id of the job this worker last finished: a reserve that failed without
     running leaves that job's record in place, and such a record is dropped, not run again.
+    `crashed`: the worker is ending by a fault outside the job boundary, which the payload may
+    have caused, so it counts as a recovery as a dead worker's would (MAX_RECOVERIES applies).
     """
     record = _get(get_keys().worker(worker_id))
     if not record:
@@ -175,7 +177,10 @@ def requeue_own(worker_id: str, *, finished: str | None = None) -> bool:
     if held is not None and finished and _id_of(held.payload) == finished:
         logger.info("worker=%s event=finished-record-dropped id=%s", worker_id, finished)
         push = b""
-    return _requeue(worker_id, record, b"", held, push=push, count=False, unregister=False)
+    elif held is not None and crashed:
+        push = _fate(worker_id, held, get_keys(), redis_now())
+    count = crashed and bool(push)  # a dropped or failed payload needs no count
+    return _requeue(worker_id, record, b"", held, push=push, count=count, unregister=False)
 
 
 def _id_of(payload: bytes) -> str | None:
