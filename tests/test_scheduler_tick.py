@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from setproctitle import getproctitle
 
 from django_resque.queues import delayed
 from django_resque.scheduler import schedules
@@ -156,7 +157,9 @@ def test_a_scheduler_that_cannot_reach_redis_stays_a_follower_and_fires_nothing(
     assert redis.llen("resque:queue:default") == 0
 
 
-def test_a_leader_keeps_its_lease_across_a_redis_outage_and_leads_on_the_next_pass(redis, settings):
+def test_a_leader_keeps_its_lease_across_a_redis_outage_and_leads_on_the_next_pass(
+    redis, settings, caplog
+):
     schedules.set("minutely", every=60, job="tests.jobs.add")
     scheduler = Scheduler(lease_seconds=30)
     assert scheduler.tick(now=T0) == (0, 1)
@@ -165,6 +168,8 @@ def test_a_leader_keeps_its_lease_across_a_redis_outage_and_leads_on_the_next_pa
     settings.RESQUE = {**reachable, "REDIS_URL": "redis://127.0.0.1:1/0"}
     assert scheduler.tick_safely() == (0, 0)
     assert scheduler.lease.value == held
+    assert "event=redis_error" in caplog.text  # as docs/scheduler.md says
+    assert getproctitle().endswith("Waiting for Redis")
     settings.RESQUE = reachable
     assert scheduler.tick(now=T0 + 60) == (0, 1)  # not a follower waiting out its own lease
     assert scheduler.lease.value == held  # renewed, not issued anew
