@@ -6,17 +6,18 @@ from django_resque import signals
 from django_resque.jobs.perform import perform
 from django_resque.queues import lists as queues
 from tests import jobs as test_jobs
+from tests.helpers import work_here
 
 
 def _names(ledger):
     return [row[0] for row in test_jobs.read_ledger(ledger)]
 
 
-def test_hooks_run_in_resques_order_around_a_successful_job(ledger, start_worker):
+def test_hooks_run_in_resques_order_around_a_successful_job(ledger):
     handle = test_jobs.hooked.delay(ledger, False)
     assert _names(ledger) == ["before_enqueue", "after_enqueue"]
-    start_worker("--queues", "default")
-    assert handle.wait(timeout=60).status == "succeeded"
+    work_here("default")
+    assert handle.status == "succeeded"
     assert _names(ledger)[2:] == [
         "before_perform",
         "around:before",
@@ -26,10 +27,10 @@ def test_hooks_run_in_resques_order_around_a_successful_job(ledger, start_worker
     ]
 
 
-def test_a_failing_job_skips_after_perform_and_runs_on_failure_once(ledger, start_worker):
+def test_a_failing_job_skips_after_perform_and_runs_on_failure_once(ledger):
     handle = test_jobs.hooked.delay(ledger, True)
-    start_worker("--queues", "default")
-    assert handle.wait(timeout=60).status == "failed"
+    work_here("default")
+    assert handle.status == "failed"
     assert _names(ledger)[2:] == ["before_perform", "around:before", "perform", "on_failure"]
 
 

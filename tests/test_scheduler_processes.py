@@ -16,7 +16,7 @@ import pytest
 from django_resque import __version__
 from django_resque.queues import delayed
 from django_resque.scheduler import schedules
-from tests.helpers import ROOT, manage, run_command, wait_until, worker_env
+from tests.helpers import ROOT, manage, run_command, wait_until, work_here, worker_env
 
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")
 Start = Callable[..., subprocess.Popen[str]]
@@ -238,8 +238,7 @@ def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(redis, ledger,
     start_scheduler()
     wait_until(lambda: redis.llen("resque:queue:default") == 1, timeout=60)
     assert json.loads(redis.lindex("resque:queue:default", 0))["id"] == handle.id
-    result = run_command("resque_work", "--burst", "--queues", "default")
-    assert result.returncode == 0, result.stderr
+    work_here("default")
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["later"]
 
 

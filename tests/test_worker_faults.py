@@ -7,7 +7,7 @@ import time
 import psutil
 
 from tests import jobs
-from tests.helpers import process_title, run_command, wait_until
+from tests.helpers import process_title, run_command, wait_until, work_here
 
 
 def burst(*args: str, env=None):
@@ -202,9 +202,9 @@ def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis,
     jobs.record_high.delay(ledger, "h")
     jobs.record.delay(ledger, "d")
     queues.pause("high")
-    burst("--queues", "high,default")
+    work_here("high", "default")
     assert jobs.read_ledger(ledger) == [["d", jobs.read_ledger(ledger)[0][1]]]
     assert redis.llen("resque:queue:high") == 1
     queues.resume("high")
-    burst("--queues", "high,default")
+    work_here("high", "default")
     assert jobs.read_ledger(ledger)[-1] == ["high", "h"]
