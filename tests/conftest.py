@@ -14,6 +14,16 @@ from django.conf import settings
 from tests.helpers import ROOT, RedisServer, manage, worker_env
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With RESQUE_TEST_SKIP_ONE_LEG=1 (scripts/test's second Django leg), skip one_leg tests."""
+    if not os.environ.get("RESQUE_TEST_SKIP_ONE_LEG"):
+        return
+    skip = pytest.mark.skip(reason="one_leg: runs on the first Django leg of scripts/test only")
+    for item in items:
+        if item.get_closest_marker("one_leg"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """Start a redis-server of our own on a free loopback port; stop it by pid at the end."""

@@ -146,6 +146,7 @@ def test_schedulers_whose_host_clocks_are_minutes_off_follow_redis_time(redis, s
 
 
 @pytest.mark.chaos
+@pytest.mark.one_leg
 def test_kill_9_while_promoting_ten_thousand_due_jobs_loses_and_duplicates_none(
     redis, start_scheduler
 ):
