@@ -45,7 +45,7 @@ def _point_settings_at(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep the test database in a file that worker processes share (issue 8's model jobs)."""
+    """Keep the test database in a file that worker processes share (model jobs)."""
     path = os.environ.get("RESQUE_TEST_DB") or str(tmp_path_factory.mktemp("db") / "test.sqlite3")
     settings.DATABASES["default"]["TEST"]["NAME"] = path
     os.environ["RESQUE_TEST_DB"] = path

@@ -1,4 +1,4 @@
-"""Issue 8: model instances as arguments, model methods as jobs, DB connections around jobs."""
+"""Model instances as arguments, model methods as jobs, DB connections around jobs."""
 
 import json
 

@@ -83,7 +83,7 @@ class TestStatusView:
 
     @pytest.fixture(autouse=True)
     def _send_at_once(self, settings):
-        # Issue 8: .delay() inside the test's never-committed transaction would wait for commit.
+        # .delay() inside the test's never-committed transaction would wait for commit.
         settings.RESQUE = {**settings.RESQUE, "ENQUEUE_ON_COMMIT": False}
 
     def _url(self, job_id):

@@ -1,4 +1,4 @@
-"""Issue 8: ResqueBackend, tested the way Django's tests/tasks test its built-in backends."""
+"""ResqueBackend, tested the way Django's tests/tasks test its built-in backends."""
 
 import json
 from datetime import timedelta
