@@ -8,7 +8,7 @@ from django.test import Client
 
 from django_resque.results import status
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
+from tests.helpers import wait_until, work_here
 
 
 def test_status_goes_from_queued_to_running_to_succeeded_with_the_result(
@@ -51,11 +51,11 @@ def test_a_result_ttl_of_zero_keeps_nothing_after_the_job_finishes(settings, red
     assert handle.info() is None
 
 
-def test_store_result_false_keeps_no_status(redis, ledger, start_worker):
+def test_store_result_false_keeps_no_status(redis, ledger):
     handle = test_jobs.no_result.delay(ledger)
     assert handle.status is None
-    start_worker("--queues", "default")
-    wait_until(lambda: test_jobs.read_ledger(ledger), timeout=60)
+    work_here("default")
+    assert test_jobs.read_ledger(ledger)
     assert handle.info() is None and not redis.keys("resque:dj:job:*")
 
 
