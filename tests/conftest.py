@@ -6,12 +6,13 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as redis_py
 from django.conf import settings
 
-from tests.helpers import ROOT, RedisServer, manage, worker_env
+from tests.helpers import ROOT, RedisServer, manage, run_burst_worker, worker_env
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -64,6 +65,24 @@ def redis(redis_server: RedisServer) -> Iterator[redis_py.Redis]:
 @pytest.fixture
 def ledger(tmp_path: Path) -> str:
     return str(tmp_path / "ledger.txt")
+
+
+@pytest.fixture
+def work_here(django_db_blocker: Any) -> Callable[..., str]:
+    """Run the real Worker in burst mode in the test process until its queues are empty.
+
+    For tests about what a worker does with its queues (order, priority, pauses, records);
+    tests about signals, kill -9, forks seen from outside or supervision use start_worker. The
+    worker may use the database as a worker process may. Before each fork it closes this
+    process's database connections, so a test whose connection is inside a transaction
+    (django_db without transaction=True) passes fork=False.
+    """
+
+    def work(*queues: str, fork: bool = True, **resque: Any) -> str:
+        with django_db_blocker.unblock():
+            return run_burst_worker(*queues, fork=fork, **resque)
+
+    return work
 
 
 @pytest.fixture

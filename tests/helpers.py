@@ -26,8 +26,8 @@ __all__ = [
     "RedisServer",
     "manage",
     "run_command",
+    "run_burst_worker",
     "wait_until",
-    "work_here",
     "worker_env",
 ]
 
@@ -82,15 +82,13 @@ def process_title(pid: int) -> str:
         return ""
 
 
-def work_here(*queues: str, fork: bool = True, **resque: Any) -> str:
+def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
     """Run the real Worker in this process in burst mode, as `resque_work --burst` builds it.
 
     `queues` default to RESQUE["QUEUES"], `fork=False` is --no-fork, and `resque` overrides
     RESQUE settings for this worker only. Returns what the worker logged at INFO (--verbosity 2),
-    forked children's lines included. Meant for tests about what a worker does with its queues;
-    tests about signals, kill -9, forks seen from outside or supervision start real processes.
-    Before each fork the worker closes this process's database connections, so a test whose
-    connection is inside a transaction (django_db without transaction=True) uses fork=False.
+    forked children's lines included. Tests call it through the work_here fixture, which gives
+    it the database access a worker process has.
     """
     from django.conf import settings
     from django.test import override_settings

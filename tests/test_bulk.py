@@ -6,7 +6,6 @@ from django.test import override_settings
 
 from django_resque import EnqueueError
 from tests import jobs as test_jobs
-from tests.helpers import work_here
 from tests.jobs import read_ledger
 
 
@@ -70,7 +69,7 @@ def test_redis_down_during_enqueue_many_raises_enqueue_error():
         test_jobs.add.enqueue_many([(1, 2)])
 
 
-def test_a_worker_performs_every_bulk_enqueued_job_once(ledger):
+def test_a_worker_performs_every_bulk_enqueued_job_once(ledger, work_here):
     test_jobs.record.enqueue_many([(ledger, f"t{i}") for i in range(50)])
     work_here("default", fork=False)
     assert sorted(line[0] for line in read_ledger(ledger)) == sorted(f"t{i}" for i in range(50))

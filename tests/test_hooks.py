@@ -6,14 +6,13 @@ from django_resque import signals
 from django_resque.jobs.perform import perform
 from django_resque.queues import lists as queues
 from tests import jobs as test_jobs
-from tests.helpers import work_here
 
 
 def _names(ledger):
     return [row[0] for row in test_jobs.read_ledger(ledger)]
 
 
-def test_hooks_run_in_resques_order_around_a_successful_job(ledger):
+def test_hooks_run_in_resques_order_around_a_successful_job(ledger, work_here):
     handle = test_jobs.hooked.delay(ledger, False)
     assert _names(ledger) == ["before_enqueue", "after_enqueue"]
     work_here("default")
@@ -27,7 +26,7 @@ def test_hooks_run_in_resques_order_around_a_successful_job(ledger):
     ]
 
 
-def test_a_failing_job_skips_after_perform_and_runs_on_failure_once(ledger):
+def test_a_failing_job_skips_after_perform_and_runs_on_failure_once(ledger, work_here):
     handle = test_jobs.hooked.delay(ledger, True)
     work_here("default")
     assert handle.status == "failed"

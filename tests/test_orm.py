@@ -8,7 +8,6 @@ from django.db import connection
 from django_resque.exceptions import InvalidJob
 from django_resque.jobs import perform
 from tests import jobs
-from tests.helpers import work_here
 from tests.models import Comment
 
 
@@ -141,7 +140,7 @@ def test_a_broken_connection_is_replaced_before_the_job_runs(redis, settings):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fork", [True, False])
-def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger, fork):
+def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger, fork, work_here):
     comment = Comment.objects.create(body="one two three")
     comment.delay("recalculate_word_count")
     jobs.count_comments.delay(ledger)
@@ -153,7 +152,7 @@ def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger):
+def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger, work_here):
     jobs.use_database.delay(ledger)
     jobs.use_database.delay(ledger)
     work_here("default", fork=False)

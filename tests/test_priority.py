@@ -8,7 +8,6 @@ from django_resque import testing
 from django_resque.exceptions import InvalidJob
 from django_resque.queues import priority
 from tests import jobs
-from tests.helpers import work_here
 
 # (token, priority) in enqueue order, and the order they must run in.
 ENQUEUED = [("z1", 0), ("n5", -5), ("p10", 10), ("z2", 0), ("p50", 50), ("n1", -1), ("p10b", 10)]
@@ -42,7 +41,7 @@ def test_plain_payloads_are_pushed_exactly_as_resque_does(redis, ledger):
 
 
 @pytest.mark.parametrize("fork", [True, False])
-def test_a_real_worker_runs_prioritised_payloads_in_order(redis, ledger, fork):
+def test_a_real_worker_runs_prioritised_payloads_in_order(redis, ledger, fork, work_here):
     push_all(ledger)
     work_here("default", fork=fork)
     assert [row[0] for row in jobs.read_ledger(ledger)] == EXPECTED
@@ -70,7 +69,7 @@ def test_testing_lists_prioritised_payloads_in_the_order_workers_take_them(redis
     assert [p.args[1] for p in testing.enqueued(queue="default")] == EXPECTED
 
 
-def test_orphaned_slot_markers_never_starve_the_prioritised_payloads(redis, ledger):
+def test_orphaned_slot_markers_never_starve_the_prioritised_payloads(redis, ledger, work_here):
     priority.push("default", jobs.record.payload((ledger, "neg"), {}).encode(), -5)
     redis.rpush("resque:queue:default", priority.PRIORITY_SLOT, priority.PRIORITY_SLOT)
     taken = [json.loads(raw)["args"][1] for raw in iter(lambda: priority.take("default"), None)]

@@ -1,10 +1,9 @@
 """Paused workers and paused queues: a burst worker leaves what is paused where it is."""
 
 from tests import jobs
-from tests.helpers import work_here
 
 
-def test_pause_all_workers_leaves_every_queue_alone(redis, ledger):
+def test_pause_all_workers_leaves_every_queue_alone(redis, ledger, work_here):
     jobs.record.delay(ledger, "a")
     redis.set("resque:pause-all-workers", " TRUE ")
     work_here("default", fork=False)
@@ -14,7 +13,7 @@ def test_pause_all_workers_leaves_every_queue_alone(redis, ledger):
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["a"]
 
 
-def test_a_paused_queue_is_skipped_while_the_others_are_worked(redis, ledger):
+def test_a_paused_queue_is_skipped_while_the_others_are_worked(redis, ledger, work_here):
     jobs.record_high.delay(ledger, "h")
     jobs.record.delay(ledger, "d")
     redis.sadd("resque:dj:paused", "high")

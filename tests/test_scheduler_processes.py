@@ -16,7 +16,7 @@ import pytest
 from django_resque import __version__
 from django_resque.queues import delayed
 from django_resque.scheduler import schedules
-from tests.helpers import ROOT, manage, run_command, wait_until, work_here, worker_env
+from tests.helpers import ROOT, manage, run_command, wait_until, worker_env
 
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")
 Start = Callable[..., subprocess.Popen[str]]
@@ -232,7 +232,9 @@ def test_list_says_so_when_there_are_no_schedules(redis):
     assert result.returncode == 0 and "No schedules" in result.stdout
 
 
-def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(redis, ledger, start_scheduler):
+def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(
+    redis, ledger, start_scheduler, work_here
+):
     from tests import jobs
 
     handle = jobs.record.enqueue_in(timedelta(seconds=1), ledger, "later")

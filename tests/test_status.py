@@ -8,7 +8,7 @@ from django.test import Client
 
 from django_resque.results import status
 from tests import jobs as test_jobs
-from tests.helpers import wait_until, work_here
+from tests.helpers import wait_until
 
 
 def test_status_goes_from_queued_to_running_to_succeeded_with_the_result(
@@ -51,7 +51,7 @@ def test_a_result_ttl_of_zero_keeps_nothing_after_the_job_finishes(settings, red
     assert handle.info() is None
 
 
-def test_store_result_false_keeps_no_status(redis, ledger):
+def test_store_result_false_keeps_no_status(redis, ledger, work_here):
     handle = test_jobs.no_result.delay(ledger)
     assert handle.status is None
     work_here("default")

@@ -23,7 +23,6 @@ from django_resque.tasks_backend.compat import (
     task_started,
 )
 from tests import jobs, tasks
-from tests.helpers import work_here
 
 
 def payloads(redis, queue="default"):
@@ -227,7 +226,7 @@ def test_backend_options_are_checked():
 
 
 @pytest.mark.parametrize("fork", [True, False])
-def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, fork):
+def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, fork, work_here):
     first = tasks.record_task.enqueue(ledger, "t1")
     job_handle = jobs.record.delay(ledger, "j1")
     coroutine = tasks.async_task.enqueue(5)

@@ -6,10 +6,9 @@ import json
 
 from django_resque.queues import lists as queues
 from django_resque.results import timeline
-from tests.helpers import work_here
 
 
-def test_a_burst_worker_counts_processed_and_failed_jobs_in_this_minute(redis):
+def test_a_burst_worker_counts_processed_and_failed_jobs_in_this_minute(redis, work_here):
     queues.push("default", json.dumps({"class": "tests.jobs.add", "args": [1, 2]}))
     queues.push("default", json.dumps({"class": "tests.jobs.fail", "args": ["boom"]}))
     work_here("default")

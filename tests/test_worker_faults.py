@@ -7,7 +7,7 @@ import time
 import psutil
 
 from tests import jobs
-from tests.helpers import process_title, run_command, wait_until, work_here
+from tests.helpers import process_title, run_command, wait_until
 
 
 def burst(*args: str, env=None):
@@ -196,7 +196,7 @@ def test_max_memory_recycles_a_no_fork_worker(redis, ledger):
     assert redis.llen("resque:queue:default") == 2
 
 
-def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis, ledger):
+def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis, ledger, work_here):
     from django_resque.queues import lists as queues
 
     jobs.record_high.delay(ledger, "h")

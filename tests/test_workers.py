@@ -10,11 +10,11 @@ import pytest
 
 from django_resque import enqueue
 from tests import jobs
-from tests.helpers import run_command, wait_until, work_here
+from tests.helpers import run_command, wait_until
 
 
 @pytest.mark.parametrize("fork", [True, False])
-def test_burst_worker_performs_every_job_then_exits(redis, ledger, fork):
+def test_burst_worker_performs_every_job_then_exits(redis, ledger, fork, work_here):
     for token in ("a", "b", "c"):
         jobs.record.delay(ledger, token)
     log = work_here("default", fork=fork)
@@ -26,7 +26,7 @@ def test_burst_worker_performs_every_job_then_exits(redis, ledger, fork):
     assert "event=done queue=default job=tests.jobs.record" in log
 
 
-def test_each_job_runs_in_its_own_child_in_fork_mode(ledger):
+def test_each_job_runs_in_its_own_child_in_fork_mode(ledger, work_here):
     jobs.record.delay(ledger, "a")
     jobs.record.delay(ledger, "b")
     work_here("default")
@@ -34,7 +34,7 @@ def test_each_job_runs_in_its_own_child_in_fork_mode(ledger):
     assert len(pids) == 2 and str(os.getpid()) not in pids
 
 
-def test_queues_are_taken_in_the_order_given(ledger):
+def test_queues_are_taken_in_the_order_given(ledger, work_here):
     jobs.record_low.delay(ledger, "1")
     jobs.record.delay(ledger, "2")
     jobs.record_high.delay(ledger, "3")
@@ -42,7 +42,7 @@ def test_queues_are_taken_in_the_order_given(ledger):
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["high", "2", "low"]
 
 
-def test_star_means_every_queue_alphabetically(ledger):
+def test_star_means_every_queue_alphabetically(ledger, work_here):
     jobs.record_low.delay(ledger, "1")
     jobs.record.using(queue="zeta").delay(ledger, "z")
     jobs.record_high.delay(ledger, "2")
@@ -58,7 +58,7 @@ def test_exclusions_and_queue_env_var(ledger):
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["high"]
 
 
-def test_a_payload_pushed_by_hand_like_redis_cli_is_performed(redis, ledger):
+def test_a_payload_pushed_by_hand_like_redis_cli_is_performed(redis, ledger, work_here):
     redis.sadd("resque:queues", "default")
     redis.rpush("resque:queue:default", json.dumps({"class": "Emailer", "args": [ledger, "Hi"]}))
     redis.rpush(
@@ -69,7 +69,7 @@ def test_a_payload_pushed_by_hand_like_redis_cli_is_performed(redis, ledger):
     assert jobs.read_ledger(ledger) == [["Emailer", "Hi"], ["Billing::Charge", "100"]]
 
 
-def test_a_job_that_raises_becomes_a_failure_record_with_rubys_fields(redis):
+def test_a_job_that_raises_becomes_a_failure_record_with_rubys_fields(redis, work_here):
     handle = jobs.fail.delay("boom")
     log = work_here("default")
     assert "event=failed queue=default job=tests.jobs.fail exception=ValueError" in log
@@ -113,7 +113,9 @@ def test_a_job_that_raises_becomes_a_failure_record_with_rubys_fields(redis):
     ],
 )
 @pytest.mark.parametrize("fork", [True, False])
-def test_bad_payloads_become_failures_and_the_worker_goes_on(redis, ledger, raw, exception, fork):
+def test_bad_payloads_become_failures_and_the_worker_goes_on(
+    redis, ledger, raw, exception, fork, work_here
+):
     redis.sadd("resque:queues", "default")
     redis.rpush("resque:queue:default", raw)
     jobs.record.delay(ledger, "after")
@@ -124,7 +126,7 @@ def test_bad_payloads_become_failures_and_the_worker_goes_on(redis, ledger, raw,
     assert redis.llen("resque:failed") == 1
 
 
-def test_a_child_that_dies_without_reporting_is_a_dirty_exit(redis, ledger):
+def test_a_child_that_dies_without_reporting_is_a_dirty_exit(redis, ledger, work_here):
     jobs.exit_hard.delay(3)
     jobs.exit_hard.delay(0)
     jobs.record.delay(ledger, "after")
@@ -180,7 +182,7 @@ def test_bad_options_are_command_errors():
     assert result.returncode != 0 and "--interval" in result.stderr
 
 
-def test_enqueue_from_another_language_is_performed_by_registered_name(ledger):
+def test_enqueue_from_another_language_is_performed_by_registered_name(ledger, work_here):
     enqueue("Emailer", ledger, "from-ruby")
     work_here()
     assert jobs.read_ledger(ledger) == [["Emailer", "from-ruby"]]

@@ -10,7 +10,6 @@ from django_resque.failures import registry as failures
 from django_resque.queues import lists as queues
 from tests import jobs
 from tests.admin_pages.conftest import XSS, assert_escaped
-from tests.helpers import work_here
 
 LIST = "/admin/django_resque/failedjob/"
 DETAIL = "/admin/django_resque/failedjob/detail/"
@@ -128,7 +127,7 @@ def test_remove_all_without_a_filter_removes_everything(operator):
     assert queues.size("default") == 0
 
 
-def test_a_failed_job_retried_from_the_admin_runs(operator, tmp_path):
+def test_a_failed_job_retried_from_the_admin_runs(operator, tmp_path, work_here):
     ledger = tmp_path / "later" / "ledger.txt"
     jobs.record.delay(str(ledger), "again")
     work_here("default", fork=False)
