@@ -12,7 +12,7 @@ import pytest
 import redis as redis_py
 from django.conf import settings
 
-from tests.helpers import ROOT, RedisServer, manage, run_burst_worker, worker_env
+from tests.helpers import ROOT, RedisServer, call_here, manage, run_burst_worker, worker_env
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,6 +83,20 @@ def work_here(django_db_blocker: Any) -> Callable[..., str]:
             return run_burst_worker(*queues, fork=fork, **resque)
 
     return work
+
+
+@pytest.fixture
+def command_here(django_db_blocker: Any) -> Callable[..., tuple[str, str]]:
+    """Run a management command in the test process (helpers.call_here); (stdout, stderr).
+
+    For tests of a command's options and output; a worker it runs may use the database.
+    """
+
+    def call(name: str, *args: str) -> tuple[str, str]:
+        with django_db_blocker.unblock():
+            return call_here(name, *args)
+
+    return call
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ from private_redis import RedisServer  # noqa: E402
 __all__ = [
     "ROOT",
     "RedisServer",
+    "call_here",
     "manage",
     "run_command",
     "run_burst_worker",
@@ -110,6 +112,27 @@ def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
         ).work()
         log.seek(0)
         return log.read()
+
+
+def call_here(name: str, *args: str) -> tuple[str, str]:
+    """Run a management command in this process; return what it wrote to stdout and stderr.
+
+    A command that runs a worker gets this process as run_burst_worker lends it, and the
+    django_resque logger's level and handlers, which the worker commands set from --verbosity,
+    are put back. Errors are raised (CommandError) rather than turned into an exit status.
+    """
+    from django.core.management import call_command
+
+    logger = logging.getLogger("django_resque")
+    level, handlers = logger.level, logger.handlers[:]
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with _worker_owns_this_process():
+            call_command(name, *args, stdout=out, stderr=err)
+    finally:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+    return out.getvalue(), err.getvalue()
 
 
 @contextmanager

@@ -12,11 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError
 
 from django_resque import __version__
 from django_resque.queues import delayed
 from django_resque.scheduler import schedules
-from tests.helpers import ROOT, manage, run_command, wait_until, worker_env
+from tests.helpers import ROOT, manage, wait_until, worker_env
 
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")
 Start = Callable[..., subprocess.Popen[str]]
@@ -215,21 +216,20 @@ def test_a_scheduler_back_from_five_missed_slots_follows_the_catchup_policy(
     assert fired_slots(redis) == [latest - n * day for n in reversed(range(expected))]
 
 
-def test_list_prints_every_entry_with_its_next_run(redis):
+def test_list_prints_every_entry_with_its_next_run(redis, command_here):
     every_second()
     schedules.set("nightly", cron="30 2 * * *", job="tests.jobs.add", timezone="Europe/Berlin")
     schedules.pause("nightly")
-    result = run_command("resque_scheduler", "--list")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    out, _ = command_here("resque_scheduler", "--list")
+    lines = out.splitlines()
     assert lines[0].split()[:3] == ["NAME", "WHEN", "JOB"]
     assert any(line.startswith("nightly") and "paused dynamic" in line for line in lines)
     assert any(line.startswith("tick") and "* * * * * *" in line for line in lines)
 
 
-def test_list_says_so_when_there_are_no_schedules(redis):
-    result = run_command("resque_scheduler", "--list")
-    assert result.returncode == 0 and "No schedules" in result.stdout
+def test_list_says_so_when_there_are_no_schedules(redis, command_here):
+    out, _ = command_here("resque_scheduler", "--list")
+    assert "No schedules" in out
 
 
 def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(
@@ -245,10 +245,9 @@ def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["later"]
 
 
-def test_a_bad_interval_is_a_command_error():
-    result = run_command("resque_scheduler", "--interval", "0")
-    assert result.returncode != 0
-    assert "--interval must be more than 0" in result.stderr
+def test_a_bad_interval_is_a_command_error(command_here):
+    with pytest.raises(CommandError, match="--interval must be more than 0"):
+        command_here("resque_scheduler", "--interval", "0")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])

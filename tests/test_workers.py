@@ -7,10 +7,11 @@ import re
 import signal
 
 import pytest
+from django.core.management import CommandError
 
 from django_resque import enqueue
 from tests import jobs
-from tests.helpers import run_command, wait_until
+from tests.helpers import wait_until
 
 
 @pytest.mark.parametrize("fork", [True, False])
@@ -50,11 +51,11 @@ def test_star_means_every_queue_alphabetically(ledger, work_here):
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["high", "low", "z"]
 
 
-def test_exclusions_and_queue_env_var(ledger):
+def test_exclusions_and_queue_env_var(ledger, monkeypatch, command_here):
     jobs.record_low.delay(ledger, "1")
     jobs.record_high.delay(ledger, "2")
-    result = run_command("resque_work", "--burst", env={"QUEUE": "*,!low"})
-    assert result.returncode == 0
+    monkeypatch.setenv("QUEUE", "*,!low")
+    command_here("resque_work", "--burst")
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["high"]
 
 
@@ -175,11 +176,11 @@ def test_in_flight_record_is_rubys_working_on_json(redis, ledger, start_worker):
     assert record["payload"]["class"] == "tests.jobs.sleep_for"
 
 
-def test_bad_options_are_command_errors():
-    result = run_command("resque_work", "--queues", "a:b")
-    assert result.returncode != 0 and "Queue name 'a:b' is not valid" in result.stderr
-    result = run_command("resque_work", "--interval", "0")
-    assert result.returncode != 0 and "--interval" in result.stderr
+def test_bad_options_are_command_errors(command_here):
+    with pytest.raises(CommandError, match="Queue name 'a:b' is not valid"):
+        command_here("resque_work", "--queues", "a:b")
+    with pytest.raises(CommandError, match="--interval"):
+        command_here("resque_work", "--interval", "0")
 
 
 def test_enqueue_from_another_language_is_performed_by_registered_name(ledger, work_here):
