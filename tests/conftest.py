@@ -16,13 +16,21 @@ from tests.helpers import ROOT, RedisServer, call_here, manage, run_burst_worker
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With RESQUE_TEST_SKIP_ONE_LEG=1 (scripts/test's second Django leg), skip one_leg tests."""
-    if not os.environ.get("RESQUE_TEST_SKIP_ONE_LEG"):
+    """Under RESQUE_TEST_LEG (scripts/test's Django legs), skip the other leg's one_leg tests.
+
+    Long soak, bulk and browser tests exercise nothing that changes with Django's version, so
+    each runs on one leg, and they are shared out so that both legs take about as long.
+    """
+    leg = os.environ.get("RESQUE_TEST_LEG")
+    if not leg:
         return
-    skip = pytest.mark.skip(reason="one_leg: runs on the first Django leg of scripts/test only")
     for item in items:
-        if item.get_closest_marker("one_leg"):
-            item.add_marker(skip)
+        marker = item.get_closest_marker("one_leg")
+        if marker is None:
+            continue
+        own = str(marker.kwargs.get("leg", 1))
+        if own != leg:
+            item.add_marker(pytest.mark.skip(reason=f"one_leg: runs on leg {own} of scripts/test"))
 
 
 @pytest.fixture(scope="session")
