@@ -52,6 +52,9 @@ DATABASES = {
     "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
 STATIC_URL = "/static/"
+# Every admin test creates a user: a deliberately slow hash would dominate its setup. The
+# browser tests still log in through the form.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 RESQUE = {
