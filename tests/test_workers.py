@@ -181,6 +181,22 @@ def test_bad_options_are_command_errors(command_here):
         command_here("resque_work", "--queues", "a:b")
     with pytest.raises(CommandError, match="--interval"):
         command_here("resque_work", "--interval", "0")
+    with pytest.raises(CommandError, match="--shutdown-timeout must be 0 or more, got -1.0"):
+        command_here("resque_work", "--shutdown-timeout", "-1")
+    with pytest.raises(CommandError, match="--max-jobs must be a positive integer, got 0"):
+        command_here("resque_work", "--max-jobs", "0")
+    with pytest.raises(CommandError, match="--queues needs comma-separated queue names"):
+        command_here("resque_work", "--queues", "high,,low")
+
+
+def test_verbose_in_the_environment_turns_on_the_workers_info_lines(
+    monkeypatch, caplog, command_here
+):
+    command_here("resque_work", "--burst", "--no-fork")
+    assert "event=started" not in caplog.text  # --verbosity 1 shows warnings only
+    monkeypatch.setenv("VERBOSE", "1")
+    command_here("resque_work", "--burst", "--no-fork")
+    assert "event=started queues=default" in caplog.text
 
 
 def test_enqueue_from_another_language_is_performed_by_registered_name(ledger, work_here):
