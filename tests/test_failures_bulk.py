@@ -16,7 +16,7 @@ from tests.failure_factory import fill
 BULK = 400_000 if os.environ.get("RESQUE_CHAOS_FULL") else 100_000
 
 
-@pytest.mark.one_leg(leg=2)
+@pytest.mark.one_leg
 def test_retry_all_and_remove_all_with_filters_on_100000_records(redis):
     fill(redis, BULK)
     assert failures.count() == BULK
