@@ -6,12 +6,31 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as redis_py
 from django.conf import settings
 
-from tests.helpers import ROOT, RedisServer, manage, worker_env
+from tests.helpers import ROOT, RedisServer, call_here, manage, run_burst_worker, worker_env
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under RESQUE_TEST_LEG (scripts/test's Django legs), skip the other leg's one_leg tests.
+
+    Long soak, bulk and browser tests run once per scripts/test, on one leg each, shared out so
+    that both legs take about as long. Run without RESQUE_TEST_LEG, pytest runs them all.
+    """
+    leg = os.environ.get("RESQUE_TEST_LEG")
+    if not leg:
+        return
+    for item in items:
+        marker = item.get_closest_marker("one_leg")
+        if marker is None:
+            continue
+        own = str(marker.kwargs.get("leg", 1))
+        if own != leg:
+            item.add_marker(pytest.mark.skip(reason=f"one_leg: runs on leg {own} of scripts/test"))
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +54,7 @@ def _point_settings_at(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep the test database in a file that worker processes share (issue 8's model jobs)."""
+    """Keep the test database in a file that worker processes share (model jobs)."""
     path = os.environ.get("RESQUE_TEST_DB") or str(tmp_path_factory.mktemp("db") / "test.sqlite3")
     settings.DATABASES["default"]["TEST"]["NAME"] = path
     os.environ["RESQUE_TEST_DB"] = path
@@ -54,6 +73,38 @@ def redis(redis_server: RedisServer) -> Iterator[redis_py.Redis]:
 @pytest.fixture
 def ledger(tmp_path: Path) -> str:
     return str(tmp_path / "ledger.txt")
+
+
+@pytest.fixture
+def work_here(django_db_blocker: Any) -> Callable[..., str]:
+    """Run the real Worker in burst mode in the test process until its queues are empty.
+
+    For tests about what a worker does with its queues (order, priority, pauses, records);
+    tests about signals, kill -9, forks seen from outside or supervision use start_worker. The
+    worker may use the database as a worker process may. Before each fork it closes this
+    process's database connections, so a test whose connection is inside a transaction
+    (django_db without transaction=True) passes fork=False.
+    """
+
+    def work(*queues: str, fork: bool = True, **resque: Any) -> str:
+        with django_db_blocker.unblock():
+            return run_burst_worker(*queues, fork=fork, **resque)
+
+    return work
+
+
+@pytest.fixture
+def command_here(django_db_blocker: Any) -> Callable[..., tuple[str, str]]:
+    """Run a management command in the test process (helpers.call_here); (stdout, stderr).
+
+    For tests of a command's options and output; a worker it runs may use the database.
+    """
+
+    def call(name: str, *args: str) -> tuple[str, str]:
+        with django_db_blocker.unblock():
+            return call_here(name, *args)
+
+    return call
 
 
 @pytest.fixture

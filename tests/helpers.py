@@ -1,20 +1,37 @@
-"""Helpers for tests that run real processes."""
+"""Helpers for tests that run real processes, or the real worker inside the test process."""
 
 from __future__ import annotations
 
+import gc
+import io
+import logging
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from private_redis import RedisServer  # noqa: E402
 
-__all__ = ["ROOT", "RedisServer", "manage", "run_command", "wait_until", "worker_env"]
+__all__ = [
+    "ROOT",
+    "RedisServer",
+    "call_here",
+    "manage",
+    "run_command",
+    "run_burst_worker",
+    "wait_until",
+    "worker_env",
+]
 
 
 def worker_env(**extra: str) -> dict[str, str]:
@@ -65,3 +82,108 @@ def process_title(pid: int) -> str:
             return f.read().replace(b"\0", b" ").decode().strip()
     except (FileNotFoundError, ProcessLookupError):
         return ""
+
+
+def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
+    """Run the real Worker in this process in burst mode, as `resque_work --burst` builds it.
+
+    `queues` default to RESQUE["QUEUES"], `fork=False` is --no-fork, and `resque` overrides
+    RESQUE settings for this worker only. Returns what the worker logged at INFO (--verbosity 2),
+    forked children's lines included. Tests call it through the work_here fixture, which gives
+    it the database access a worker process has.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    from django_resque.conf import get_config
+    from django_resque.worker.loop import Worker
+
+    with (
+        override_settings(RESQUE={**settings.RESQUE, **resque}),
+        _worker_owns_this_process(),
+        _worker_log() as log,
+    ):
+        config = get_config()
+        Worker(
+            list(queues) or list(config["QUEUES"]),
+            fork=config["FORK_PER_JOB"] and fork,
+            interval=config["POLL_INTERVAL"],
+            burst=True,
+        ).work()
+        log.seek(0)
+        return log.read()
+
+
+def call_here(name: str, *args: str) -> tuple[str, str]:
+    """Run a management command in this process; return what it wrote to stdout and stderr.
+
+    A command that runs a worker gets this process as run_burst_worker lends it, and the
+    django_resque logger's level and handlers, which the worker commands set from --verbosity,
+    are put back. Errors are raised (CommandError) rather than turned into an exit status.
+    """
+    from django.core.management import call_command
+
+    logger = logging.getLogger("django_resque")
+    level, handlers = logger.level, logger.handlers[:]
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with _worker_owns_this_process():
+            call_command(name, *args, stdout=out, stderr=err)
+    finally:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+    return out.getvalue(), err.getvalue()
+
+
+@contextmanager
+def _worker_owns_this_process() -> Iterator[None]:
+    """Lend this process to a worker as a fresh worker process would be, then take it back.
+
+    A worker installs its signal handlers, sets the process title, freezes the heap for its
+    forks, takes over database connections between jobs, keeps a Redis connection for its
+    children and promotes retries at most once a second per process. Each starts here as in a
+    new process and is put back as the test process had it afterwards. This process runs
+    threads of its own (an earlier --no-fork worker's heartbeat keeper, a test's MONITOR
+    reader), so Python's warning about forking a multi-threaded process is not about the worker.
+    """
+    from setproctitle import getproctitle, setproctitle
+
+    from django_resque.failures import retries
+    from django_resque.jobs import model_methods
+    from django_resque.worker import fork
+    from django_resque.worker.os_signals import HANDLED
+
+    handlers = {signum: signal.getsignal(signum) for signum in HANDLED}
+    title, frozen = getproctitle(), gc.get_freeze_count()
+    managed, promoted = model_methods._manage_connections, retries._last_promotion
+    retries._last_promotion = 0.0
+    fork.child_redis.discard()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded")
+            yield
+    finally:
+        fork.child_redis.discard()
+        retries._last_promotion, model_methods._manage_connections = promoted, managed
+        if not frozen:
+            gc.unfreeze()
+        setproctitle(title)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _worker_log() -> Iterator[Any]:
+    """Collect django_resque's INFO lines in a file this process and its children append to."""
+    logger = logging.getLogger("django_resque")
+    with tempfile.TemporaryFile("w+") as log:
+        handler = logging.StreamHandler(log)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        level = logger.level
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        try:
+            yield log
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)

@@ -77,7 +77,7 @@ def sleep_for(ledger: str, seconds: float) -> None:
     write_ledger(ledger, "end", os.getpid())
 
 
-# --- issue 9: jobs that use django_resque's own client inside a forked child ---------------
+# --- jobs that use django_resque's own client inside a forked child ------------------------
 @job
 def note_client(key: str) -> None:
     """Append the server-side id of the connection get_redis() gives this job."""
@@ -97,7 +97,7 @@ def leave_reply_unread(key: str) -> None:
     client.connection.send_command("ECHO", "unread")  # type: ignore[union-attr]
 
 
-# --- worker faults (issue 4) ----------------------------------------------------------------
+# --- worker faults ------------------------------------------------------------------------
 @job
 def slow_record(ledger: str, token: str, seconds: float) -> str:
     """Ledger `start <token> <pid>`, sleep, then `end <token> <pid>`: a run is complete at end.
@@ -169,13 +169,13 @@ def allocate(megabytes: int) -> int:
 
 @job
 def describe(comment: object, extra: dict[str, object] | None = None) -> str:
-    """Issue 8: receives a model instance fetched afresh by the worker."""
+    """Receives a model instance fetched afresh by the worker."""
     return f"{type(comment).__name__}:{getattr(comment, 'pk', None)}:{getattr(comment, 'body', '')}"
 
 
 @job
 def count_comments(ledger: str) -> int:
-    """Issue 8: a job that reads the database from a worker."""
+    """A job that reads the database from a worker."""
     from tests.models import Comment
 
     total = Comment.objects.count()
@@ -185,7 +185,7 @@ def count_comments(ledger: str) -> int:
 
 @job
 def use_database(ledger: str) -> None:
-    """Issue 8: records whether the worker handed this job a closed (fresh) DB connection."""
+    """Records whether the worker handed this job a closed (fresh) DB connection."""
     from django.db import connection
 
     from tests.models import Comment
@@ -194,7 +194,7 @@ def use_database(ledger: str) -> None:
     Comment.objects.count()
 
 
-# --- issue 5: retries, hooks, results -------------------------------------------------------
+# --- retries, hooks, results --------------------------------------------------------------
 def _no_wait(attempt: int) -> float:
     return 0.0
 

@@ -1,4 +1,4 @@
-"""Models for issue 8's tests: a comment whose word count a job recalculates."""
+"""Models for the model-job tests: a comment whose word count a job recalculates."""
 
 from __future__ import annotations
 

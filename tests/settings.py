@@ -48,10 +48,13 @@ DATABASES = {
         "NAME": os.environ.get("RESQUE_TEST_DB", str(BASE_DIR / "test-db.sqlite3")),
         "TEST": {"NAME": os.environ.get("RESQUE_TEST_DB") or None},
     },
-    # Issue 8: a second alias, so enqueue-on-commit is tested per database.
+    # A second alias, so enqueue-on-commit is tested per database.
     "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
 STATIC_URL = "/static/"
+# Every admin test creates a user: a deliberately slow hash would dominate its setup. The
+# browser tests still log in through the form.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 RESQUE = {
@@ -60,7 +63,7 @@ RESQUE = {
     "QUEUES": ["default"],
     "POLL_INTERVAL": 0.2,
     "SOCKET_TIMEOUT": 5.0,
-    # Scheduler tests (issue 6): a short lease so a follower takes over quickly after a kill.
+    # Scheduler tests: a short lease so a follower takes over quickly after a kill.
     "SCHEDULER_INTERVAL": 0.2,
     "SCHEDULER_LEASE": float(os.environ.get("RESQUE_TEST_SCHEDULER_LEASE", "2")),
     "DELAYED_BATCH_SIZE": int(os.environ.get("RESQUE_TEST_DELAYED_BATCH", "100")),
@@ -72,7 +75,7 @@ for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT"):
 if os.environ.get("RESQUE_TEST_MAX_RECOVERIES"):
     RESQUE["MAX_RECOVERIES"] = int(os.environ["RESQUE_TEST_MAX_RECOVERIES"])
 
-# Issue 8: django.tasks on Resque workers (tests/tasks.py); "dummy" is Django's own, to compare.
+# django.tasks on Resque workers (tests/tasks.py); "dummy" is Django's own, to compare.
 TASKS = {
     "default": {
         "BACKEND": "django_resque.backends.ResqueBackend",
@@ -82,9 +85,9 @@ TASKS = {
 }
 # Test workers are always started with --queues; W011 and W057 are tested on their own.
 SILENCED_SYSTEM_CHECKS = ["django_resque.W011", "django_resque.W057"]
-# Issue 9: tests of the fork-at-pickup path start workers with RESQUE_TEST_FORK_AHEAD=0.
+# Tests of the fork-at-pickup path start workers with RESQUE_TEST_FORK_AHEAD=0.
 if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
     RESQUE["FORK_AHEAD"] = os.environ["RESQUE_TEST_FORK_AHEAD"] == "1"
-# Issue 9: a test of the worker without huge pages starts it with RESQUE_TEST_HUGE_PAGES=0.
+# A test of the worker without huge pages starts it with RESQUE_TEST_HUGE_PAGES=0.
 if os.environ.get("RESQUE_TEST_HUGE_PAGES"):
     RESQUE["FORK_HUGE_PAGES"] = os.environ["RESQUE_TEST_HUGE_PAGES"] == "1"

@@ -1,4 +1,4 @@
-"""django.tasks @task functions for issue 8's ResqueBackend tests (autodiscovered by workers)."""
+"""django.tasks @task functions for the ResqueBackend tests (autodiscovered by workers)."""
 
 from __future__ import annotations
 

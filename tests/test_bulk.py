@@ -6,7 +6,6 @@ from django.test import override_settings
 
 from django_resque import EnqueueError
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
 from tests.jobs import read_ledger
 
 
@@ -70,10 +69,9 @@ def test_redis_down_during_enqueue_many_raises_enqueue_error():
         test_jobs.add.enqueue_many([(1, 2)])
 
 
-def test_a_worker_performs_every_bulk_enqueued_job_once(ledger, start_worker):
+def test_a_worker_performs_every_bulk_enqueued_job_once(ledger, work_here):
     test_jobs.record.enqueue_many([(ledger, f"t{i}") for i in range(50)])
-    start_worker("--queues", "default", "--burst", "--no-fork")
-    wait_until(lambda: len(read_ledger(ledger)) >= 50, timeout=60)
+    work_here("default", fork=False)
     assert sorted(line[0] for line in read_ledger(ledger)) == sorted(f"t{i}" for i in range(50))
 
 

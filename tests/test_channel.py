@@ -8,6 +8,7 @@ import redis as redis_py
 from redis.exceptions import NoScriptError
 
 from django_resque.storage import channel, connection, scripts
+from tests.helpers import wait_until
 
 
 def client_id() -> int:
@@ -64,18 +65,17 @@ def test_call_many_sends_in_order_and_returns_error_replies(redis):
 
 def test_threads_calling_at_once_each_get_their_own_connection(redis):
     ids: list[int] = []
-    blocked = threading.Event()
 
     def block() -> None:
-        blocked.set()
-        ids.append(int(channel.call_many([("CLIENT", "ID"), ("BLPOP", "never", 1)])[0]))
+        ids.append(int(channel.call_many([("CLIENT", "ID"), ("BLPOP", "never", 30)])[0]))
 
     thread = threading.Thread(target=block)
     thread.start()
-    blocked.wait()
+    wait_until(lambda: any(c["cmd"] == "blpop" for c in redis.client_list()))
     assert channel.call("ECHO", "meanwhile") == b"meanwhile"  # not stuck behind the BLPOP
     mine = client_id()
-    thread.join()
+    redis.rpush("never", "wake")
+    thread.join(10)
     assert ids and ids[0] != mine
 
 

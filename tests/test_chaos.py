@@ -52,6 +52,7 @@ def _kill(process: psutil.Process) -> None:
 
 
 @pytest.mark.chaos
+@pytest.mark.one_leg
 @pytest.mark.timeout(900 if FULL else 240)
 def test_random_kills_while_jobs_run_lose_nothing(redis, ledger):
     tokens = {f"j{i}" for i in range(TOTAL)}

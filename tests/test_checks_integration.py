@@ -1,4 +1,5 @@
-"""Issue 8's system checks: its settings, and the deploy-only Redis server checks."""
+"""System checks of the integration settings (ENQUEUE_ON_COMMIT, INLINE, TASKS), and the
+deploy-only Redis server checks."""
 
 import pytest
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""System checks for issue 5's settings (E030-E032)."""
+"""System checks for the retry and result settings (E030-E032)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8 in the example project: post_save recounts words through a job, without the race the
+"""The example project: post_save recounts words through a job, without the race the
 seed Rails guide warns about, and a django.tasks @task runs on the same worker."""
 
 import json

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django_resque.failures import registry as failures
 from tests import jobs as test_jobs
-from tests.helpers import run_command
 
 
-def test_every_kind_of_failure_is_in_the_registry_with_its_fields(redis):
+def test_every_kind_of_failure_is_in_the_registry_with_its_fields(redis, work_here):
     raised = test_jobs.fail.delay("boom")
     dirty = test_jobs.exit_hard.delay(3)
     redis.rpush("resque:queue:default", b'{"class":"no.such.job","args":[1]}', b"not json")
-    result = run_command("resque_work", "--burst", "--queues", "default")
-    assert result.returncode == 0, result.stderr
+    work_here("default")
     records = {f.exception: f for f in failures.page(limit=10)}
     assert set(records) == {
         "ValueError",

@@ -6,6 +6,8 @@ import json
 import os
 import threading
 
+import pytest
+
 from django_resque.failures import registry as failures
 from django_resque.failures.registry import FailureFilter
 from django_resque.queues import lists as queues
@@ -14,6 +16,7 @@ from tests.failure_factory import fill
 BULK = 400_000 if os.environ.get("RESQUE_CHAOS_FULL") else 100_000
 
 
+@pytest.mark.one_leg
 def test_retry_all_and_remove_all_with_filters_on_100000_records(redis):
     fill(redis, BULK)
     assert failures.count() == BULK

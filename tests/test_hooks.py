@@ -12,11 +12,11 @@ def _names(ledger):
     return [row[0] for row in test_jobs.read_ledger(ledger)]
 
 
-def test_hooks_run_in_resques_order_around_a_successful_job(ledger, start_worker):
+def test_hooks_run_in_resques_order_around_a_successful_job(ledger, work_here):
     handle = test_jobs.hooked.delay(ledger, False)
     assert _names(ledger) == ["before_enqueue", "after_enqueue"]
-    start_worker("--queues", "default")
-    assert handle.wait(timeout=60).status == "succeeded"
+    work_here("default")
+    assert handle.status == "succeeded"
     assert _names(ledger)[2:] == [
         "before_perform",
         "around:before",
@@ -26,10 +26,10 @@ def test_hooks_run_in_resques_order_around_a_successful_job(ledger, start_worker
     ]
 
 
-def test_a_failing_job_skips_after_perform_and_runs_on_failure_once(ledger, start_worker):
+def test_a_failing_job_skips_after_perform_and_runs_on_failure_once(ledger, work_here):
     handle = test_jobs.hooked.delay(ledger, True)
-    start_worker("--queues", "default")
-    assert handle.wait(timeout=60).status == "failed"
+    work_here("default")
+    assert handle.status == "failed"
     assert _names(ledger)[2:] == ["before_perform", "around:before", "perform", "on_failure"]
 
 

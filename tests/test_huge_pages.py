@@ -1,4 +1,4 @@
-"""A forking worker backs its heap with huge pages before it forks (huge_pages.py, issue 9)."""
+"""A forking worker backs its heap with huge pages before it forks (huge_pages.py)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ COLLAPSE = """
 import mmap
 import django
 django.setup()
-from django_resque import fork, huge_pages
+from django_resque.worker import fork, huge_pages
 
 def memory():
     with open("/proc/self/smaps_rollup") as f:

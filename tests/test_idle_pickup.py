@@ -1,4 +1,4 @@
-"""Issue 9: an idle worker's pickup is one round trip (BLPOP and the reserve script in one write).
+"""An idle worker's pickup is one round trip (BLPOP and the reserve script in one write).
 
 Redis reads nothing more from a client blocked in BLPOP, so the reserve script sent behind it runs
 the moment a wake-up token arrives. These tests watch that on the test Redis (CLIENT LIST, MONITOR)

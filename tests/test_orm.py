@@ -1,4 +1,4 @@
-"""Issue 8: model instances as arguments, model methods as jobs, DB connections around jobs."""
+"""Model instances as arguments, model methods as jobs, DB connections around jobs."""
 
 import json
 
@@ -8,7 +8,6 @@ from django.db import OperationalError, connection
 from django_resque.exceptions import InvalidJob
 from django_resque.jobs import perform
 from tests import jobs
-from tests.helpers import run_command
 from tests.models import Comment
 
 
@@ -140,13 +139,12 @@ def test_a_broken_connection_is_replaced_before_the_job_runs(redis, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("mode", [[], ["--no-fork"]])
-def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger, mode):
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger, fork, work_here):
     comment = Comment.objects.create(body="one two three")
     comment.delay("recalculate_word_count")
     jobs.count_comments.delay(ledger)
-    result = run_command("resque_work", "--burst", "--queues", "default", *mode)
-    assert result.returncode == 0, result.stdout + result.stderr
+    work_here("default", fork=fork)
     comment.refresh_from_db()
     assert comment.word_count == 3
     assert jobs.read_ledger(ledger) == [["comments", "1"]]
@@ -154,11 +152,10 @@ def test_a_real_worker_runs_model_jobs_against_the_shared_database(redis, ledger
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger):
+def test_a_no_fork_worker_closes_the_db_connection_after_each_job(redis, ledger, work_here):
     jobs.use_database.delay(ledger)
     jobs.use_database.delay(ledger)
-    result = run_command("resque_work", "--burst", "--no-fork", "--queues", "default")
-    assert result.returncode == 0, result.stderr
+    work_here("default", fork=False)
     assert jobs.read_ledger(ledger) == [["fresh"], ["fresh"]]
 
 

@@ -1,4 +1,4 @@
-"""Issue 8: real priority ordering within one queue (django.tasks' -100..100)."""
+"""Priority ordering within one queue (django.tasks' -100..100), by the queue and a worker."""
 
 import json
 
@@ -9,7 +9,6 @@ from django_resque.exceptions import InvalidJob
 from django_resque.queues import lists as queues
 from django_resque.queues import priority
 from tests import jobs
-from tests.helpers import run_command
 
 # (token, priority) in enqueue order, and the order they must run in.
 ENQUEUED = [("z1", 0), ("n5", -5), ("p10", 10), ("z2", 0), ("p50", 50), ("n1", -1), ("p10b", 10)]
@@ -57,11 +56,10 @@ def test_plain_payloads_are_pushed_exactly_as_resque_does(redis, ledger):
     assert json.loads(redis.lindex("resque:queue:default", 0))["args"] == [ledger, "a"]
 
 
-@pytest.mark.parametrize("mode", [[], ["--no-fork"]])
-def test_a_real_worker_runs_prioritised_payloads_in_order(redis, ledger, mode):
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_real_worker_runs_prioritised_payloads_in_order(redis, ledger, fork, work_here):
     push_all(ledger)
-    result = run_command("resque_work", "--burst", "--queues", "default", *mode)
-    assert result.returncode == 0, result.stderr
+    work_here("default", fork=fork)
     assert [row[0] for row in jobs.read_ledger(ledger)] == EXPECTED
     assert redis.llen("resque:failed") == 0
 
@@ -87,16 +85,14 @@ def test_testing_lists_prioritised_payloads_in_the_order_workers_take_them(redis
     assert [p.args[1] for p in testing.enqueued(queue="default")] == EXPECTED
 
 
-def test_orphaned_slot_markers_never_starve_the_prioritised_payloads(redis, ledger):
+def test_orphaned_slot_markers_never_starve_the_prioritised_payloads(redis, ledger, work_here):
     priority.push("default", jobs.record.payload((ledger, "neg"), {}).encode(), -5)
     redis.rpush("resque:queue:default", priority.PRIORITY_SLOT, priority.PRIORITY_SLOT)
     taken = [json.loads(raw)["args"][1] for raw in iter(lambda: priority.take("default"), None)]
     assert taken == ["neg"]
-    result = run_command("resque_work", "--burst", "--queues", "default")
-    assert result.returncode == 0, result.stderr
+    work_here("default")
     priority.push("default", jobs.record.payload((ledger, "neg2"), {}).encode(), -5)
     redis.rpush("resque:queue:default", priority.PRIORITY_SLOT)
-    result = run_command("resque_work", "--burst", "--queues", "default")
-    assert result.returncode == 0, result.stderr
+    work_here("default")
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["neg2"]
     assert redis.llen("resque:queue:default") == 0

@@ -22,7 +22,7 @@ from django_resque.worker.heartbeat import Pruned
 from django_resque.worker.loop import Worker
 from django_resque.worker.registration import register
 from tests import jobs as test_jobs
-from tests.helpers import run_command, wait_until
+from tests.helpers import wait_until
 
 _MARK = "round-trips-done"
 
@@ -182,10 +182,10 @@ def test_a_pruned_worker_stores_no_success_for_the_job_the_pruner_put_back(redis
     assert handle.status == "running"
 
 
-def test_a_burst_worker_stores_every_result_before_it_exits(redis):
+def test_a_burst_worker_stores_every_result_before_it_exits(redis, work_here):
     handles = [test_jobs.add.delay(i, 1) for i in range(3)]
-    for mode in ([], ["--no-fork"]):
-        run_command("resque_work", "--queues", "default", "--burst", *mode)
+    for fork in (True, False):
+        work_here("default", fork=fork)
         assert [h.info().status for h in handles] == ["succeeded"] * 3
         assert [h.result for h in handles] == [1, 2, 3]
         handles = [test_jobs.add.delay(i, 1) for i in range(3)]

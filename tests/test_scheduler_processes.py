@@ -12,11 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError
 
 from django_resque import __version__
 from django_resque.queues import delayed
 from django_resque.scheduler import schedules
-from tests.helpers import ROOT, manage, run_command, wait_until, worker_env
+from tests.helpers import ROOT, manage, wait_until, worker_env
 
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")
 Start = Callable[..., subprocess.Popen[str]]
@@ -146,6 +147,7 @@ def test_schedulers_whose_host_clocks_are_minutes_off_follow_redis_time(redis, s
 
 
 @pytest.mark.chaos
+@pytest.mark.one_leg
 def test_kill_9_while_promoting_ten_thousand_due_jobs_loses_and_duplicates_none(
     redis, start_scheduler
 ):
@@ -214,39 +216,38 @@ def test_a_scheduler_back_from_five_missed_slots_follows_the_catchup_policy(
     assert fired_slots(redis) == [latest - n * day for n in reversed(range(expected))]
 
 
-def test_list_prints_every_entry_with_its_next_run(redis):
+def test_list_prints_every_entry_with_its_next_run(redis, command_here):
     every_second()
     schedules.set("nightly", cron="30 2 * * *", job="tests.jobs.add", timezone="Europe/Berlin")
     schedules.pause("nightly")
-    result = run_command("resque_scheduler", "--list")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    out, _ = command_here("resque_scheduler", "--list")
+    lines = out.splitlines()
     assert lines[0].split()[:3] == ["NAME", "WHEN", "JOB"]
     assert any(line.startswith("nightly") and "paused dynamic" in line for line in lines)
     assert any(line.startswith("tick") and "* * * * * *" in line for line in lines)
 
 
-def test_list_says_so_when_there_are_no_schedules(redis):
-    result = run_command("resque_scheduler", "--list")
-    assert result.returncode == 0 and "No schedules" in result.stdout
+def test_list_says_so_when_there_are_no_schedules(redis, command_here):
+    out, _ = command_here("resque_scheduler", "--list")
+    assert "No schedules" in out
 
 
-def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(redis, ledger, start_scheduler):
+def test_a_delayed_job_is_promoted_and_then_performed_by_a_worker(
+    redis, ledger, start_scheduler, work_here
+):
     from tests import jobs
 
     handle = jobs.record.enqueue_in(timedelta(seconds=1), ledger, "later")
     start_scheduler()
     wait_until(lambda: redis.llen("resque:queue:default") == 1, timeout=60)
     assert json.loads(redis.lindex("resque:queue:default", 0))["id"] == handle.id
-    result = run_command("resque_work", "--burst", "--queues", "default")
-    assert result.returncode == 0, result.stderr
+    work_here("default")
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["later"]
 
 
-def test_a_bad_interval_is_a_command_error():
-    result = run_command("resque_scheduler", "--interval", "0")
-    assert result.returncode != 0
-    assert "--interval must be more than 0" in result.stderr
+def test_a_bad_interval_is_a_command_error(command_here):
+    with pytest.raises(CommandError, match="--interval must be more than 0"):
+        command_here("resque_scheduler", "--interval", "0")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])

@@ -53,11 +53,11 @@ def test_a_result_ttl_of_zero_keeps_nothing_after_the_job_finishes(settings, red
     assert handle.info() is None
 
 
-def test_store_result_false_keeps_no_status(redis, ledger, start_worker):
+def test_store_result_false_keeps_no_status(redis, ledger, work_here):
     handle = test_jobs.no_result.delay(ledger)
     assert handle.status is None
-    start_worker("--queues", "default")
-    wait_until(lambda: test_jobs.read_ledger(ledger), timeout=60)
+    work_here("default")
+    assert test_jobs.read_ledger(ledger)
     assert handle.info() is None and not redis.keys("resque:dj:job:*")
 
 
@@ -85,7 +85,7 @@ class TestStatusView:
 
     @pytest.fixture(autouse=True)
     def _send_at_once(self, settings):
-        # Issue 8: .delay() inside the test's never-committed transaction would wait for commit.
+        # .delay() inside the test's never-committed transaction would wait for commit.
         settings.RESQUE = {**settings.RESQUE, "ENQUEUE_ON_COMMIT": False}
 
     def _url(self, job_id):

@@ -1,4 +1,4 @@
-"""Issue 8: ResqueBackend, tested the way Django's tests/tasks test its built-in backends."""
+"""ResqueBackend, tested the way Django's tests/tasks test its built-in backends."""
 
 import json
 from datetime import timedelta
@@ -23,7 +23,6 @@ from django_resque.tasks_backend.compat import (
     task_started,
 )
 from tests import jobs, tasks
-from tests.helpers import run_command
 
 
 def payloads(redis, queue="default"):
@@ -226,14 +225,13 @@ def test_backend_options_are_checked():
     assert ResqueBackend("y", {}).check() == []
 
 
-@pytest.mark.parametrize("mode", [[], ["--no-fork"]])
-def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, mode):
+@pytest.mark.parametrize("fork", [True, False])
+def test_tasks_run_on_the_same_resque_work_workers(redis, ledger, fork, work_here):
     first = tasks.record_task.enqueue(ledger, "t1")
     job_handle = jobs.record.delay(ledger, "j1")
     coroutine = tasks.async_task.enqueue(5)
     assert job_handle.id
-    result = run_command("resque_work", "--burst", "--queues", "tasks,default", *mode)
-    assert result.returncode == 0, result.stderr
+    work_here("tasks", "default", fork=fork)
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["t1", "j1"]
     first.refresh()
     assert first.status == TaskResultStatus.SUCCESSFUL

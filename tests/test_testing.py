@@ -1,4 +1,4 @@
-"""Issue 8: test mode (RESQUE["INLINE"]) and the helpers users' own tests call."""
+"""Test mode (RESQUE["INLINE"]) and the helpers users' own tests call."""
 
 import pytest
 from django.db import transaction

@@ -8,11 +8,10 @@ from django_resque.queues import lists as queues
 from django_resque.results import timeline
 
 
-def test_a_burst_worker_counts_processed_and_failed_jobs_in_this_minute(redis, start_worker):
+def test_a_burst_worker_counts_processed_and_failed_jobs_in_this_minute(redis, work_here):
     queues.push("default", json.dumps({"class": "tests.jobs.add", "args": [1, 2]}))
     queues.push("default", json.dumps({"class": "tests.jobs.fail", "args": ["boom"]}))
-    worker = start_worker("--queues", "default", "--burst")
-    assert worker.wait(timeout=60) == 0
+    work_here("default")
     points = timeline.series(5)
     assert sum(p.processed for p in points) == 2
     assert sum(p.failed for p in points) == 1

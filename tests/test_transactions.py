@@ -1,4 +1,4 @@
-"""Issue 8: inside transaction.atomic() a .delay() is sent on commit and dropped on rollback."""
+"""Inside transaction.atomic() a .delay() is sent on commit and dropped on rollback."""
 
 import logging
 from datetime import timedelta

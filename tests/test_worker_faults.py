@@ -196,15 +196,15 @@ def test_max_memory_recycles_a_no_fork_worker(redis, ledger):
     assert redis.llen("resque:queue:default") == 2
 
 
-def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis, ledger):
+def test_a_paused_queue_is_skipped_until_resumed_and_its_jobs_stay_queued(redis, ledger, work_here):
     from django_resque.queues import lists as queues
 
     jobs.record_high.delay(ledger, "h")
     jobs.record.delay(ledger, "d")
     queues.pause("high")
-    burst("--queues", "high,default")
+    work_here("high", "default")
     assert jobs.read_ledger(ledger) == [["d", jobs.read_ledger(ledger)[0][1]]]
     assert redis.llen("resque:queue:high") == 1
     queues.resume("high")
-    burst("--queues", "high,default")
+    work_here("high", "default")
     assert jobs.read_ledger(ledger)[-1] == ["high", "h"]

@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from tests import jobs
-from tests.helpers import run_command, wait_until
+from tests.helpers import wait_until
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "1.5"}
 
@@ -145,7 +145,7 @@ def test_a_worker_stopped_past_its_heartbeat_timeout_is_fenced_out_when_it_conti
     assert "event=was-pruned" in stale.communicate(timeout=30)[0]
 
 
-def test_term_racing_the_reserve_never_loses_a_job(redis, ledger, start_worker):
+def test_term_racing_the_reserve_never_loses_a_job(redis, ledger, start_worker, work_here):
     """TERM a worker at random moments 200+ times while jobs flow: conservation holds."""
     total = 300
     for i in range(total):
@@ -171,8 +171,7 @@ def test_term_racing_the_reserve_never_loses_a_job(redis, ledger, start_worker):
     ran = {row[0] for row in jobs.read_ledger(ledger)}
     queued = {json.loads(p)["args"][1] for p in redis.lrange("resque:queue:default", 0, -1)}
     assert ran | queued == {f"j{i}" for i in range(total)}
-    result = run_command("resque_work", "--burst", "--no-fork", timeout=180)  # drain the rest
-    assert result.returncode == 0
+    work_here(fork=False)  # drain the rest
     assert {row[0] for row in jobs.read_ledger(ledger)} == {f"j{i}" for i in range(total)}
 
 

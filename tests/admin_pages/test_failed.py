@@ -134,15 +134,15 @@ def test_remove_all_without_a_filter_removes_everything(operator):
     assert queues.size("default") == 0
 
 
-def test_a_failed_job_retried_from_the_admin_runs(operator, start_worker, tmp_path):
+def test_a_failed_job_retried_from_the_admin_runs(operator, tmp_path, work_here):
     ledger = tmp_path / "later" / "ledger.txt"
     jobs.record.delay(str(ledger), "again")
-    assert start_worker("--queues", "default", "--burst").wait(timeout=60) == 0
+    work_here("default", fork=False)
     [failure] = failures.page()
     assert failure.exception == "FileNotFoundError"
     ledger.parent.mkdir()
     operator.post(LIST + "retry/", {"id": failure.id})
-    assert start_worker("--queues", "default", "--burst").wait(timeout=60) == 0
+    work_here("default", fork=False)
     assert [line[0] for line in jobs.read_ledger(str(ledger))] == ["again"]
 
 

@@ -16,7 +16,7 @@ from django_resque.scheduler import schedules
 from tests import jobs
 from tests.helpers import RedisServer, wait_until
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.one_leg(leg=2)]
 
 PAGES = {
     "overview": "/admin/django_resque/overview/",
