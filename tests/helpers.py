@@ -149,13 +149,12 @@ def _worker_owns_this_process() -> Iterator[None]:
     from setproctitle import getproctitle, setproctitle
 
     from django_resque.failures import retries
-    from django_resque.jobs import model_methods
-    from django_resque.worker import fork
+    from django_resque.worker import db_connections, fork
     from django_resque.worker.os_signals import HANDLED
 
     handlers = {signum: signal.getsignal(signum) for signum in HANDLED}
     title, frozen = getproctitle(), gc.get_freeze_count()
-    managed, promoted = model_methods._manage_connections, retries._last_promotion
+    managed, promoted = db_connections._manage_connections, retries._last_promotion
     retries._last_promotion = 0.0
     fork.child_redis.discard()
     try:
@@ -164,7 +163,7 @@ def _worker_owns_this_process() -> Iterator[None]:
             yield
     finally:
         fork.child_redis.discard()
-        retries._last_promotion, model_methods._manage_connections = promoted, managed
+        retries._last_promotion, db_connections._manage_connections = promoted, managed
         if not frozen:
             gc.unfreeze()
         setproctitle(title)

@@ -197,3 +197,27 @@ def test_the_record_of_a_job_taken_after_the_finished_one_still_goes_back(redis)
     worker._finished_id = "a1"  # the job before this one; the lost reply was this one's
     worker._reclaim = True
     assert worker.reserve() == ("default", next_job)
+
+
+def test_a_payload_that_crashes_the_worker_outside_the_job_is_failed_after_max_recoveries(
+    redis, work_here, monkeypatch
+):
+    from django_resque.worker import loop
+
+    def title_that_chokes(text: str) -> None:  # a fault outside the job boundary
+        if text.startswith("Processing"):
+            raise ValueError("setproctitle choked on a name")
+
+    monkeypatch.setattr(loop.Worker, "_title", staticmethod(title_that_chokes))
+    poison = b'{"class":"tests.jobs.add","args":[1,2],"id":"p1"}'
+    redis.rpush("resque:queue:default", poison)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="choked"):
+            work_here("default", fork=False, MAX_RECOVERIES=2)
+        assert redis.lrange("resque:queue:default", 0, -1) == [poison]  # back, and counted
+    with pytest.raises(ValueError, match="choked"):
+        work_here("default", fork=False, MAX_RECOVERIES=2)
+    assert redis.llen("resque:queue:default") == 0
+    (record,) = [json.loads(r) for r in redis.lrange("resque:failed", 0, -1)]
+    assert record["exception"] == "PruneDeadWorkerDirtyExit"
+    assert "recovered 2 times already (MAX_RECOVERIES=2)" in record["error"]
