@@ -1,5 +1,7 @@
 """Test mode (RESQUE["INLINE"]) and the helpers users' own tests call."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 
@@ -15,6 +17,12 @@ def test_inline_mode_performs_the_job_inside_delay(resque_inline, redis, ledger)
     handle = jobs.record.delay(ledger, "now")
     assert handle.id
     assert jobs.read_ledger(ledger)[0][0] == "now"
+    assert redis.keys("*") == []
+
+
+def test_inline_mode_performs_a_delayed_call_at_once(resque_inline, redis, ledger):
+    jobs.record.enqueue_in(timedelta(hours=1), ledger, "later")
+    assert jobs.read_ledger(ledger)[0][0] == "later"
     assert redis.keys("*") == []
 
 

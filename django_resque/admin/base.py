@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from django_resque.admin import unreachable
 from django_resque.exceptions import ResqueError
+from django_resque.storage import connection
 
 # No inline script or style may run on these pages, whatever a payload contains.
 CSP = (
@@ -115,7 +116,7 @@ class ResqueAdmin(_ModelAdmin):
             request,
             "django_resque/admin/redis_down.html",
             "Redis is unreachable",
-            where=unreachable.where(),
+            where=connection.describe(),
             error=f"{type(error).__name__}: {error}",
         )
         response.status_code = 503

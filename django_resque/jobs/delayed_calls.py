@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django_resque.jobs import dispatch
+from django_resque.jobs import dispatch, inline
 from django_resque.jobs.handles import JobHandle
 from django_resque.queues import delayed
 from django_resque.results import status
@@ -25,7 +25,7 @@ def schedule(
 ) -> JobHandle:
     """Store one call of a @job for `when`; enqueue it at once if that time has passed (as Ruby)."""
     ts = delayed.epoch(when)
-    if ts <= time.time():
+    if ts <= time.time() or inline.enabled():  # INLINE performs it now, as Resque.inline does
         return job.delay(*args, **kwargs)
     payload = job.payload(args, kwargs)
     queue = job.queue_name

@@ -49,7 +49,7 @@ def push(queue: str, encoded: str, priority: int = 0, *, status: StatusFields | 
         keys.priority(queue),
         keys.priority_sequence(),
     ]
-    args: list[Any] = [queue, queues.WAKE_TOKEN_CAP, priority, payload, PRIORITY_SLOT]
+    args: list[Any] = [queue, queues.WAKE_TOKEN_CAP, priority, payload]
     if status is not None:
         key_list.append(status[0])
         args.extend(status[1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from django.core.exceptions import ImproperlyConfigured
@@ -62,16 +62,23 @@ def unavailable(exc: redis.RedisError) -> bool:
 
 
 def describe() -> str:
-    """Say where Redis is configured to be, for errors and logs, with any password masked."""
+    """Say where Redis is configured to be, for errors, logs and the admin; never a password."""
     config = get_config()
     if config["CONNECTION"]:
-        return f"the django-redis cache alias {config['CONNECTION']!r}"
-    url = str(config["REDIS_URL"])
+        return f"the django-redis cache CACHES[{config['CONNECTION']!r}] (RESQUE['CONNECTION'])"
+    return _masked(str(config["REDIS_URL"]))
+
+
+def _masked(url: str) -> str:
+    """Return `url` with the password in its user info or its query replaced by ***."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
+    query = urlencode(
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="*"
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _build() -> redis.Redis:

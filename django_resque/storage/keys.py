@@ -47,8 +47,8 @@ class Keys:
         return self._k("workers")
 
     def worker(self, worker_id: str) -> str:
-        """string: the in-flight record `{"queue","run_at","payload"}`; absent when idle. SET by
-        reserve.lua as it takes a payload, DEL by reserve.lua (nothing taken) and requeue.lua."""
+        """string: the in-flight record `{"queue","run_at","payload"}`; absent when idle. DEL by
+        reserve.lua first on every call, SET as it takes a payload; DEL by requeue.lua."""
         return self._k(f"worker:{worker_id}")
 
     def worker_started(self, worker_id: str) -> str:
@@ -152,7 +152,8 @@ class Keys:
 
     def job(self, job_id: str) -> str:
         """hash: a job's status, times, attempts, worker ids, result and errors (status.py);
-        written by enqueue.lua / enqueue_priority.lua, reserve.lua and job_finish.lua."""
+        written by enqueue.lua / enqueue_priority.lua / delay.lua (scheduled), delayed_promote.lua
+        (queued), reserve.lua and job_finish.lua."""
         return self.job_prefix() + job_id
 
     def job_prefix(self) -> str:
@@ -162,8 +163,8 @@ class Keys:
 
     # --- django_resque only: django.tasks priorities ---------------------------------------
     def priority(self, queue: str) -> str:
-        """zset payload -> rank; a slot marker in the queue list stands for each payload. ZADD by
-        enqueue_priority.lua, ZREM by reserve.lua and take.lua."""
+        """zset payload -> rank: the only place a prioritised payload waits (never the queue's
+        list). ZADD by enqueue_priority.lua, ZREM by reserve.lua and take.lua (_priority.lua)."""
         return self._k(f"dj:priority:{queue}")
 
     def priority_sequence(self) -> str:

@@ -6,7 +6,7 @@
 -- PHP and Node workers read. Plain (priority 0) payloads never touch this script.
 --
 -- KEYS[1]  <ns>:queues              set   SADD the queue name
--- KEYS[2]  <ns>:queue:<q>           list  not written (kept so the key layout stays one)
+-- KEYS[2]  <ns>:queue:<q>           list  not written; its length counts in the reply
 -- KEYS[3]  <ns>:dj:wake:<q>         list  one wake token, up to the cap (_push.lua)
 -- KEYS[4]  <ns>:dj:priority:<q>     zset  payload -> (100 - priority) * 2^44 + sequence
 -- KEYS[5]  <ns>:dj:priority-seq     string INCR: first in, first out among equal priorities
@@ -15,13 +15,12 @@
 -- ARGV[2]  wake-token cap
 -- ARGV[3]  priority, a whole number in -100..100 other than 0
 -- ARGV[4]  payload JSON
--- ARGV[5]  unused (was the list's slot marker)
--- ARGV[6], ARGV[7]  with KEYS[6]: job name, enqueued_at (ISO-8601 UTC, the client's clock)
--- Returns the queue's length after the push.
+-- ARGV[5], ARGV[6]  with KEYS[6]: job name, enqueued_at (ISO-8601 UTC, the client's clock)
+-- Returns the queue's length after the push, its list and its sorted set together.
 --#include _push
 if KEYS[6] then
-  redis.call('HSET', KEYS[6], 'status', 'queued', 'job', ARGV[6], 'queue', ARGV[1],
-    'enqueued_at', ARGV[7])
+  redis.call('HSET', KEYS[6], 'status', 'queued', 'job', ARGV[5], 'queue', ARGV[1],
+    'enqueued_at', ARGV[6])
 end
 local priority = tonumber(ARGV[3])
 local sequence = redis.call('INCR', KEYS[5]) % 17592186044416  -- 2^44
