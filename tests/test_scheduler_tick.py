@@ -214,3 +214,22 @@ def test_a_leader_steps_down_when_another_family_took_its_lock_meanwhile(redis):
     assert scheduler.tick(now=T0 + 60) == (0, 0)
     assert not redis.exists("resque:dj:scheduler:leader")
     assert fired(redis) == [T0]
+
+
+def test_with_the_defaults_catchup_all_loses_no_slot_of_an_every_second_entry_in_a_takeover(
+    redis,
+):
+    from django_resque.conf import DEFAULTS
+    from django_resque.scheduler.entry import MAX_CATCHUP
+
+    lease = DEFAULTS["SCHEDULER_LEASE"]
+    schedules.set("each-second", every=1, job="tests.jobs.add", catchup="all")  # default cap
+    leader = Scheduler(lease_seconds=lease)
+    leader.tick(now=T0)  # then it is killed: its lease runs out, its locks with it
+    redis.delete("resque:dj:scheduler:leader", *FOREIGN_LOCKS)
+    follower = Scheduler(lease_seconds=lease)
+    follower.lease.holder = "other:2"
+    takeover = T0 + int(lease) + int(DEFAULTS["SCHEDULER_INTERVAL"])  # lease, then one pass
+    follower.tick(now=takeover)
+    assert takeover - T0 <= MAX_CATCHUP
+    assert fired(redis) == list(range(T0, takeover + 1))  # every slot, once
