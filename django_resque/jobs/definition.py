@@ -6,7 +6,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import partial
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from django.utils import timezone
@@ -30,23 +30,6 @@ from django_resque.results import status
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-_OPTIONS = frozenset(
-    {
-        "timeout",
-        "at_most_once",
-        "retries",
-        "retry_on",
-        "give_up_on",
-        "backoff",
-        "store_result",
-        *job_options.HOOKS,
-    }
-)
-
-
-# Keyword arguments that read as job options; refused at enqueue unless the function takes them.
-_SHADOWABLE = frozenset({"name", "queue", "on_commit", "database", *_OPTIONS})
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,38 +187,9 @@ class Job(Generic[P, R]):
         Model instances become references the worker fetches afresh (see arguments.py).
         """
         if kwargs:
-            _refuse_options_as_arguments(self, kwargs)
+            job_options.refuse_as_arguments(self.name, self.func, kwargs)
         json_args, json_kwargs = json_arguments(args, kwargs)
         return Payload(self.name, json_args, json_kwargs, id=new_job_id())
-
-
-def _refuse_options_as_arguments(definition: Job[Any, Any], kwargs: dict[str, Any]) -> None:
-    """Refuse `.delay(x, queue="critical")` for a function that takes no `queue` argument.
-
-    Such a keyword would reach the function in the worker and fail there; the caller meant the
-    job option, which `.using(...)` (queue, on_commit, database) or `@job(...)` sets.
-    """
-    shadowing = sorted(_SHADOWABLE.intersection(kwargs) - _keywords_taken(definition.func))
-    if shadowing:
-        settings = ", ".join(f"{name}=..." for name in shadowing)
-        raise InvalidJob(
-            f"{definition.name}.delay() got {settings}, which {definition.func.__qualname__} "
-            f"does not take: job options are not call arguments. Use "
-            f"{definition.name.rpartition('.')[2]}.using({settings}).delay(...) for queue, "
-            "on_commit and database, and @job(...) for the others."
-        )
-
-
-@cache
-def _keywords_taken(func: Callable[..., Any]) -> frozenset[str]:
-    """Return the keyword names `func` accepts; every option name if it takes **kwargs."""
-    try:
-        parameters = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return _SHADOWABLE
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return _SHADOWABLE
-    return frozenset(p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY)
 
 
 @overload
@@ -263,11 +217,11 @@ def job(
             f"@job({func!r}) got a positional argument; options are keywords: "
             f"@job(queue={func!r}) for a queue, @job(name={func!r}) for a job name."
         )
-    unknown = sorted(set(options) - _OPTIONS)
+    unknown = sorted(set(options) - job_options.OPTIONS)
     if unknown:
         raise InvalidJob(
             f"@job got unknown option(s) {', '.join(unknown)}; known options are "
-            f"name, queue, {', '.join(sorted(_OPTIONS))}."
+            f"name, queue, {', '.join(sorted(job_options.OPTIONS))}."
         )
 
     def wrap(f: Callable[P, R]) -> Job[P, R]:

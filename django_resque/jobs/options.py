@@ -1,8 +1,10 @@
-"""Validation of @job's retry, result and hook options, at decoration time, with sentences."""
+"""Validation of @job's options, with sentences: at decoration, and of calls that pass options."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from django_resque.exceptions import InvalidJob
@@ -17,6 +19,20 @@ HOOKS = (
 )
 
 Hook = Callable[..., Any]
+
+# The options @job takes besides name and queue.
+OPTIONS = frozenset(
+    {
+        "timeout",
+        "at_most_once",
+        "retries",
+        "retry_on",
+        "give_up_on",
+        "backoff",
+        "store_result",
+        *HOOKS,
+    }
+)
 
 
 def check_retries(name: str, retries: object) -> int:
@@ -71,3 +87,36 @@ def check_store_result(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidJob(f"@job(store_result={value!r}) on {name}: pass True or False.")
     return value
+
+
+# Keyword arguments that read as job options (of .using() and @job); refused at enqueue unless
+# the function itself takes them.
+_SHADOWABLE = frozenset({"name", "queue", "on_commit", "database", *OPTIONS})
+
+
+def refuse_as_arguments(name: str, func: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+    """Refuse `.delay(x, queue="critical")` for a function that takes no `queue` argument.
+
+    Such a keyword would reach the function in the worker and fail there; the caller meant the
+    job option, which `.using(...)` (queue, on_commit, database) or `@job(...)` sets.
+    """
+    shadowing = sorted(_SHADOWABLE.intersection(kwargs) - _keywords_taken(func))
+    if shadowing:
+        given = ", ".join(f"{option}=..." for option in shadowing)
+        raise InvalidJob(
+            f"{name}.delay() got {given}, which {func.__qualname__} does not take: job options "
+            f"are not call arguments. Use {name.rpartition('.')[2]}.using({given}).delay(...) "
+            "for queue, on_commit and database, and @job(...) for the others."
+        )
+
+
+@cache
+def _keywords_taken(func: Callable[..., Any]) -> frozenset[str]:
+    """Return the keyword names `func` accepts; every option name if it takes **kwargs."""
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return _SHADOWABLE
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return _SHADOWABLE
+    return frozenset(p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY)
