@@ -128,7 +128,7 @@ def test_a_stopped_worker_leaves_no_child_behind_not_even_a_zombie(redis, ledger
     ours_before = {p.pid for p in psutil.Process().children()}  # e.g. the redis-server
     worker = Worker(["default"])
     worker.executor.fork_ahead = ahead
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     jobs.record.delay(ledger, "one")
     worker.process(*worker.reserve())
     assert jobs.read_ledger(ledger)[0][0] == "one"

@@ -96,7 +96,7 @@ def test_an_idle_worker_picks_up_a_job_in_one_round_trip(redis, ledger, start_wo
 
 def test_run_at_and_started_at_are_redis_time_when_the_job_arrived(redis, ledger):
     worker = Worker(["default"], interval=4)
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     taken: list[Any] = []
     waiting = threading.Thread(target=lambda: taken.append(worker.wait_for_work()))
     waiting.start()
@@ -128,12 +128,12 @@ def wait_in_thread(redis: Any, worker: Worker) -> tuple[threading.Thread, list[A
 def test_a_job_taken_while_quit_or_pause_was_pending_goes_back_to_its_queue(redis, ledger):
     for request in ("quit", "paused"):
         worker = Worker(["default"], interval=4)
-        register(worker.id, worker.token)
+        register(worker.id, worker.slot.token)
         waiting, taken = wait_in_thread(redis, worker)
         setattr(worker.signals, request, True)  # what the QUIT/USR2 handler does meanwhile
         handle = jobs.record.delay(ledger, "arrived")
         waiting.join(60)
-        assert taken == [None] and not worker._reclaim
+        assert taken == [None] and not worker.slot.reclaim
         (back,) = redis.lrange("resque:queue:default", 0, -1)
         assert json.loads(back)["id"] == handle.id
         assert not redis.exists(f"resque:worker:{worker.id}")
@@ -145,7 +145,7 @@ def test_after_a_script_cache_flush_the_idle_worker_loads_the_script_and_takes_t
     redis, ledger
 ):
     worker = Worker(["default"], interval=4)
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     redis.script_flush()  # the script goes behind the BLPOP unloaded: NOSCRIPT
     waiting, taken = wait_in_thread(redis, worker)
     handle = jobs.record.delay(ledger, "after-flush")

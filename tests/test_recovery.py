@@ -20,7 +20,7 @@ def reserved_worker(redis, payload=ODD_PAYLOAD, queue="default"):
     redis.rpush(f"resque:queue:{queue}", b'{"class":"tests.jobs.record","args":["later"]}')
     redis.lpush(f"resque:queue:{queue}", payload)
     worker = Worker([queue])
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     assert worker.reserve() == (queue, payload)
     redis.hset("resque:workers:heartbeat", worker.id, OLD)
     return worker
@@ -52,7 +52,7 @@ def test_a_pruned_worker_that_comes_back_is_fenced_out_and_re_registers(redis):
     with pytest.raises(Pruned):
         worker.reserve()
     with pytest.raises(Pruned):
-        worker.heartbeat.beat()
+        worker.slot.heartbeat.beat()
     assert redis.get("resque:stat:processed") is None  # its finished job is not counted twice
     worker._reborn()
     assert redis.sismember("resque:workers", worker.id)
@@ -61,7 +61,7 @@ def test_a_pruned_worker_that_comes_back_is_fenced_out_and_re_registers(redis):
 
 def test_a_reserve_whose_reply_was_lost_is_put_back_before_reserving_again(redis):
     worker = reserved_worker(redis)
-    worker._reclaim = True  # as if the reply to that reserve never arrived
+    worker.slot.reclaim = True  # as if the reply to that reserve never arrived
     assert worker.reserve() == ("default", ODD_PAYLOAD)
     assert redis.lrange("resque:queue:default", 0, -1) == [
         b'{"class":"tests.jobs.record","args":["later"]}'
@@ -174,8 +174,8 @@ def test_heartbeats_are_redis_time_in_iso_8601(redis):
     from django_resque.monitoring.workers import parse_time
 
     worker = Worker(["default"])
-    register(worker.id, worker.token)
-    worker.heartbeat.beat()
+    register(worker.id, worker.slot.token)
+    worker.slot.heartbeat.beat()
     written = parse_time(redis.hget("resque:workers:heartbeat", worker.id))
     assert written is not None and abs((redis_now() - written).total_seconds()) < 5
 
@@ -186,7 +186,7 @@ def test_a_finished_jobs_record_left_by_a_reserve_that_never_ran_is_not_run_agai
     worker.executor.fork = False
     worker.process("default", finished)  # performed and recorded; its record stays until...
     assert redis.exists(f"resque:worker:{worker.id}")
-    worker._reclaim = True  # ...the next reserve failed before its script ran (a Redis blip)
+    worker.slot.reclaim = True  # ...the next reserve failed before its script ran (a Redis blip)
     assert worker.reserve() == ("default", b'{"class":"tests.jobs.record","args":["later"]}')
     assert redis.llen("resque:queue:default") == 0  # the finished job did not go back
 
@@ -194,8 +194,8 @@ def test_a_finished_jobs_record_left_by_a_reserve_that_never_ran_is_not_run_agai
 def test_the_record_of_a_job_taken_after_the_finished_one_still_goes_back(redis):
     next_job = b'{"class":"tests.jobs.add","args":[3,4],"id":"b2"}'
     worker = reserved_worker(redis, payload=next_job)
-    worker._finished_id = "a1"  # the job before this one; the lost reply was this one's
-    worker._reclaim = True
+    worker.slot.finished_id = "a1"  # the job before this one; the lost reply was this one's
+    worker.slot.reclaim = True
     assert worker.reserve() == ("default", next_job)
 
 

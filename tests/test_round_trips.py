@@ -85,7 +85,7 @@ def test_the_reserve_script_marks_the_job_running_in_the_same_call(redis):
     handle = test_jobs.add.delay(2, 3)
     later = test_jobs.add.delay(4, 5)
     worker = Worker(["default"])
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     redis.script_load(scripts.source("reserve"))  # so no NOSCRIPT retry is counted below
     reserved: list[Any] = []
     sent = client_commands(redis, lambda: reserved.append(worker.reserve()))
@@ -104,7 +104,7 @@ def test_the_reserve_script_appends_the_worker_and_counts_a_second_attempt(redis
     redis.hset(f"resque:dj:job:{handle.id}", mapping={"status": "retrying", "attempts": 1})
     redis.hset(f"resque:dj:job:{handle.id}", "worker_ids", '["old:1:default"]')
     worker = Worker(["default"])
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     worker.reserve()
     info = handle.info()
     assert info.status == "running" and info.attempts == 2
@@ -116,7 +116,7 @@ def test_the_reserve_script_creates_no_status_for_a_job_without_one(redis, ledge
     redis.rpush("resque:queue:default", b'{"class":"tests.jobs.add","args":[1,2],"id":"gone"}')
     redis.rpush("resque:queue:default", b"not json at all")
     worker = Worker(["default"])
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     for _ in range(3):
         assert worker.reserve() is not None
     assert not redis.keys("resque:dj:job:*")
@@ -137,7 +137,7 @@ def test_a_no_fork_worker_moves_the_status_from_queued_to_running_to_succeeded(
 def reserved_with_status(redis: Any) -> tuple[Worker, Any, bytes]:
     handle = test_jobs.add.delay(2, 3)
     worker = Worker(["default"])
-    register(worker.id, worker.token)
+    register(worker.id, worker.slot.token)
     queue, raw = worker.reserve()
     return worker, handle, raw
 
@@ -146,7 +146,7 @@ def test_the_next_reserve_call_stores_the_last_success_with_its_result(redis, se
     settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 30}
     worker, handle, raw = reserved_with_status(redis)
     redis.script_load(scripts.source("reserve"))
-    worker.record("default", raw, decode(raw), Outcome.success(5))
+    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
     assert handle.status == "running"  # not stored yet: the next reserve carries it
     sent = client_commands(redis, worker.reserve)
     assert sent == ["EVALSHA"]
@@ -159,14 +159,14 @@ def test_the_next_reserve_call_stores_the_last_success_with_its_result(redis, se
 
 def test_shutdown_stores_a_success_no_reserve_call_carried(redis):
     worker, handle, raw = reserved_with_status(redis)
-    worker.record("default", raw, decode(raw), Outcome.success(5))
+    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
     worker.shutdown()
     assert handle.info().status == "succeeded" and handle.result == 5
 
 
 def test_a_paused_worker_stores_the_last_success_before_it_waits(redis):
     worker, handle, raw = reserved_with_status(redis)
-    worker.record("default", raw, decode(raw), Outcome.success(5))
+    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
     worker.interval = 0.01
     worker.signals.paused = True
     assert worker.work_once()
@@ -175,7 +175,7 @@ def test_a_paused_worker_stores_the_last_success_before_it_waits(redis):
 
 def test_a_pruned_worker_stores_no_success_for_the_job_the_pruner_put_back(redis):
     worker, handle, raw = reserved_with_status(redis)
-    worker.record("default", raw, decode(raw), Outcome.success(5))
+    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
     redis.hdel("resque:dj:incarnations", worker.id)  # what prune does to a fenced incarnation
     with pytest.raises(Pruned):
         worker.reserve()

@@ -7,7 +7,6 @@ import logging
 import os
 import socket
 import time
-import uuid
 
 import redis
 from setproctitle import setproctitle
@@ -16,29 +15,23 @@ from django_resque import __version__
 from django_resque.conf import get_config
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
-from django_resque.jobs.payload import Payload, decode_or_none
+from django_resque.jobs.payload import decode_or_none
 from django_resque.storage import connection, health
 from django_resque.storage.clock import local_now
 from django_resque.storage.keys import get_keys
-from django_resque.worker import db_connections, finish, recovery
+from django_resque.worker import db_connections
 from django_resque.worker.child_watch import (
     Verdict,
 )
 from django_resque.worker.executor import Executor, Result
 from django_resque.worker.fork import libc, reap_exiting
-from django_resque.worker.heartbeat import Heartbeat, Pruned
+from django_resque.worker.heartbeat import Pruned
 from django_resque.worker.huge_pages import collapse_heap
 from django_resque.worker.in_process import warn_of_unenforced_timeouts
 from django_resque.worker.limits import Recycling
 from django_resque.worker.os_signals import Signals
 from django_resque.worker.prefork import discard_spare
-from django_resque.worker.registration import (
-    claim_id,
-    explain_lost_registration,
-    register,
-    unregister,
-)
-from django_resque.worker.reservation import Reservation
+from django_resque.worker.slot import Reserved, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -66,19 +59,13 @@ class Worker:
         self.burst = burst
         self.hostname = hostname or socket.gethostname()
         self.id = f"{self.hostname}:{os.getpid()}:{','.join(queues)}"
-        self.token = uuid.uuid4().hex  # this incarnation; a reused pid gets another
         self.keys = get_keys()
         self.signals = Signals(shutdown_timeout)
-        self.heartbeat = Heartbeat(self.id, self.token)
+        self.slot = Slot(self.id, queues, interval, self.keys)
         self.recycling = recycling or Recycling()
-        self._finished = 0  # jobs performed but not yet counted in stat:processed
-        self._success: finish.Success | None = None  # last job's success, stored by next reserve
-        self._reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
-        self._finished_id: str | None = None  # the last job recorded, whose record may linger
         self.redis_run_id = ""  # the Redis server's run_id when this worker registered
         self._crashed = False  # the loop ended by an exception, not by a signal or a burst
         self._idle = True  # the last reserve found nothing: the next job's start latency matters
-        self.reservation = Reservation(self.id, queues, interval, self.keys)
         self.executor = Executor(
             self.id,
             self.signals,
@@ -132,9 +119,9 @@ class Worker:
 
     def _work_once(self) -> bool:
         reap_exiting()  # children whose report came before their exit; only the worker reaps
-        self.heartbeat.beat_if_due()
+        self.slot.heartbeat.beat_if_due()
         if self.signals.paused:
-            self._store_success()  # no reserve call comes while paused
+            self.slot.store_success()  # no reserve call comes while paused
             self._title("Paused")
             time.sleep(self.interval)
             return True
@@ -146,20 +133,18 @@ class Worker:
             reserved = self.wait_for_work()
             if reserved is None:
                 return True
-        self._reclaim = True  # until its outcome is recorded, trouble puts this job back
+        self.slot.reclaim = True  # until its outcome is recorded, trouble puts this job back
         if self.signals.stop_now:  # TERM arrived while reserving: shutdown puts it back
             return False
         self.process(*reserved)
-        self._reclaim = self._idle = False
+        self.slot.reclaim = self._idle = False
         return True
 
     def startup(self) -> None:
         """Claim our id, register, and ready the heap for cheap forks (signals handled by now)."""
-        claim_id(self.id, self.interval, self.signals)
-        register(self.id, self.token)
         self.redis_run_id = health.run_id()  # a restart without data is told from a prune
+        self.slot.register(self.signals)
         db_connections.manage_connections_in_this_process()  # drop stale DB connections per job
-        self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
         gc.freeze()  # pages of objects that exist now stay shared with every child
         if self.huge_pages:  # fewer page-table entries for each fork to copy (huge_pages.py)
             collapsed = collapse_heap(libc())
@@ -178,69 +163,27 @@ class Worker:
         discard_spare()  # the child forked ahead for a next job that will not come
         reap_exiting(block=True)  # children of finished jobs still exiting
         try:
-            if self._reclaim:
-                recovery.requeue_own(self.id, finished=self._finished_id, crashed=self._crashed)
-            self._store_success()
-            unregister(self.id, self._finished)
+            self.slot.release(crashed=self._crashed)
         except redis.RedisError as exc:  # not unregistered: recovery will find what we held
             where = connection.describe()
             logger.error(
                 "worker=%s event=shutdown-incomplete redis=%s error=%s", self.id, where, exc
             )
-        self._finished = 0
         logger.info("worker=%s event=stopped", self.id)
 
     def _reborn(self) -> None:
-        """Re-register under a new token after being pruned while alive (SIGSTOP, frozen VM)."""
-        logger.warning("worker=%s event=was-pruned action=re-register", self.id)
-        explain_lost_registration(self.id, self.redis_run_id)
-        self._finished = 0  # those jobs were put back by the pruner; not ours to count
-        self._success = None  # nor to record: the job runs again
-        self.token = uuid.uuid4().hex
-        self.heartbeat = Heartbeat(self.id, self.token)
-        register(self.id, self.token)
-        self.heartbeat.beat()
+        self.slot.reborn(self.redis_run_id)
 
     # --- reserve --------------------------------------------------------------------------
-    def reserve(self) -> tuple[str, bytes] | None:
-        """Count the last job and take the next payload, in one script; None when all are empty.
+    def reserve(self) -> Reserved | None:
+        """Count the last job and take the next payload (Slot.reserve); None when all are empty."""
+        return self.slot.reserve()
 
-        The script also marks the job running in its status hash (attempts + 1, worker id).
-        """
-        if self._reclaim:  # the last reserve's reply may be lost: its payload is in our record
-            recovery.requeue_own(self.id, finished=self._finished_id)
-            self._reclaim = False
-        self._reclaim = True
-        result = self.reservation.take(self._finished, self.token, self._success)
-        self._reclaim = False
-        if result == -1:
-            raise Pruned(self.id)
-        self._finished = 0
-        self._success = None
-        return result if isinstance(result, tuple) else None
-
-    def _store_success(self) -> None:
-        """Store the last job's success now, when no reserve call will carry it soon."""
-        if self._success is not None:
-            finish.store_success(self._success)
-            self._success = None
-
-    def wait_for_work(self) -> tuple[str, bytes] | None:
-        """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
-
-        A payload taken while QUIT/TERM or USR2 arrived during the wait goes back unperformed.
-        """
+    def wait_for_work(self) -> Reserved | None:
+        """Promote due retries, then wait for a payload (Slot.wait_and_reserve)."""
         retries.maintain()  # due retries go back on their queues
         self._title(f"Waiting for {','.join(self.patterns)}")
-        self._reclaim = True  # a lost reply may leave a payload in our in-flight record
-        result = self.reservation.wait_and_take(self.token)
-        if isinstance(result, tuple) and (self.signals.stopping or self.signals.paused):
-            recovery.requeue_own(self.id)  # QUIT/TERM or USR2 came while we waited
-            result = None
-        self._reclaim = False  # the caller takes over a payload at once
-        if result == -1:
-            raise Pruned(self.id)
-        return result if isinstance(result, tuple) else None
+        return self.slot.wait_and_reserve(self.signals)
 
     # --- perform and record ---------------------------------------------------------------
     def process(self, queue: str, raw: bytes) -> None:
@@ -250,33 +193,19 @@ class Worker:
         logger.info("worker=%s event=got queue=%s job=%s", self.id, queue, name)
         self._title(f"Processing {queue} since {local_now()} [{name}]")
         result = self.executor.perform(
-            queue, raw, payload, heartbeat=self.heartbeat, idle=self._idle
+            queue, raw, payload, heartbeat=self.slot.heartbeat, idle=self._idle
         )
         outcome = self._settle(result)
-        self.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
+        self.slot.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
         if outcome is not None:
-            self.record(queue, raw, payload, outcome)
-            self._finished_id = payload.id if payload is not None else None
+            self.slot.record(queue, raw, payload, outcome)
         self.recycling.job_done()
         retries.maintain()  # promote due retries; at most once a second
-
-    def record(self, queue: str, raw: bytes, payload: Payload | None, outcome: Outcome) -> None:
-        """Record what came of one job: the one place an Outcome becomes Redis state.
-
-        A success is stored by the next reserve call (which follows at once, or by shutdown or
-        a pause), in the same round trip as the count of processed jobs.
-        """
-        if outcome.ok:
-            self._success = finish.success(payload, outcome)
-        else:
-            outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
-        finish.log(self.id, queue, payload, outcome)
-        self._finished += 1
 
     def _settle(self, result: Result) -> Outcome | None:
         """Return the outcome to record, after putting back or abandoning a job stopped early."""
         if result is Verdict.REQUEUE:
-            recovery.requeue_own(self.id)
+            self.slot.put_back()
             return None
         if result is Verdict.ABANDONED:
             self._reborn()

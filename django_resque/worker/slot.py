@@ -1,0 +1,137 @@
+"""A slot: one Resque worker identity in Redis, performing one job at a time.
+
+A worker process has one slot (`host:pid:queues`, Resque's id) or, with `--threads N`, N of them
+(`host:pid+1:queues` .. `host:pid+N:queues`, as node-resque's multiWorker names them). Each slot
+has its own registration, incarnation token, heartbeat field and in-flight record `worker:<id>`,
+so recovery, the admin's Workers page and every Resque tool see each job in progress.
+
+The slot keeps the bookkeeping between its reserve script calls: jobs finished but not yet
+counted, the last success (stored by the next reserve, in the same round trip), and whether a
+payload may linger in its record because a reply was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload
+from django_resque.storage.keys import Keys
+from django_resque.worker import finish, recovery
+from django_resque.worker.heartbeat import Heartbeat, Pruned
+from django_resque.worker.os_signals import Signals
+from django_resque.worker.registration import (
+    claim_id,
+    explain_lost_registration,
+    register,
+    unregister,
+)
+from django_resque.worker.reservation import Reservation
+
+logger = logging.getLogger(__name__)
+
+Reserved = tuple[str, bytes]  # (queue, payload)
+
+
+class Slot:
+    """One worker identity: registration, heartbeat, reserve and record."""
+
+    def __init__(self, worker_id: str, patterns: list[str], interval: float, keys: Keys) -> None:
+        self.id = worker_id
+        self.interval = interval
+        self.token = uuid.uuid4().hex  # this incarnation; a reused pid gets another
+        self.heartbeat = Heartbeat(self.id, self.token)
+        self.reservation = Reservation(self.id, patterns, interval, keys)
+        self.finished = 0  # jobs performed but not yet counted in stat:processed
+        self.success: finish.Success | None = None  # last job's success, stored by next reserve
+        self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
+        self.finished_id: str | None = None  # the last job recorded, whose record may linger
+
+    # --- registration ---------------------------------------------------------------------
+    def register(self, signals: Signals) -> None:
+        """Claim the id (waiting out a live predecessor), register and send the first beat."""
+        claim_id(self.id, self.interval, signals)
+        register(self.id, self.token)
+        self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
+
+    def reborn(self, redis_run_id: str) -> None:
+        """Re-register under a new token after being pruned while alive (SIGSTOP, frozen VM)."""
+        logger.warning("worker=%s event=was-pruned action=re-register", self.id)
+        explain_lost_registration(self.id, redis_run_id)
+        self.finished = 0  # those jobs were put back by the pruner; not ours to count
+        self.success = None  # nor to record: the job runs again
+        self.token = uuid.uuid4().hex
+        self.heartbeat = Heartbeat(self.id, self.token)
+        register(self.id, self.token)
+        self.heartbeat.beat()
+
+    def release(self, *, crashed: bool) -> None:
+        """At shutdown: put back a job that never ran, count what is uncounted, unregister."""
+        if self.reclaim:
+            recovery.requeue_own(self.id, finished=self.finished_id, crashed=crashed)
+            self.reclaim = False
+        self.store_success()
+        unregister(self.id, self.finished)
+        self.finished = 0
+
+    # --- reserve --------------------------------------------------------------------------
+    def reserve(self) -> Reserved | None:
+        """Count the last job and take the next payload, in one script; None when all are empty.
+
+        The script also marks the job running in its status hash (attempts + 1, worker id).
+        """
+        if self.reclaim:  # the last reserve's reply may be lost: its payload is in our record
+            recovery.requeue_own(self.id, finished=self.finished_id)
+            self.reclaim = False
+        self.reclaim = True
+        result = self.reservation.take(self.finished, self.token, self.success)
+        self.reclaim = False
+        if result == -1:
+            raise Pruned(self.id)
+        self.finished = 0
+        self.success = None
+        return result if isinstance(result, tuple) else None
+
+    def wait_and_reserve(self, signals: Signals) -> Reserved | None:
+        """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
+
+        A payload taken while QUIT/TERM or USR2 arrived during the wait goes back unperformed.
+        The caller takes over a payload at once (and with it `reclaim`).
+        """
+        self.reclaim = True  # a lost reply may leave a payload in our in-flight record
+        result = self.reservation.wait_and_take(self.token)
+        if isinstance(result, tuple) and (signals.stopping or signals.paused):
+            recovery.requeue_own(self.id)  # QUIT/TERM or USR2 came while we waited
+            result = None
+        self.reclaim = False
+        if result == -1:
+            raise Pruned(self.id)
+        return result if isinstance(result, tuple) else None
+
+    def store_success(self) -> None:
+        """Store the last job's success now, when no reserve call will carry it soon."""
+        if self.success is not None:
+            finish.store_success(self.success)
+            self.success = None
+
+    # --- record ---------------------------------------------------------------------------
+    def record(self, queue: str, raw: bytes, payload: Payload | None, outcome: Outcome) -> None:
+        """Record what came of one job: the one place an Outcome becomes Redis state.
+
+        A success is stored by the next reserve call (which follows at once, or by shutdown or
+        a pause), in the same round trip as the count of processed jobs.
+        """
+        if outcome.ok:
+            self.success = finish.success(payload, outcome)
+        else:
+            outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
+        finish.log(self.id, queue, payload, outcome)
+        self.finished += 1
+        self.finished_id = payload.id if payload is not None else None
+        self.reclaim = False
+
+    def put_back(self) -> None:
+        """Put the job in our record back at the head of its queue (stopped before its end)."""
+        recovery.requeue_own(self.id)
+        self.reclaim = False
