@@ -328,3 +328,45 @@ def slow_fail(ledger: str, seconds: float) -> None:
 def takes_queue(name: str, queue: str) -> str:
     """A job whose own argument is called `queue`, like a job option."""
     return f"{name}:{queue}"
+
+
+# --- many jobs at once (--threads) ----------------------------------------------------------
+@job
+def overlap(ledger: str, token: str, seconds: float) -> str:
+    """Ledger `start|end <token> <pid> <thread> <time>`: overlapping runs show in the stamps."""
+    import threading
+
+    thread = threading.get_ident()
+    write_ledger(ledger, "start", token, os.getpid(), thread, time.time())
+    time.sleep(seconds)
+    write_ledger(ledger, "end", token, os.getpid(), thread, time.time())
+    return token
+
+
+@job
+async def async_overlap(ledger: str, token: str, seconds: float) -> str:
+    """overlap, as a coroutine: it waits on the event loop, not in a thread's sleep."""
+    import asyncio
+
+    write_ledger(ledger, "start", token, os.getpid(), 0, time.time())
+    await asyncio.sleep(seconds)
+    write_ledger(ledger, "end", token, os.getpid(), 0, time.time())
+    return token
+
+
+@job
+async def async_database(ledger: str) -> int:
+    """An async job that reads the database the Django way, through sync_to_async."""
+    from asgiref.sync import sync_to_async
+
+    from tests.models import Comment
+
+    total = await sync_to_async(Comment.objects.count)()
+    write_ledger(ledger, "async-comments", total)
+    return total
+
+
+@job(timeout=1)
+def overlap_past_timeout(ledger: str, token: str) -> None:
+    write_ledger(ledger, "start", token, os.getpid(), 0, time.time())
+    time.sleep(60)

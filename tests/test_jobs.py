@@ -81,11 +81,6 @@ def test_invalid_definitions_are_refused_at_decoration_time():
         @job
         def inner() -> None: ...
 
-    with pytest.raises(InvalidJob, match="async"):
-
-        async def coro() -> None: ...
-
-        job(coro)
     with pytest.raises(InvalidJob, match="not valid"):
         job(name="1bad name")(print)
 

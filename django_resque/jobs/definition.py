@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -225,8 +224,6 @@ def job(
         )
 
     def wrap(f: Callable[P, R]) -> Job[P, R]:
-        if inspect.iscoroutinefunction(f):
-            raise InvalidJob(f"{f.__qualname__} is async; @job runs plain functions.")
         if "<locals>" in getattr(f, "__qualname__", ""):
             raise InvalidJob(
                 f"{f.__qualname__} is defined inside a function; workers can only find "

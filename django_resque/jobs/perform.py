@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import async_to_sync
 
 from django_resque import signals
 from django_resque.exceptions import DirtyExit, DontPerform, UnknownJob
@@ -103,17 +106,31 @@ def _run(definition: Job[Any, Any], payload: Payload) -> Outcome:
     except DontPerform:
         logger.info("event=skipped job=%s id=%s reason=DontPerform", definition.name, payload.id)
         return Outcome(ok=True, attempt=attempt)
+    func = _callable(definition)
     if definition.around_perform:
-        run: Callable[[], Any] = functools.partial(definition.func, *args, **kwargs)
+        run: Callable[[], Any] = functools.partial(func, *args, **kwargs)
         for around in reversed(definition.around_perform):
             run = functools.partial(around, run, *args, **kwargs)
         result = run()
     else:
-        result = definition.func(*args, **kwargs)
+        result = func(*args, **kwargs)
     for hook in definition.after_perform:
         hook(*args, **kwargs)
     signals.finished(definition, info, result)
     return Outcome(ok=True, result=result, attempt=attempt)
+
+
+def _callable(definition: Job[Any, Any]) -> Callable[..., Any]:
+    """The job's function as a plain call: an `async def` job runs to its end on an event loop.
+
+    asgiref's async_to_sync (Django's own bridge) runs the coroutine on a loop of its own and
+    keeps this thread for what the job hands to `sync_to_async` (thread-sensitive by default,
+    as for the ORM), so those calls use this thread's database connections, which the worker
+    closes after the job. Hooks and around_perform wrappers see one call that returns the result.
+    """
+    if inspect.iscoroutinefunction(definition.func):
+        return async_to_sync(definition.func)
+    return definition.func
 
 
 def _failed(

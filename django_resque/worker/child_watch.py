@@ -83,15 +83,25 @@ class ChildWatch:
     def outcome(self, pid: int, outcome: Outcome) -> Outcome:
         """Return what to record for a child this watch ended (REQUEUE/ABANDONED: nothing)."""
         if self.verdict is Verdict.KILLED:
-            return Outcome.dirty_exit(f"Child pid {pid} was killed by SIGUSR1 to the worker.")
-        if self.verdict is Verdict.TIMEOUT:
-            return Outcome(
-                ok=False,
-                exception="JobTimeout",
-                error=f"Job ran longer than its timeout of {self.timeout:g} s; the worker "
-                f"killed its process group (child pid {pid}).",
-            )
+            return killed_by_usr1(pid)
+        if self.verdict is Verdict.TIMEOUT and self.timeout is not None:
+            return timed_out(self.timeout, pid)
         return outcome
+
+
+def killed_by_usr1(pid: int) -> Outcome:
+    """The failure of a job whose child was killed by SIGUSR1 to the worker."""
+    return Outcome.dirty_exit(f"Child pid {pid} was killed by SIGUSR1 to the worker.")
+
+
+def timed_out(timeout: float, pid: int) -> Outcome:
+    """The failure of a job that ran past its timeout, for which its child was killed."""
+    return Outcome(
+        ok=False,
+        exception="JobTimeout",
+        error=f"Job ran longer than its timeout of {timeout:g} s; the worker "
+        f"killed its process group (child pid {pid}).",
+    )
 
 
 def kill_group(pid: int) -> None:

@@ -6,6 +6,7 @@ import logging
 import os
 import random
 import resource
+from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -18,20 +19,28 @@ class Recycling:
     """
 
     def __init__(self, max_jobs: int | None = None, max_memory: int | None = None) -> None:
+        self.max_jobs = max_jobs
         self.limit = None if max_jobs is None else random.randint(max_jobs, 2 * max_jobs)
         self.max_memory = max_memory
         self.done = 0
 
+    def fresh(self) -> Recycling:
+        """The same limits for a new process (a new random job limit, nothing done yet)."""
+        return Recycling(self.max_jobs, self.max_memory)
+
     def job_done(self) -> None:
         self.done += 1
 
-    def due(self) -> bool:
+    def due(self, rss: Callable[[], float | None] = lambda: rss_mb()) -> bool:
+        """True once the job limit is reached, or `rss()` (this process's, by default) is over."""
         if self.limit is not None and self.done >= self.limit:
             logger.info("event=recycle reason=max-jobs jobs=%s", self.done)
             return True
-        if self.max_memory is not None and self.done and rss_mb() > self.max_memory:
-            logger.info("event=recycle reason=max-memory rss_mb=%.0f", rss_mb())
-            return True
+        if self.max_memory is not None and self.done:
+            resident = rss()
+            if resident is not None and resident > self.max_memory:
+                logger.info("event=recycle reason=max-memory rss_mb=%.0f", resident)
+                return True
         return False
 
 

@@ -30,12 +30,11 @@ from django_resque.worker.huge_pages import collapse_heap
 from django_resque.worker.in_process import warn_of_unenforced_timeouts
 from django_resque.worker.limits import Recycling
 from django_resque.worker.os_signals import Signals
+from django_resque.worker.outages import start_up_when_redis_answers, wait_for_redis
 from django_resque.worker.prefork import discard_spare
 from django_resque.worker.slot import Reserved, Slot
 
 logger = logging.getLogger(__name__)
-
-_RECONNECT_BACKOFF_MAX = 5.0
 
 
 class Worker:
@@ -79,7 +78,7 @@ class Worker:
     # --- life cycle -----------------------------------------------------------------------
     def work(self) -> None:
         """Work until told to stop, recycled, or (in burst mode) the queues are empty."""
-        if not self._start_up_when_redis_answers():
+        if not start_up_when_redis_answers(self.startup, self.signals, self.id, self.interval):
             return
         try:
             while not self.signals.stopping and not self.recycling.due():
@@ -101,21 +100,8 @@ class Worker:
         except redis.RedisError as exc:  # also while re-registering: Pruned comes again after it
             if not connection.unavailable(exc):
                 raise
-            self._wait_for_redis(exc)
+            wait_for_redis(exc, self.signals, self.id, self.interval)
         return True
-
-    def _start_up_when_redis_answers(self) -> bool:
-        """Start up, waiting (logged, with back-off) while Redis is down; False if told to stop."""
-        self.signals.install()
-        while not self.signals.stopping:
-            try:
-                self.startup()
-                return True
-            except redis.RedisError as exc:
-                if not connection.unavailable(exc):
-                    raise
-                self._wait_for_redis(exc)
-        return False
 
     def _work_once(self) -> bool:
         reap_exiting()  # children whose report came before their exit; only the worker reaps
@@ -212,16 +198,7 @@ class Worker:
             return None
         return result
 
-    # --- Redis trouble and titles ---------------------------------------------------------
-    def _wait_for_redis(self, exc: Exception) -> None:
-        """Log the outage and wait a little, waking early for a signal that stops the worker."""
-        wait, where = min(self.interval * 2, _RECONNECT_BACKOFF_MAX), connection.describe()
-        line = "worker=%s event=redis-unavailable redis=%s retry_in=%.1fs error=%s"
-        logger.warning(line, self.id, where, wait, exc)
-        deadline = time.monotonic() + wait
-        while not self.signals.stopping and time.monotonic() < deadline:
-            time.sleep(0.05)
-
+    # --- titles -------------------------------------------------------------------------
     @staticmethod
     def _title(text: str) -> None:
         setproctitle(f"resque-{__version__}: {text}")

@@ -11,9 +11,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob, WorkerIdInUse
 from django_resque.jobs.registry import validate_queue_name
+from django_resque.worker.db_connections import thread_connection_warnings
 from django_resque.worker.limits import Recycling
 from django_resque.worker.loop import Worker
 from django_resque.worker.supervisor import Supervisor
+from django_resque.worker.threaded import MAX_THREADS, ThreadedWorker
 
 LEVELS = {0: logging.WARNING, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
 
@@ -51,6 +53,14 @@ class Command(BaseCommand):
             "--count", type=int, default=1, help="Run N workers under one supervisor (default 1)."
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="Perform up to N jobs at once in threads: in one forked child (reused, recycled "
+            f"by --max-jobs/--max-memory), or with --no-fork in the worker (default 1, "
+            f"at most {MAX_THREADS}).",
+        )
+        parser.add_argument(
             "--max-jobs",
             type=int,
             help="Exit (to be replaced) after a random number of jobs between N and 2N.",
@@ -76,16 +86,23 @@ class Command(BaseCommand):
         _check_limits(options)
         worker_queues = _queues(options["queues"])
 
+        threads = options["threads"]
+        for warning in thread_connection_warnings(threads, options["count"]) if threads > 1 else []:
+            self.stderr.write(self.style.WARNING(f"{warning}\n\tHINT: {warning.hint}"))
+
         def run_worker() -> None:
-            Worker(
-                worker_queues,
-                fork=config["FORK_PER_JOB"] and not options["no_fork"],
-                interval=interval,
-                burst=options["burst"],
-                shutdown_timeout=options["shutdown_timeout"],
-                recycling=Recycling(options["max_jobs"], options["max_memory"]),
-                max_child_memory=options["max_child_memory"],
-            ).work()
+            common: dict[str, Any] = {
+                "fork": config["FORK_PER_JOB"] and not options["no_fork"],
+                "interval": interval,
+                "burst": options["burst"],
+                "shutdown_timeout": options["shutdown_timeout"],
+                "recycling": Recycling(options["max_jobs"], options["max_memory"]),
+                "max_child_memory": options["max_child_memory"],
+            }
+            if threads > 1:
+                ThreadedWorker(worker_queues, threads=threads, **common).work()
+            else:
+                Worker(worker_queues, **common).work()
 
         if options["count"] == 1:
             try:
@@ -101,6 +118,10 @@ def _check_limits(options: dict[str, Any]) -> None:
     if options["shutdown_timeout"] < 0:
         raise CommandError(
             f"--shutdown-timeout must be 0 or more, got {options['shutdown_timeout']}."
+        )
+    if not 1 <= options["threads"] <= MAX_THREADS:
+        raise CommandError(
+            f"--threads must be a whole number from 1 to {MAX_THREADS}, got {options['threads']}."
         )
     for name in ("count", "max_jobs", "max_memory", "max_child_memory"):
         value = options[name]

@@ -1,0 +1,360 @@
+"""`resque_work --threads N`: one worker process performing up to N jobs at once.
+
+The process holds N slots (slot.py), each a Resque worker identity with its own in-flight
+record. This loop, in the worker's main thread, does everything that touches Redis: it
+heartbeats every slot, reserves for free slots only (a busy worker hoards nothing), hands each
+payload to the performer, and records what comes back. The performer is a ThreadChild (fork
+mode: one child forked from this clean parent runs the jobs in its threads) or a ThreadPool in
+this process (`--no-fork`).
+
+What ends a child early settles every job it held: a job past its timeout fails with
+JobTimeout and the others go back on their queues; after TERM's grace period they all go back;
+USR1, or a child that dies, fails them as a dead child's job fails. A fresh child takes over.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import select
+import socket
+import time
+from dataclasses import dataclass
+
+import redis
+from setproctitle import setproctitle
+
+from django_resque import __version__
+from django_resque.conf import get_config
+from django_resque.failures import retries
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import Payload, decode_or_none
+from django_resque.storage import connection, health
+from django_resque.storage.keys import get_keys
+from django_resque.storage.wake_wait import WakeWait
+from django_resque.worker import db_connections, fork
+from django_resque.worker.child_watch import TICK_SECONDS, job_timeout
+from django_resque.worker.heartbeat import Pruned
+from django_resque.worker.huge_pages import collapse_heap
+from django_resque.worker.in_process import warn_of_unenforced_timeouts
+from django_resque.worker.limits import Recycling, limit_child_memory
+from django_resque.worker.os_signals import Signals
+from django_resque.worker.outages import start_up_when_redis_answers, wait_for_redis
+from django_resque.worker.slot import Reserved, Slot
+from django_resque.worker.thread_child import ThreadChild
+from django_resque.worker.thread_pool import Completion, ThreadPool
+from django_resque.worker.thread_watch import ChildEnd, end_child
+
+logger = logging.getLogger(__name__)
+
+MAX_THREADS = 256
+
+
+@dataclass
+class Running:
+    """A payload a slot holds while the performer runs it."""
+
+    queue: str
+    raw: bytes
+    payload: Payload | None
+    timeout: float | None  # fork mode only: without a child to kill, none is enforced
+    deadline: float | None  # monotonic
+    abandoned: bool = False  # its slot was pruned meanwhile: the outcome is not ours
+
+
+class ThreadedWorker:
+    """N slots, one loop, one performer."""
+
+    def __init__(
+        self,
+        queues: list[str],
+        *,
+        threads: int,
+        fork: bool = True,
+        interval: float = 1.0,
+        burst: bool = False,
+        hostname: str | None = None,
+        shutdown_timeout: float = 10.0,
+        recycling: Recycling | None = None,
+        max_child_memory: int | None = None,
+    ) -> None:
+        host, pid, names = hostname or socket.gethostname(), os.getpid(), ",".join(queues)
+        self.id = f"{host}:{pid}:{names}"  # the process, in its log lines
+        self.patterns, self.fork, self.interval, self.burst = queues, fork, interval, burst
+        keys = get_keys()
+        self.slots = [
+            Slot(f"{host}:{pid}+{n}:{names}", queues, interval, keys) for n in range(1, threads + 1)
+        ]
+        self.running: dict[int, Running] = {}
+        self.signals = Signals(shutdown_timeout)
+        self.recycling = recycling or Recycling()
+        self.child_recycling = self.recycling.fresh()  # fork mode: the child is what recycles
+        self.redis_run_id = ""
+        self.wake = WakeWait()
+        self.pool: ThreadPool | None = None if fork else ThreadPool(threads)
+        self.child: ThreadChild | None = None
+        if fork:
+            self.child = ThreadChild(
+                threads, lambda: limit_child_memory(max_child_memory), self._child_title()
+            )
+        self._crashed = False
+        self._drained = False  # burst: every queue was found empty with nothing running
+
+    # --- life cycle -----------------------------------------------------------------------
+    def work(self) -> None:
+        """Work until told to stop and every job held has ended, or (burst) the queues are empty."""
+        if not start_up_when_redis_answers(self.startup, self.signals, self.id, self.interval):
+            return
+        try:
+            while self.running or not (
+                self.signals.stopping or self._drained or self._recycle_worker()
+            ):
+                self.turn()
+        except Exception:
+            self._crashed = True  # a fault outside the job boundary: the jobs held count as one
+            raise
+        finally:
+            self.shutdown()
+
+    def startup(self) -> None:
+        self.redis_run_id = health.run_id()
+        for slot in self.slots:
+            slot.register(self.signals)
+        db_connections.manage_connections_in_this_process()  # each job thread closes its own
+        if self.pool is not None:
+            self.pool.start()
+            warn_of_unenforced_timeouts(self.id)
+        else:
+            gc.freeze()  # pages of objects that exist now stay shared with the child
+            if get_config()["FORK_HUGE_PAGES"]:
+                collapse_heap(fork.libc())
+        logger.info(
+            "worker=%s event=started queues=%s threads=%d fork=%s",
+            self.id,
+            ",".join(self.patterns),
+            len(self.slots),
+            self.fork,
+        )
+        self._title()
+
+    def shutdown(self) -> None:
+        """End the performer, put back what never finished, count, and unregister every slot."""
+        if self.child is not None and self.child.started:
+            self._record_all(self.child.kill())  # reports it wrote before the end still count
+        self.wake.close()
+        try:
+            for slot in self.slots:
+                slot.release(crashed=self._crashed)
+        except redis.RedisError as exc:
+            logger.error("worker=%s event=shutdown-incomplete error=%s", self.id, exc)
+        if self.pool is not None:
+            self.pool.stop(wait=False)
+        logger.info("worker=%s event=stopped", self.id)
+
+    def turn(self) -> None:
+        """One pass: beat, record what finished, watch the child, fill free slots, wait."""
+        try:
+            self._beat()
+            self._record_all(self._completions())
+            self._watch()
+            if self.signals.paused:
+                self._pause()
+                return
+            filled = self._fill() if self._may_reserve() else None
+            if self.burst and not self.running and filled == 0:
+                self._drained = True
+                return
+            self._wait()
+        except redis.RedisError as exc:
+            if not connection.unavailable(exc):
+                raise
+            wait_for_redis(exc, self.signals, self.id, self.interval)
+
+    # --- reserve --------------------------------------------------------------------------
+    def _may_reserve(self) -> bool:
+        """Not once QUIT/TERM came, nor while a retired child finishes its last jobs."""
+        return not self.signals.stopping and not (self.child is not None and self.child.retiring)
+
+    def _fill(self) -> int:
+        """Reserve for free slots until the queues are empty; return how many were taken.
+
+        A free slot with an uncounted job or a success to store reserves even then: its
+        reserve call carries them.
+        """
+        taken, empty = 0, False
+        for index, slot in enumerate(self.slots):
+            if index in self.running or (empty and not (slot.finished or slot.success)):
+                continue
+            reserved = self._slot_call(index, slot.reserve)
+            if reserved is None:
+                empty = True
+                continue
+            self._start(index, reserved)
+            taken += 1
+        return taken
+
+    def _wait(self) -> None:
+        """Wait for a report, a wake-up token for a free slot, or the next tick."""
+        free = [i for i in range(len(self.slots)) if i not in self.running]
+        if not self._may_reserve():
+            free = []
+        if not self.running and free:
+            retries.maintain()
+            index = free[0]
+            reserved = self._slot_call(
+                index, lambda: self.slots[index].wait_and_reserve(self.signals)
+            )
+            if reserved is not None:
+                self._start(index, reserved)
+            return
+        waiting = self.child.filenos() if self.child is not None else [self.pool.fileno()]  # type: ignore[union-attr]
+        if free:
+            names = self.slots[0].reservation.queue_names()
+            self.wake.arm([get_keys().wake(q) for q in names], self.interval)
+            if (fd := self.wake.fileno()) is not None:
+                waiting.append(fd)
+        select.select(waiting, [], [], TICK_SECONDS)
+        self.wake.answered()
+
+    def _start(self, index: int, reserved: Reserved) -> None:
+        queue, raw = reserved
+        slot = self.slots[index]
+        slot.reclaim = True  # until its outcome is recorded, trouble puts this job back
+        payload = decode_or_none(raw)
+        name = payload.job_name if payload is not None else "<malformed>"
+        logger.info("worker=%s event=got queue=%s job=%s", slot.id, queue, name)
+        if self.signals.stop_now:  # TERM arrived while reserving: it goes back unperformed
+            slot.put_back()
+            return
+        timeout = job_timeout(name) if self.fork else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.running[index] = Running(queue, raw, payload, timeout, deadline)
+        if self.pool is not None:
+            self.pool.submit(index, raw)
+        elif self.child is not None and not self.child.submit(index, raw):
+            logger.warning("worker=%s event=child-gone-at-hand-off", self.id)
+        self._title()
+
+    # --- record ---------------------------------------------------------------------------
+    def _completions(self) -> list[Completion]:
+        if self.pool is not None:
+            return self.pool.completions()
+        assert self.child is not None
+        done = self.child.completions()
+        if self.child.exit_status is not None:  # it died: what it held failed with it
+            status, pid = self.child.exit_status, self.child.last_pid or 0
+            self.child.exit_status = None
+            reported = {index for index, _ in done}
+            dead = fork.outcome_of(pid, b"", status)
+            done.extend((i, dead) for i in list(self.running) if i not in reported)
+        return done
+
+    def _record_all(self, done: list[Completion]) -> None:
+        for index, outcome in done:
+            self._record(index, outcome)
+        if done:
+            self._title()
+            retries.maintain()
+
+    def _record(self, index: int, outcome: Outcome) -> None:
+        run = self.running.pop(index, None)
+        if run is None:
+            return
+        slot = self.slots[index]
+        if run.abandoned:
+            slot.reborn(self.redis_run_id)
+            return
+        slot.record(run.queue, run.raw, run.payload, outcome)
+        self.recycling.job_done()
+        self.child_recycling.job_done()
+
+    # --- watch ----------------------------------------------------------------------------
+    def _watch(self) -> None:
+        """End the child early when a signal, a timeout or its recycling says so."""
+        if self.child is None:
+            if self.running and self.signals.child_must_stop():
+                self._abandon_process()
+            return
+        if not self.child.started:
+            return
+        recycle = not self.child.retiring and self._child_recycle_due()
+        end = end_child(self.signals, self.running, recycle_due=recycle)
+        if end is not None:
+            self._end_child(end)
+
+    def _end_child(self, end: ChildEnd) -> None:
+        assert self.child is not None
+        pid = self.child.pid or 0
+        if end.retire:
+            self.child.retire()  # it exits once its jobs are reported
+            self.child_recycling = self.recycling.fresh()
+            return
+        logger.warning("worker=%s event=child-killed pid=%s reason=%s", self.id, pid, end.reason)
+        self._record_all(self.child.kill())
+        for index in list(self.running):
+            outcome = end.outcome_for(index, pid)
+            if outcome is None:
+                self.running.pop(index)
+                self.slots[index].put_back()
+            else:
+                self._record(index, outcome)
+        self.child_recycling = self.recycling.fresh()
+        self._title()
+
+    def _child_recycle_due(self) -> bool:
+        assert self.child is not None
+        return self.child_recycling.due(self.child.rss_mb)
+
+    def _recycle_worker(self) -> bool:
+        """No fork: the worker process itself recycles (--max-jobs, --max-memory)."""
+        return self.pool is not None and self.recycling.due()
+
+    def _abandon_process(self) -> None:
+        """No fork, TERM's grace period over: threads cannot be stopped, so the process goes."""
+        logger.warning("worker=%s event=immediate-stop action=requeue-and-exit", self.id)
+        for index in list(self.running):
+            self.slots[index].put_back()
+        self.running.clear()
+        for slot in self.slots:
+            slot.release(crashed=False)
+        os._exit(1)
+
+    # --- heartbeats, pauses, titles -------------------------------------------------------
+    def _beat(self) -> None:
+        for index, slot in enumerate(self.slots):
+            self._slot_call(index, slot.heartbeat.beat_if_due)
+
+    def _slot_call(self, index: int, call):  # type: ignore[no-untyped-def]
+        """Run a slot's Redis call; a slot pruned while alive re-registers (its job is gone)."""
+        try:
+            return call()
+        except Pruned:
+            run = self.running.get(index)
+            if run is None:
+                self.slots[index].reborn(self.redis_run_id)
+            elif self.child is not None:
+                self._end_child(ChildEnd.abandoned())
+                self.slots[index].reborn(self.redis_run_id)
+            else:
+                run.abandoned = True
+            return None
+
+    def _pause(self) -> None:
+        for index, slot in enumerate(self.slots):
+            if index not in self.running:
+                slot.store_success()
+        setproctitle(f"resque-{__version__}: Paused")
+        time.sleep(min(self.interval, TICK_SECONDS) if self.running else self.interval)
+
+    def _title(self) -> None:
+        busy = len(self.running)
+        text = (
+            f"Processing {busy} of {len(self.slots)}"
+            if busy
+            else f"Waiting for {','.join(self.patterns)}"
+        )
+        setproctitle(f"resque-{__version__}: {text}")
+
+    def _child_title(self) -> str:
+        return f"resque-{__version__}: Child performing up to {len(self.slots)} jobs at once"
