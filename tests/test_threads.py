@@ -13,6 +13,7 @@ import psutil
 import pytest
 from django.core.management.base import CommandError
 
+from django_resque import worker_registry
 from tests import jobs
 from tests.helpers import run_command, wait_until
 
@@ -91,6 +92,8 @@ def test_a_busy_worker_reserves_only_for_its_free_slots(redis, ledger, start_wor
     assert len(held) == 2 and redis.llen("resque:queue:default") == 3  # nothing hoarded
     records = [json.loads(redis.get(k)) for k in held]
     assert all(r["payload"]["class"] == "tests.jobs.slow_record" for r in records)
+    listed = [w for w in worker_registry.all() if w.job is not None]
+    assert len(listed) == 2 and {w.pid for w in listed} == {worker.pid}  # the admin's Workers page
     worker.send_signal(signal.SIGQUIT)
     worker.wait(timeout=20)
 
@@ -205,3 +208,33 @@ def test_slot_ids_follow_node_resques_multiworker_names(redis, ledger, start_wor
     }
     os.kill(worker.pid, signal.SIGTERM)
     worker.wait(timeout=20)
+
+
+def test_a_free_slot_takes_a_new_job_while_the_others_are_busy(redis, ledger, start_worker):
+    jobs.overlap.delay(ledger, "long", 4)
+    worker = start_worker("--threads", "2")
+    wait_until(lambda: "long" in stamps(ledger, "start"))
+    jobs.overlap.delay(ledger, "quick", 0.01)
+    wait_until(lambda: "quick" in stamps(ledger, "end"))
+    assert "long" not in stamps(ledger, "end")  # taken by the free slot, not after the long one
+    worker.send_signal(signal.SIGQUIT)
+    assert worker.wait(timeout=20) == 0
+
+
+def test_usr1_kills_the_child_failing_each_job_it_held(redis, ledger, start_worker):
+    for n in range(2):
+        jobs.slow_record.delay(ledger, f"u{n}", 30)
+    worker = start_worker("--threads", "2")
+    wait_until(lambda: len([r for r in jobs.read_ledger(ledger) if r[0] == "start"]) == 2)
+    worker.send_signal(signal.SIGUSR1)
+    wait_until(lambda: redis.llen("resque:failed") == 2)
+    assert all("killed by SIGUSR1" in f["error"] for f in failures(redis))
+    worker.send_signal(signal.SIGQUIT)
+    assert worker.wait(timeout=20) == 0
+
+
+def test_sync_and_async_jobs_share_a_queue(redis, ledger):
+    jobs.overlap.delay(ledger, "sync", 0.5)
+    jobs.async_overlap.delay(ledger, "async", 0.5)
+    burst("--threads", "2", "--no-fork")
+    assert all_overlapped(ledger, 2)

@@ -92,10 +92,15 @@ def _info(wid: str, replies: list[Any], now: datetime, timeout: float) -> Worker
 
 
 def split_id(worker_id: str) -> tuple[str, int | None, tuple[str, ...]]:
-    """Split `host:pid:q1,q2` as Ruby's Worker.find does (at most three parts)."""
+    """Split `host:pid:q1,q2` as Ruby's Worker.find does (at most three parts).
+
+    A slot of a worker with threads (`host:pid+2:q1`, node-resque's multiWorker form) gives
+    the pid of its process.
+    """
     parts = worker_id.split(":", 2)
     host = parts[0]
-    pid = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    pid_text = parts[1].split("+", 1)[0] if len(parts) > 1 else ""
+    pid = int(pid_text) if pid_text.isdigit() else None
     queue_list = tuple(q for q in parts[2].split(",") if q) if len(parts) > 2 else ()
     return host, pid, queue_list
 

@@ -38,8 +38,7 @@ class ThreadChild:
         self.pid: int | None = None
         self._job_w = self._report_r = self._pidfd = -1
         self._buffer = b""
-        self.exit_status: int | None = None  # set once the child has exited and was reaped
-        self.last_pid: int | None = None  # the child that exited last, for its jobs' failures
+        self.held: set[int] = set()  # slots whose payload the child has and has not reported
 
     # --- life -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -55,7 +54,7 @@ class ThreadChild:
         os.close(job_r)
         os.close(report_w)
         os.set_blocking(self._report_r, False)
-        self.pid, self._pidfd, self._buffer, self.exit_status = pid, os.pidfd_open(pid), b"", None
+        self.pid, self._pidfd, self._buffer = pid, os.pidfd_open(pid), b""
 
     @property
     def started(self) -> bool:
@@ -67,13 +66,17 @@ class ThreadChild:
         return self.pid is not None and self._job_w < 0
 
     def submit(self, index: int, raw: bytes) -> bool:
-        """Hand a payload to the child; False if the child is gone (its exit tells why)."""
+        """Hand a payload to the child (forked now if there is none); False if it is gone.
+
+        A payload that could not be handed over never ran.
+        """
         if self.pid is None:
             self.start()
         try:
             _write_all(self._job_w, _frame(index, raw))
         except BrokenPipeError:
             return False
+        self.held.add(index)
         return True
 
     def filenos(self) -> list[int]:
@@ -81,24 +84,31 @@ class ThreadChild:
         return [self._report_r, self._pidfd] if self.pid is not None else []
 
     def completions(self) -> list[Completion]:
-        """Reports that came in; once the child has exited, also reap it (exit_status)."""
+        """Reports that came in. Once the child has exited, it is reaped and each job it held
+        without reporting is a DirtyExit failure with the child's exit status."""
         if self.pid is None:
             return []
         done = self._read_reports()
         if _readable(self._pidfd):
             done.extend(self._read_reports())  # whatever it wrote before it went
-            self._reap()
+            pid, status = self.pid, os.waitpid(self.pid, 0)[1]
+            self._close()
+            dead = fork.outcome_of(pid, b"", status)
+            done.extend((index, dead) for index in sorted(self.held))
+            self.held.clear()
         return done
 
-    def kill(self) -> list[Completion]:
-        """SIGKILL the child's process group; return the reports it managed to write first."""
+    def kill(self) -> tuple[list[Completion], set[int]]:
+        """SIGKILL the child's process group: the reports it wrote first, and the slots whose
+        jobs it held without reporting."""
         if self.pid is None:
-            return []
+            return [], set()
         kill_group(self.pid)
         os.waitpid(self.pid, 0)
         done = self._read_reports()
         self._close()
-        return done
+        held, self.held = self.held, set()
+        return done, held
 
     def retire(self) -> None:
         """Tell the child to exit once the jobs it holds are reported (no more are coming)."""
@@ -129,14 +139,9 @@ class ThreadChild:
                 break
             body = self._buffer[_HEADER : _HEADER + size]
             self._buffer = self._buffer[_HEADER + size :]
+            self.held.discard(index)
             done.append((index, Outcome.from_json(body.decode("utf-8"))))
         return done
-
-    def _reap(self) -> None:
-        assert self.pid is not None
-        _, status = os.waitpid(self.pid, 0)
-        self._close()
-        self.exit_status = status
 
     def _close(self) -> None:
         for fd in (self._job_w, self._report_r, self._pidfd):
@@ -144,7 +149,7 @@ class ThreadChild:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._job_w = self._report_r = self._pidfd = -1
-        self.last_pid, self.pid = self.pid, None
+        self.pid = None
 
 
 def _serve(

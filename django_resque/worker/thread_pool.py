@@ -46,13 +46,17 @@ class ThreadPool:
             thread.start()
             self._threads.append(thread)
 
-    def submit(self, index: int, raw: bytes) -> None:
+    def submit(self, index: int, raw: bytes) -> bool:
         """Hand a payload to the next free thread; the caller keeps to `size` at a time."""
         self._jobs.put((index, raw))
+        return True
 
     def fileno(self) -> int:
         """Readable once a completion is waiting."""
         return self._ready_r
+
+    def filenos(self) -> list[int]:
+        return [self._ready_r]
 
     def completions(self) -> list[Completion]:
         """Take the completions ready now (none: an empty list, without blocking)."""

@@ -33,10 +33,6 @@ class ChildEnd:
     retire: bool = False  # recycle: let it finish its jobs, then exit
     timeouts: Mapping[int, float] = field(default_factory=dict)  # slot index -> its timeout
 
-    @classmethod
-    def abandoned(cls) -> ChildEnd:
-        return cls("abandoned")
-
     def outcome_for(self, index: int, pid: int) -> Outcome | None:
         """The failure to record for the job of slot `index`; None: put it back on its queue."""
         if self.reason == "usr1":

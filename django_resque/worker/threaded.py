@@ -14,13 +14,17 @@ USR1, or a child that dies, fails them as a dead child's job fails. A fresh chil
 
 from __future__ import annotations
 
+import collections
+import functools
 import gc
 import logging
 import os
 import select
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import redis
 from setproctitle import setproctitle
@@ -49,6 +53,7 @@ from django_resque.worker.thread_watch import ChildEnd, end_child
 logger = logging.getLogger(__name__)
 
 MAX_THREADS = 256
+T = TypeVar("T")
 
 
 @dataclass
@@ -87,17 +92,19 @@ class ThreadedWorker:
             Slot(f"{host}:{pid}+{n}:{names}", queues, interval, keys) for n in range(1, threads + 1)
         ]
         self.running: dict[int, Running] = {}
+        self.unrecorded: collections.deque[Completion] = collections.deque()
         self.signals = Signals(shutdown_timeout)
         self.recycling = recycling or Recycling()
         self.child_recycling = self.recycling.fresh()  # fork mode: the child is what recycles
         self.redis_run_id = ""
         self.wake = WakeWait()
-        self.pool: ThreadPool | None = None if fork else ThreadPool(threads)
-        self.child: ThreadChild | None = None
+        self.pool = None if fork else ThreadPool(threads)
+        self.child = None
         if fork:
-            self.child = ThreadChild(
-                threads, lambda: limit_child_memory(max_child_memory), self._child_title()
-            )
+            title = f"resque-{__version__}: Child performing up to {threads} jobs at once"
+            setup = functools.partial(limit_child_memory, max_child_memory)
+            self.child = ThreadChild(threads, setup, title)
+        self.performer: ThreadChild | ThreadPool = self.child or self.pool  # type: ignore[assignment]
         self._crashed = False
         self._drained = False  # burst: every queue was found empty with nothing running
 
@@ -107,9 +114,7 @@ class ThreadedWorker:
         if not start_up_when_redis_answers(self.startup, self.signals, self.id, self.interval):
             return
         try:
-            while self.running or not (
-                self.signals.stopping or self._drained or self._recycle_worker()
-            ):
+            while self.running or not (self.signals.stopping or self._drained or self._recycle()):
                 self.turn()
         except Exception:
             self._crashed = True  # a fault outside the job boundary: the jobs held count as one
@@ -129,25 +134,24 @@ class ThreadedWorker:
             gc.freeze()  # pages of objects that exist now stay shared with the child
             if get_config()["FORK_HUGE_PAGES"]:
                 collapse_heap(fork.libc())
-        logger.info(
-            "worker=%s event=started queues=%s threads=%d fork=%s",
-            self.id,
-            ",".join(self.patterns),
-            len(self.slots),
-            self.fork,
-        )
+        line = "worker=%s event=started queues=%s threads=%d fork=%s"
+        logger.info(line, self.id, ",".join(self.patterns), len(self.slots), self.fork)
         self._title()
 
     def shutdown(self) -> None:
         """End the performer, put back what never finished, count, and unregister every slot."""
-        if self.child is not None and self.child.started:
-            self._record_all(self.child.kill())  # reports it wrote before the end still count
-        self.wake.close()
         try:
+            if self.child is not None:
+                self.unrecorded.extend(self.child.kill()[0])  # reports written before the end
+            self._record_unrecorded()
             for slot in self.slots:
-                slot.release(crashed=self._crashed)
-        except redis.RedisError as exc:
-            logger.error("worker=%s event=shutdown-incomplete error=%s", self.id, exc)
+                slot.release(crashed=self._crashed)  # a job still held goes back
+        except redis.RedisError as exc:  # not unregistered: recovery will find what we held
+            where = connection.describe()
+            logger.error(
+                "worker=%s event=shutdown-incomplete redis=%s error=%s", self.id, where, exc
+            )
+        self.wake.close()
         if self.pool is not None:
             self.pool.stop(wait=False)
         logger.info("worker=%s event=stopped", self.id)
@@ -155,8 +159,10 @@ class ThreadedWorker:
     def turn(self) -> None:
         """One pass: beat, record what finished, watch the child, fill free slots, wait."""
         try:
-            self._beat()
-            self._record_all(self._completions())
+            for index, slot in enumerate(self.slots):
+                self._slot_call(index, slot.heartbeat.beat_if_due)
+            self.unrecorded.extend(self.performer.completions())
+            self._record_unrecorded()
             self._watch()
             if self.signals.paused:
                 self._pause()
@@ -189,32 +195,24 @@ class ThreadedWorker:
             reserved = self._slot_call(index, slot.reserve)
             if reserved is None:
                 empty = True
-                continue
-            self._start(index, reserved)
-            taken += 1
+            else:
+                self._start(index, reserved)
+                taken += 1
         return taken
 
     def _wait(self) -> None:
-        """Wait for a report, a wake-up token for a free slot, or the next tick."""
-        free = [i for i in range(len(self.slots)) if i not in self.running]
-        if not self._may_reserve():
-            free = []
-        if not self.running and free:
-            retries.maintain()
-            index = free[0]
-            reserved = self._slot_call(
-                index, lambda: self.slots[index].wait_and_reserve(self.signals)
-            )
-            if reserved is not None:
-                self._start(index, reserved)
-            return
-        waiting = self.child.filenos() if self.child is not None else [self.pool.fileno()]  # type: ignore[union-attr]
-        if free:
+        """Wait for a report, a wake-up token while a slot is free, or the next tick.
+
+        The BLPOP on the wake tokens stays out across turns; its reply only says "look again".
+        """
+        retries.maintain()  # due retries go back on their queues; at most once a second
+        waiting = self.performer.filenos()
+        if len(self.running) < len(self.slots) and self._may_reserve():
             names = self.slots[0].reservation.queue_names()
             self.wake.arm([get_keys().wake(q) for q in names], self.interval)
             if (fd := self.wake.fileno()) is not None:
                 waiting.append(fd)
-        select.select(waiting, [], [], TICK_SECONDS)
+        select.select(waiting, [], [], TICK_SECONDS if self.running else self.interval)
         self.wake.answered()
 
     def _start(self, index: int, reserved: Reserved) -> None:
@@ -230,44 +228,35 @@ class ThreadedWorker:
         timeout = job_timeout(name) if self.fork else None
         deadline = None if timeout is None else time.monotonic() + timeout
         self.running[index] = Running(queue, raw, payload, timeout, deadline)
-        if self.pool is not None:
-            self.pool.submit(index, raw)
-        elif self.child is not None and not self.child.submit(index, raw):
-            logger.warning("worker=%s event=child-gone-at-hand-off", self.id)
+        if not self.performer.submit(index, raw):  # the child died since its last report
+            logger.warning("worker=%s event=child-gone-at-hand-off action=requeue", slot.id)
+            del self.running[index]
+            slot.put_back()
         self._title()
 
     # --- record ---------------------------------------------------------------------------
-    def _completions(self) -> list[Completion]:
-        if self.pool is not None:
-            return self.pool.completions()
-        assert self.child is not None
-        done = self.child.completions()
-        if self.child.exit_status is not None:  # it died: what it held failed with it
-            status, pid = self.child.exit_status, self.child.last_pid or 0
-            self.child.exit_status = None
-            reported = {index for index, _ in done}
-            dead = fork.outcome_of(pid, b"", status)
-            done.extend((i, dead) for i in list(self.running) if i not in reported)
-        return done
-
-    def _record_all(self, done: list[Completion]) -> None:
-        for index, outcome in done:
+    def _record_unrecorded(self) -> None:
+        """Record each completion; one that Redis did not take stays for the next turn."""
+        recorded = bool(self.unrecorded)
+        while self.unrecorded:
+            index, outcome = self.unrecorded[0]
             self._record(index, outcome)
-        if done:
+            self.unrecorded.popleft()
+        if recorded:
             self._title()
-            retries.maintain()
 
     def _record(self, index: int, outcome: Outcome) -> None:
-        run = self.running.pop(index, None)
+        run = self.running.get(index)
         if run is None:
             return
         slot = self.slots[index]
         if run.abandoned:
             slot.reborn(self.redis_run_id)
-            return
-        slot.record(run.queue, run.raw, run.payload, outcome)
-        self.recycling.job_done()
-        self.child_recycling.job_done()
+        else:
+            slot.record(run.queue, run.raw, run.payload, outcome)
+            self.recycling.job_done()
+            self.child_recycling.job_done()
+        del self.running[index]
 
     # --- watch ----------------------------------------------------------------------------
     def _watch(self) -> None:
@@ -278,54 +267,44 @@ class ThreadedWorker:
             return
         if not self.child.started:
             return
-        recycle = not self.child.retiring and self._child_recycle_due()
+        recycle = not self.child.retiring and self.child_recycling.due(self.child.rss_mb)
         end = end_child(self.signals, self.running, recycle_due=recycle)
         if end is not None:
             self._end_child(end)
 
     def _end_child(self, end: ChildEnd) -> None:
+        """Retire the child, or kill it and settle each job it held as `end` says."""
         assert self.child is not None
-        pid = self.child.pid or 0
+        self.child_recycling = self.recycling.fresh()
         if end.retire:
             self.child.retire()  # it exits once its jobs are reported
-            self.child_recycling = self.recycling.fresh()
             return
+        pid = self.child.pid or 0
         logger.warning("worker=%s event=child-killed pid=%s reason=%s", self.id, pid, end.reason)
-        self._record_all(self.child.kill())
-        for index in list(self.running):
+        reported, held = self.child.kill()
+        self.unrecorded.extend(reported)
+        for index in sorted(held):
             outcome = end.outcome_for(index, pid)
-            if outcome is None:
-                self.running.pop(index)
+            if outcome is not None:
+                self.unrecorded.append((index, outcome))
+            elif index in self.running:
+                del self.running[index]
                 self.slots[index].put_back()
-            else:
-                self._record(index, outcome)
-        self.child_recycling = self.recycling.fresh()
-        self._title()
+        self._record_unrecorded()
 
-    def _child_recycle_due(self) -> bool:
-        assert self.child is not None
-        return self.child_recycling.due(self.child.rss_mb)
-
-    def _recycle_worker(self) -> bool:
+    def _recycle(self) -> bool:
         """No fork: the worker process itself recycles (--max-jobs, --max-memory)."""
         return self.pool is not None and self.recycling.due()
 
     def _abandon_process(self) -> None:
         """No fork, TERM's grace period over: threads cannot be stopped, so the process goes."""
         logger.warning("worker=%s event=immediate-stop action=requeue-and-exit", self.id)
-        for index in list(self.running):
-            self.slots[index].put_back()
-        self.running.clear()
         for slot in self.slots:
-            slot.release(crashed=False)
+            slot.release(crashed=False)  # the jobs still running go back
         os._exit(1)
 
-    # --- heartbeats, pauses, titles -------------------------------------------------------
-    def _beat(self) -> None:
-        for index, slot in enumerate(self.slots):
-            self._slot_call(index, slot.heartbeat.beat_if_due)
-
-    def _slot_call(self, index: int, call):  # type: ignore[no-untyped-def]
+    # --- pruned slots, pauses, titles -----------------------------------------------------
+    def _slot_call(self, index: int, call: Callable[[], T]) -> T | None:
         """Run a slot's Redis call; a slot pruned while alive re-registers (its job is gone)."""
         try:
             return call()
@@ -333,28 +312,21 @@ class ThreadedWorker:
             run = self.running.get(index)
             if run is None:
                 self.slots[index].reborn(self.redis_run_id)
-            elif self.child is not None:
-                self._end_child(ChildEnd.abandoned())
+            elif self.child is not None:  # its job runs elsewhere now: stop it here
+                self._end_child(ChildEnd("abandoned"))
                 self.slots[index].reborn(self.redis_run_id)
             else:
-                run.abandoned = True
+                run.abandoned = True  # a thread cannot be stopped: its outcome is not recorded
             return None
 
     def _pause(self) -> None:
         for index, slot in enumerate(self.slots):
             if index not in self.running:
-                slot.store_success()
+                slot.store_success()  # no reserve call comes while paused
         setproctitle(f"resque-{__version__}: Paused")
-        time.sleep(min(self.interval, TICK_SECONDS) if self.running else self.interval)
+        time.sleep(TICK_SECONDS if self.running else self.interval)
 
     def _title(self) -> None:
-        busy = len(self.running)
-        text = (
-            f"Processing {busy} of {len(self.slots)}"
-            if busy
-            else f"Waiting for {','.join(self.patterns)}"
-        )
+        busy, names = len(self.running), ",".join(self.patterns)
+        text = f"Processing {busy} of {len(self.slots)}" if busy else f"Waiting for {names}"
         setproctitle(f"resque-{__version__}: {text}")
-
-    def _child_title(self) -> str:
-        return f"resque-{__version__}: Child performing up to {len(self.slots)} jobs at once"
