@@ -345,24 +345,34 @@ def overlap(ledger: str, token: str, seconds: float) -> str:
 
 @job
 async def async_overlap(ledger: str, token: str, seconds: float) -> str:
-    """overlap, as a coroutine: it waits on the event loop, not in a thread's sleep."""
+    """overlap, as a coroutine; its `thread` field is the event loop it ran on."""
     import asyncio
 
-    write_ledger(ledger, "start", token, os.getpid(), 0, time.time())
+    loop = id(asyncio.get_running_loop())
+    write_ledger(ledger, "start", token, os.getpid(), loop, time.time())
     await asyncio.sleep(seconds)
-    write_ledger(ledger, "end", token, os.getpid(), 0, time.time())
+    write_ledger(ledger, "end", token, os.getpid(), loop, time.time())
     return token
 
 
 @job
 async def async_database(ledger: str) -> int:
-    """An async job that reads the database the Django way, through sync_to_async."""
+    """An async job that reads the database the Django way, through sync_to_async.
+
+    Ledger `async-db fresh|reused <comments>`: whether the ORM call found a closed (fresh)
+    connection in the thread it ran in.
+    """
     from asgiref.sync import sync_to_async
+    from django.db import connection
 
     from tests.models import Comment
 
-    total = await sync_to_async(Comment.objects.count)()
-    write_ledger(ledger, "async-comments", total)
+    def count() -> tuple[str, int]:
+        fresh = "fresh" if connection.connection is None else "reused"
+        return fresh, Comment.objects.count()
+
+    fresh, total = await sync_to_async(count)()
+    write_ledger(ledger, "async-db", fresh, total)
     return total
 
 

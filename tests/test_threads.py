@@ -68,13 +68,18 @@ def test_jobs_overlap_in_threads_each_with_its_own_record(redis, ledger, mode):
 @pytest.mark.django_db(transaction=True)
 def test_async_jobs_overlap_and_keep_their_results(redis, ledger):
     handles = [jobs.async_overlap.delay(ledger, f"a{n}", 1.0) for n in range(4)]
-    jobs.async_database.delay(ledger)
     burst("--threads", "4")
     assert all_overlapped(ledger, 4)
+    assert len({loop for _, loop, _ in stamps(ledger, "start").values()}) == 1  # one event loop
     assert [h.result for h in handles] == ["a0", "a1", "a2", "a3"]
-    assert [r for r in jobs.read_ledger(ledger) if r[0] == "async-comments"] == [
-        ["async-comments", "0"]
-    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_jobs_use_their_own_threads_database_connections(redis, ledger):
+    for _ in range(4):
+        jobs.async_database.delay(ledger)
+    burst("--threads", "2")
+    assert jobs.read_ledger(ledger) == [["async-db", "fresh", "0"]] * 4
 
 
 def test_an_async_job_runs_on_a_worker_without_threads(redis, ledger):

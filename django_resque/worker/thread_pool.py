@@ -7,7 +7,8 @@ The same pool runs in the worker process (`--no-fork`) and in the one child that
 forking worker (thread_child.py).
 
 Each job thread uses its own Django database connections, dropped if stale before the job and
-all closed after it, as a forked child's are when it exits.
+all closed after it, as a forked child's are when it exits. `async def` jobs of all threads run
+on the pool's one event loop (event_loop.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django_resque.worker.db_connections import (
     close_connections_of_this_thread,
     database_connections,
 )
+from django_resque.worker.event_loop import EventLoopThread
 
 Completion = tuple[int, Outcome]  # (slot index, what came of its payload)
 
@@ -39,8 +41,10 @@ class ThreadPool:
         self._ready_r, self._ready_w = os.pipe()  # a byte per completion wakes the loop
         os.set_blocking(self._ready_r, False)
         self._threads: list[threading.Thread] = []
+        self._event_loop = EventLoopThread()  # for async def jobs (event_loop.py)
 
     def start(self) -> None:
+        self._event_loop.start()
         for n in range(1, self.size + 1):
             thread = threading.Thread(target=self._run, name=f"django-resque-job-{n}", daemon=True)
             thread.start()
@@ -76,6 +80,7 @@ class ThreadPool:
                 thread.join()
 
     def _run(self) -> None:
+        self._event_loop.adopt_in_this_thread()
         while (job := self._jobs.get()) is not None:
             index, raw = job
             try:
