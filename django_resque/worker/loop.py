@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import socket
@@ -26,7 +25,7 @@ from django_resque.worker.child_watch import (
 from django_resque.worker.executor import Executor, Result
 from django_resque.worker.fork import libc, reap_exiting
 from django_resque.worker.heartbeat import Pruned
-from django_resque.worker.huge_pages import collapse_heap
+from django_resque.worker.huge_pages import prepare_heap_for_forks
 from django_resque.worker.in_process import warn_of_unenforced_timeouts
 from django_resque.worker.limits import Recycling
 from django_resque.worker.os_signals import Signals
@@ -131,10 +130,7 @@ class Worker:
         self.redis_run_id = health.run_id()  # a restart without data is told from a prune
         self.slot.register(self.signals)
         db_connections.manage_connections_in_this_process()  # drop stale DB connections per job
-        gc.freeze()  # pages of objects that exist now stay shared with every child
-        if self.huge_pages:  # fewer page-table entries for each fork to copy (huge_pages.py)
-            collapsed = collapse_heap(libc())
-            logger.debug("worker=%s event=huge_pages bytes=%d", self.id, collapsed)
+        prepare_heap_for_forks(self.id, libc() if self.huge_pages else None)
         logger.info("worker=%s event=started queues=%s", self.id, ",".join(self.patterns))
         if not self.fork:
             warn_of_unenforced_timeouts(self.id)

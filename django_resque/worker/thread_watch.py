@@ -1,5 +1,5 @@
-"""The parent's watch over a ThreadChild (thread_child.py): when to end it, and what then
-becomes of each job it holds.
+"""The parent's watch over a ThreadChild (thread_child.py): the jobs it runs, when to end it,
+and what then becomes of each job it holds.
 
 Threads cannot be stopped one by one, so whatever ends one job early ends the child: a job past
 its timeout fails with JobTimeout and the others it held go back on their queues, TERM's grace
@@ -13,16 +13,35 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from django_resque.jobs.outcome import Outcome
-from django_resque.worker.child_watch import killed_by_usr1, timed_out
+from django_resque.jobs.payload import Payload, decode_or_none
+from django_resque.worker.child_watch import job_timeout, killed_by_usr1, timed_out
 from django_resque.worker.os_signals import Signals
 
 
-class Held(Protocol):
-    timeout: float | None
-    deadline: float | None
+@dataclass
+class Running:
+    """A payload a slot holds while the performer runs it."""
+
+    queue: str
+    raw: bytes
+    payload: Payload | None
+    timeout: float | None  # fork mode only: without a child to kill, none is enforced
+    deadline: float | None  # monotonic
+    abandoned: bool = False  # its slot was pruned meanwhile: the outcome is not ours
+
+    @classmethod
+    def of(cls, queue: str, raw: bytes, *, timed: bool) -> Running:
+        """The payload just reserved; `timed`: its job's timeout is enforced (fork mode)."""
+        payload = decode_or_none(raw)
+        timeout = job_timeout(payload.job_name if payload is not None else "") if timed else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return cls(queue, raw, payload, timeout, deadline)
+
+    @property
+    def name(self) -> str:
+        return self.payload.job_name if self.payload is not None else "<malformed>"
 
 
 @dataclass(frozen=True)
@@ -43,7 +62,7 @@ class ChildEnd:
 
 
 def end_child(
-    signals: Signals, running: Mapping[int, Held], *, recycle_due: bool
+    signals: Signals, running: Mapping[int, Running], *, recycle_due: bool
 ) -> ChildEnd | None:
     """Decide, tick by tick, whether the child must end; None while it may go on."""
     if running and signals.child_must_stop():

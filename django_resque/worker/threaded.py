@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import collections
 import functools
-import gc
 import logging
 import os
 import select
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import redis
@@ -33,14 +31,13 @@ from django_resque import __version__
 from django_resque.conf import get_config
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
-from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.storage import connection, health
 from django_resque.storage.keys import get_keys
 from django_resque.storage.wake_wait import WakeWait
 from django_resque.worker import db_connections, fork
-from django_resque.worker.child_watch import TICK_SECONDS, job_timeout
+from django_resque.worker.child_watch import TICK_SECONDS
 from django_resque.worker.heartbeat import Pruned
-from django_resque.worker.huge_pages import collapse_heap
+from django_resque.worker.huge_pages import prepare_heap_for_forks
 from django_resque.worker.in_process import warn_of_unenforced_timeouts
 from django_resque.worker.limits import Recycling, limit_child_memory
 from django_resque.worker.os_signals import Signals
@@ -48,24 +45,12 @@ from django_resque.worker.outages import start_up_when_redis_answers, wait_for_r
 from django_resque.worker.slot import Reserved, Slot
 from django_resque.worker.thread_child import ThreadChild
 from django_resque.worker.thread_pool import Completion, ThreadPool
-from django_resque.worker.thread_watch import ChildEnd, end_child
+from django_resque.worker.thread_watch import ChildEnd, Running, end_child
 
 logger = logging.getLogger(__name__)
 
 MAX_THREADS = 256
 T = TypeVar("T")
-
-
-@dataclass
-class Running:
-    """A payload a slot holds while the performer runs it."""
-
-    queue: str
-    raw: bytes
-    payload: Payload | None
-    timeout: float | None  # fork mode only: without a child to kill, none is enforced
-    deadline: float | None  # monotonic
-    abandoned: bool = False  # its slot was pruned meanwhile: the outcome is not ours
 
 
 class ThreadedWorker:
@@ -131,9 +116,8 @@ class ThreadedWorker:
             self.pool.start()
             warn_of_unenforced_timeouts(self.id)
         else:
-            gc.freeze()  # pages of objects that exist now stay shared with the child
-            if get_config()["FORK_HUGE_PAGES"]:
-                collapse_heap(fork.libc())
+            huge_pages = bool(get_config()["FORK_HUGE_PAGES"])
+            prepare_heap_for_forks(self.id, fork.libc() if huge_pages else None)
         line = "worker=%s event=started queues=%s threads=%d fork=%s"
         logger.info(line, self.id, ",".join(self.patterns), len(self.slots), self.fork)
         self._title()
@@ -216,19 +200,14 @@ class ThreadedWorker:
         self.wake.answered()
 
     def _start(self, index: int, reserved: Reserved) -> None:
-        queue, raw = reserved
-        slot = self.slots[index]
+        slot, run = self.slots[index], Running.of(*reserved, timed=self.fork)
         slot.reclaim = True  # until its outcome is recorded, trouble puts this job back
-        payload = decode_or_none(raw)
-        name = payload.job_name if payload is not None else "<malformed>"
-        logger.info("worker=%s event=got queue=%s job=%s", slot.id, queue, name)
+        logger.info("worker=%s event=got queue=%s job=%s", slot.id, run.queue, run.name)
         if self.signals.stop_now:  # TERM arrived while reserving: it goes back unperformed
             slot.put_back()
             return
-        timeout = job_timeout(name) if self.fork else None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        self.running[index] = Running(queue, raw, payload, timeout, deadline)
-        if not self.performer.submit(index, raw):  # the child died since its last report
+        self.running[index] = run
+        if not self.performer.submit(index, run.raw):  # the child died since its last report
             logger.warning("worker=%s event=child-gone-at-hand-off action=requeue", slot.id)
             del self.running[index]
             slot.put_back()
