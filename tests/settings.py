@@ -51,6 +51,15 @@ DATABASES = {
     # A second alias, so enqueue-on-commit is tested per database.
     "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
+# A worker test of W025 points the default database at a private PostgreSQL it started.
+if os.environ.get("RESQUE_TEST_PG_PORT"):
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "postgres",
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+        "PORT": os.environ["RESQUE_TEST_PG_PORT"],
+    }
 STATIC_URL = "/static/"
 # Every admin test creates a user: a deliberately slow hash would dominate its setup. The
 # browser tests still log in through the form.
