@@ -243,3 +243,28 @@ def test_sync_and_async_jobs_share_a_queue(redis, ledger):
     jobs.async_overlap.delay(ledger, "async", 0.5)
     burst("--threads", "2", "--no-fork")
     assert all_overlapped(ledger, 2)
+
+
+def test_retries_hooks_results_and_stats_behave_as_with_one_job_at_a_time(
+    redis, ledger, start_worker
+):
+    from django_resque.results import stats
+
+    flaky = jobs.flaky.delay(ledger, 3)
+    hooked = jobs.hooked.delay(ledger, False)
+    worker = start_worker("--threads", "2")
+    final = flaky.wait(timeout=60)
+    assert final is not None and final.status == "succeeded" and final.attempts == 3, final
+    assert hooked.wait(timeout=30).result is not None
+    names = [r[0] for r in jobs.read_ledger(ledger) if not r[0].isdigit()]
+    assert [n for n in names if n not in ("flaky",)][-5:] == [
+        "before_perform",
+        "around:before",
+        "perform",
+        "around:after",
+        "after_perform",
+    ]
+    assert stats.get("retried") == 2 and not redis.llen("resque:failed")
+    worker.send_signal(signal.SIGQUIT)
+    assert worker.wait(timeout=20) == 0
+    assert int(redis.get("resque:stat:processed")) == 4  # two failed attempts count, as Ruby's
