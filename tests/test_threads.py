@@ -8,14 +8,16 @@ import json
 import os
 import signal
 import socket
+import time
 
 import psutil
 import pytest
+import redis as redis_py
 from django.core.management.base import CommandError
 
 from django_resque import worker_registry
 from tests import jobs
-from tests.helpers import run_command, wait_until
+from tests.helpers import RedisServer, run_command, wait_until
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "1.5"}
 
@@ -268,3 +270,31 @@ def test_retries_hooks_results_and_stats_behave_as_with_one_job_at_a_time(
     worker.send_signal(signal.SIGQUIT)
     assert worker.wait(timeout=20) == 0
     assert int(redis.get("resque:stat:processed")) == 4  # two failed attempts count, as Ruby's
+
+
+def test_a_threaded_worker_waits_out_a_redis_outage_and_loses_no_job(ledger, start_worker):
+    server = RedisServer(appendonly=True).start()  # a restart keeps what was queued
+    client = redis_py.Redis.from_url(server.url)
+    env = {"RESQUE_TEST_REDIS_URL": server.url, **FAST}
+    try:
+        for n in range(4):
+            client.rpush(
+                "resque:queue:default",
+                json.dumps({"class": "tests.jobs.slow_record", "args": [ledger, f"o{n}", 1.0]}),
+            )
+        worker = start_worker("--threads", "2", env=env)
+        wait_until(lambda: len([r for r in jobs.read_ledger(ledger) if r[0] == "start"]) >= 2)
+        port = server.port
+        server.stop()  # the two running jobs finish while Redis is down
+        time.sleep(1.5)
+        assert worker.poll() is None  # waiting, not crashed
+        server = RedisServer(port=port, appendonly=True, directory=server.dir).start()
+        client = redis_py.Redis.from_url(server.url)
+        wait_until(
+            lambda: len({r[1] for r in jobs.read_ledger(ledger) if r[0] == "end"}) == 4, timeout=40
+        )
+        worker.send_signal(signal.SIGQUIT)
+        output, _ = worker.communicate(timeout=30)
+        assert "event=redis-unavailable" in output and "Traceback" not in output
+    finally:
+        server.stop()

@@ -90,6 +90,7 @@ class ThreadedWorker:
             setup = functools.partial(limit_child_memory, max_child_memory)
             self.child = ThreadChild(threads, setup, title)
         self.performer: ThreadChild | ThreadPool = self.child or self.pool  # type: ignore[assignment]
+        self._registered = 0  # slots registered so far
         self._crashed = False
         self._drained = False  # burst: every queue was found empty with nothing running
 
@@ -109,8 +110,9 @@ class ThreadedWorker:
 
     def startup(self) -> None:
         self.redis_run_id = health.run_id()
-        for slot in self.slots:
+        for slot in self.slots[self._registered :]:  # retried while Redis is down: go on
             slot.register(self.signals)
+            self._registered += 1
         db_connections.manage_connections_in_this_process()  # each job thread closes its own
         if self.pool is not None:
             self.pool.start()
