@@ -10,6 +10,11 @@ Starts a private redis-server and, in this one process, measures:
               set-up, and of the worker's two fork paths (at pickup and ahead);
   memory   -- RSS/USS of this process after each import stage of a worker.
 usage: bench/.venv/bin/python bench/hotpath.py [N]
+       bench/.venv/bin/python bench/hotpath.py --fork-floor [N]
+  --fork-floor: only the bare fork + _exit of a worker process (Django, django_resque and the
+  worker modules loaded, gc.freeze(), heap in huge pages unless BENCH_HUGE_PAGES=0, as a worker
+  starts), N forks in 5 batches; prints one JSON line with the median wall ms per fork (bench/run
+  takes the fork-mode floor from it: jobs/s = 1 / that time). Needs no Redis.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ def memory(label: str) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--fork-floor"]:
+        fork_floor(int(sys.argv[2]) if len(sys.argv) > 2 else 500)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     print("memory of a worker process, by import stage")
     memory("python + psutil")
@@ -172,12 +180,6 @@ def fork_profile(n: int) -> None:
     raw = jobs.count.payload((1,), {}).encode().encode()
     gc.freeze()
 
-    def bare() -> None:
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0)
-        os.waitpid(pid, 0)
-
     def become() -> None:
         pid = os.fork()
         if pid == 0:
@@ -186,7 +188,7 @@ def fork_profile(n: int) -> None:
         os.waitpid(pid, 0)
 
     cases = [
-        ("fork + _exit", bare),
+        ("fork + _exit", fork_exit),
         ("fork + child set-up (prctl, setpgid, signals)", become),
         ("perform_in_child (fork at pickup)", lambda: fork.perform_in_child(raw)),
         ("perform_in_spare (fork ahead)", lambda: prefork.perform_in_spare(raw, title="x")),
@@ -199,6 +201,44 @@ def fork_profile(n: int) -> None:
     _time_fork_cases(cases, n)
     prefork.discard_spare()
     fork_faults(raw)
+
+
+def fork_exit() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def fork_floor(n: int) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "djbench.settings"
+    import django
+
+    django.setup()
+    from django.core.management import load_command_class
+
+    load_command_class("django_resque", "resque_work")
+    from django_resque.conf import get_config
+    from django_resque.worker import fork, huge_pages
+    from django_resque.worker.loop import Worker  # noqa: F401
+
+    gc.freeze()
+    huge = bool(get_config()["FORK_HUGE_PAGES"])
+    collapsed = huge_pages.collapse_heap(fork.libc()) if huge else 0
+    for _ in range(20):  # warm-up
+        fork_exit()
+    batches = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(max(1, n // 5)):
+            fork_exit()
+        batches.append((time.perf_counter() - started) / max(1, n // 5) * 1e3)
+    rss = psutil.Process().memory_info().rss * MB
+    ms = sorted(batches)[2]
+    print(json.dumps({"fork_exit_ms": round(ms, 3), "batches_ms": [round(b, 3) for b in batches],
+                      "forks": 5 * max(1, n // 5), "huge_pages": huge,
+                      "collapsed_mib": round(collapsed * MB, 1), "rss_mb": round(rss, 1),
+                      "floor_jobs_per_s": round(1e3 / ms, 1)}))  # fmt: skip
 
 
 def _time_fork_cases(cases: list[tuple[str, Callable[[], object]]], n: int) -> None:
