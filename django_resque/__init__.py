@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "DontPerform": "django_resque.exceptions",
     "EnqueueError": "django_resque.exceptions",
+    "GroupNotFound": "django_resque.exceptions",
     "InvalidJob": "django_resque.exceptions",
     "MalformedPayload": "django_resque.exceptions",
     "ResqueError": "django_resque.exceptions",
@@ -36,11 +37,15 @@ _PUBLIC = {
     "enqueue": "django_resque.jobs.definition",
     "job": "django_resque.jobs.definition",
     "current_attempt": "django_resque.jobs.perform",
+    "Group": "django_resque.groups.group",
+    "current_group": "django_resque.groups.group",
 }
 
 __all__ = [
     "DontPerform",
     "EnqueueError",
+    "Group",
+    "GroupNotFound",
     "InvalidJob",
     "Job",
     "JobHandle",
@@ -49,6 +54,7 @@ __all__ = [
     "UnknownJob",
     "__version__",
     "current_attempt",
+    "current_group",
     "enqueue",
     "job",
 ]

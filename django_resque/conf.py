@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "JOB_TIMEOUT": None,
     # Seconds a finished job's status and result stay readable (0 keeps none).
     "RESULT_TTL": 24 * 60 * 60,
+    # Seconds a finished group's keys are kept (groups/): its status, counts and member sets.
+    "GROUP_TTL": 7 * 24 * 60 * 60,
     # Permission a staff user needs to poll views.job_status for any job without a signed token
     # (the admin's view permission on Resque by default); None: any active staff user.
     "STATUS_VIEW_PERMISSION": "django_resque.view_overview",

@@ -68,3 +68,7 @@ class DontPerform(ResqueError):
 
 class DirtyExit(ResqueError):
     """Passed to on_failure hooks when a job's child process died without reporting."""
+
+
+class GroupNotFound(ResqueError, LookupError):
+    """No group has this id: it was never created, or it ended and its keys expired."""

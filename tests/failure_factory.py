@@ -22,7 +22,9 @@ def facets(n: int) -> tuple[str, str, str]:
 def fill(client: redis_py.Redis, count: int, *, start: int = 0, chunk: int = 2000) -> None:
     """Save `count` failure records whose queue/job/exception cycle through small sets."""
     keys = get_keys()
-    scripts.run("job_finish", [keys.job("-")] * 9, ["ok", "x:", "", 0, "null"])  # load it
+    scripts.run(
+        "job_finish", [keys.job("-")] * 9, ["ok", "x:", "", 0, "null", "", "", "", ""]
+    )  # load it
     _, sha = scripts._script("job_finish")
     for base in range(start, start + count, chunk):
         with client.pipeline(transaction=False) as pipe:

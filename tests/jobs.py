@@ -380,3 +380,46 @@ async def async_database(ledger: str) -> int:
 def overlap_past_timeout(ledger: str, token: str) -> None:
     write_ledger(ledger, "start", token, os.getpid(), 0, time.time())
     time.sleep(60)
+
+
+# --- groups ---------------------------------------------------------------------------------
+@job
+def group_member(ledger: str, token: str) -> str:
+    """Ledger `member <token> <group id or ->`."""
+    from django_resque import current_group
+
+    group = current_group()
+    write_ledger(ledger, "member", token, group.id if group else "-")
+    return token
+
+
+@job
+def group_callback(ledger: str, name: str) -> None:
+    write_ledger(ledger, "callback", name)
+
+
+@job
+def fan_out(ledger: str, n: int, seconds: float = 0.0) -> None:
+    """Cascade: n members join this job's group; one more job is sent outside it."""
+    time.sleep(seconds)
+    group_member.enqueue_many([(ledger, f"cascade{i}") for i in range(n)])
+    group_member.using(group=None).delay(ledger, "outside")
+
+
+@job
+def nest(ledger: str, depth: int) -> None:
+    """A child group per level, each with one member that nests one level deeper."""
+    from django_resque import Group
+
+    write_ledger(ledger, "level", depth)
+    if depth > 1:
+        with Group.create(name=f"level {depth - 1}"):
+            nest.delay(ledger, depth - 1)
+
+
+@job
+def fails_until_flag(ledger: str, flag: str) -> None:
+    """Fails until the file `flag` exists (a fix deployed, then the failure retried)."""
+    write_ledger(ledger, "attempt", os.path.exists(flag))
+    if not os.path.exists(flag):
+        raise RuntimeError("not yet")

@@ -221,6 +221,7 @@ def _take(failure_id: str, action: str) -> bool:
                 LREM_REACH,
                 keys.queue_prefix(),
                 keys.wake_prefix(),
+                keys.group_prefix(),
             ],
         )
     )
@@ -258,6 +259,7 @@ def _bulk(action: str, filter: FailureFilter | None) -> int:
                 WAKE_TOKEN_CAP,
                 keys.queue_prefix(),
                 keys.wake_prefix(),
+                keys.group_prefix(),
             ],
         )
         done += int(handled)

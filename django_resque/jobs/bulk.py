@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django_resque.jobs import dispatch, inline
+from django_resque.exceptions import InvalidJob
+from django_resque.jobs import dispatch, inline, membership
 from django_resque.jobs.handles import JobHandle
 from django_resque.jobs.payload import Payload
 from django_resque.queues import lists as queues
@@ -29,10 +30,21 @@ DEFAULT_CHUNK_SIZE = 1000
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One call's arguments, for enqueue_many items that need keyword arguments."""
+    """One call of a job: an enqueue_many item (with keyword arguments), or a group's callback."""
 
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    job: Job[Any, Any] | None = field(default=None, compare=False, repr=False)
+
+    def as_callback(self) -> tuple[str, str]:
+        """(queue, payload JSON) of this call, for a group to enqueue once it has ended.
+
+        The payload is built now, so bad arguments fail at Group.create(); it joins no group.
+        """
+        if self.job is None:
+            raise InvalidJob("A group callback needs a job's call: some_job.call(...).")
+        payload = self.job.using(group=None).payload(self.args, self.kwargs)
+        return self.job.queue_name, payload.encode()
 
 
 def enqueue_many(
@@ -46,8 +58,9 @@ def enqueue_many(
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
     queue = definition.queue_name
     payloads = [_payload(definition, index, call) for index, call in enumerate(calls)]
+    group = membership.group_id_for(definition.group)
     dispatch.run(
-        partial(_push, queue, [p.encode() for p in payloads], chunk_size),
+        partial(_push, queue, [p.encode() for p in payloads], chunk_size, group),
         on_commit=definition.on_commit,
         database=definition.database,
         what=f"job={definition.name} count={len(payloads)} queue={queue}",
@@ -55,12 +68,12 @@ def enqueue_many(
     return [JobHandle(id=p.id or "", job_name=definition.name, queue=queue) for p in payloads]
 
 
-def _push(queue: str, encoded: list[str], chunk_size: int) -> None:
+def _push(queue: str, encoded: list[str], chunk_size: int, group: str | None) -> None:
     if inline.enabled():
         for payload in encoded:
             inline.perform(payload)
     else:
-        queues.push_many(queue, encoded, chunk_size=chunk_size)
+        queues.push_many(queue, encoded, chunk_size=chunk_size, group=group)
 
 
 def _payload(definition: Job[Any, Any], index: int, call: Sequence[Any] | Call) -> Payload:

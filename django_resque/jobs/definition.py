@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs import bulk, delayed_calls, dispatch, hooks
+from django_resque.jobs import bulk, delayed_calls, dispatch, hooks, membership
 from django_resque.jobs import options as job_options
 from django_resque.jobs.arguments import json_arguments
 from django_resque.jobs.bulk import DEFAULT_CHUNK_SIZE, Call
@@ -57,6 +57,8 @@ class Job(Generic[P, R]):
     after_perform: tuple[Hook, ...] = ()
     around_perform: tuple[Hook, ...] = ()
     on_failure: tuple[Hook, ...] = ()
+    # The group a call joins (jobs/membership.py): the caller's, unless .using(group=...).
+    group: Any = dataclasses.field(default=membership.CALLERS_GROUP, repr=False)
 
     def __post_init__(self) -> None:
         if not callable(self.func):
@@ -106,13 +108,18 @@ class Job(Generic[P, R]):
         queue: str | None = None,
         on_commit: bool | None = None,
         database: str | None = None,
+        group: Any = membership.CALLERS_GROUP,
     ) -> Job[P, R]:
         """Return a copy of this definition with other options for one call site.
 
         `on_commit=False` sends at once even inside a transaction; `database` names the alias
-        whose transaction the payload waits for (default "default").
+        whose transaction the payload waits for (default "default"); `group` is the group the
+        calls join (a Group or its id; None for none; by default the caller's).
         """
         changed = self
+        if group is not membership.CALLERS_GROUP:
+            membership.group_id_for(group)  # a bad value fails here, at the call site
+            changed = dataclasses.replace(changed, group=group)
         if queue is not None:
             changed = dataclasses.replace(changed, queue=queue)
         if on_commit is not None:
@@ -151,14 +158,15 @@ class Job(Generic[P, R]):
         """
         job_id = payload.id or ""
         marked = status.enqueued_fields(job_id, self.name) if self.store_result else None
-        dispatch.push(queue, payload.encode(), status=marked)
+        group = membership.group_of(payload.extras)
+        dispatch.push(queue, payload.encode(), status=marked, group=group)
         hooks.after_enqueue(self, job_id, queue, args, kwargs)
 
     enqueue = delay
 
     def call(self, *args: P.args, **kwargs: P.kwargs) -> Call:
-        """Bundle one call's arguments for enqueue_many (needed for keyword arguments)."""
-        return Call(args, kwargs)
+        """Bundle one call: an enqueue_many item, or a group's callback (Group.create)."""
+        return Call(args, kwargs, job=self)
 
     def enqueue_many(
         self, calls: Iterable[Sequence[Any] | Call], *, chunk_size: int = DEFAULT_CHUNK_SIZE
@@ -188,7 +196,8 @@ class Job(Generic[P, R]):
         if kwargs:
             job_options.refuse_as_arguments(self.name, self.func, kwargs)
         json_args, json_kwargs = json_arguments(args, kwargs)
-        return Payload(self.name, json_args, json_kwargs, id=new_job_id())
+        extras = membership.extras_for(self.group)
+        return Payload(self.name, json_args, json_kwargs, id=new_job_id(), extras=extras)
 
 
 @overload

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django_resque.jobs import dispatch, inline
+from django_resque.jobs import dispatch, inline, membership
 from django_resque.jobs.handles import JobHandle
 from django_resque.queues import delayed
 from django_resque.results import status
@@ -33,7 +33,14 @@ def schedule(
     marked = status.enqueued_fields(payload.id or "", job.name) if job.store_result else None
     # Inside transaction.atomic() the item is stored on commit, dropped on rollback
     dispatch.run(
-        partial(delayed.push, ts, item, queue=queue, status=marked),
+        partial(
+            delayed.push,
+            ts,
+            item,
+            queue=queue,
+            status=marked,
+            group=membership.group_of(payload.extras),
+        ),
         on_commit=job.on_commit,
         database=job.database,
         what=f"delayed job={job.name} id={payload.id} at={ts}",

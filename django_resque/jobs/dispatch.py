@@ -66,17 +66,23 @@ def _at_commit(action: Callable[[], None], what: str | Callable[[], str]) -> Non
 
 
 def push(
-    queue: str, encoded: str, priority: int = 0, *, status: StatusFields | None = None
+    queue: str,
+    encoded: str,
+    priority: int = 0,
+    *,
+    status: StatusFields | None = None,
+    group: str | None = None,
 ) -> None:
     """Put a payload on its queue (at a priority), or perform it here when INLINE.
 
     `status` (status.enqueued_fields) is written with the payload, in the same round trip;
-    INLINE mode writes no status (the job has already run when .delay() returns).
+    INLINE mode writes no status (the job has already run when .delay() returns). `group`: the
+    payload's group, which it joins in the same round trip.
     """
     if inline.enabled():
         inline.perform(encoded)
     else:
-        priorities.push(queue, encoded, priority, status=status)
+        priorities.push(queue, encoded, priority, status=status, group=group)
 
 
 def push_at(when: datetime, payload: Payload, queue: str) -> None:

@@ -21,7 +21,9 @@ from asgiref.sync import async_to_sync
 from django_resque import signals
 from django_resque.exceptions import DirtyExit, DontPerform, UnknownJob
 from django_resque.failures import retries
+from django_resque.groups import context as group_context
 from django_resque.jobs.arguments import thaw
+from django_resque.jobs.membership import group_of
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode, decode_or_none
 from django_resque.jobs.registry import get_job
@@ -58,7 +60,8 @@ def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
                 f"No job is registered as {payload.job_name!r} in this worker; "
                 "deploy the code that defines it, then retry the failure."
             )
-        return _run(definition, payload)
+        with group_context.performing(group_of(payload.extras)):
+            return _run(definition, payload)
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
         return _failed(definition, payload, exc)
     finally:
@@ -91,7 +94,8 @@ def perform_now(definition: Job[Any, Any], payload: Payload) -> Any:
     """
     token = _attempt.set(retries.attempt_of(payload))
     try:
-        return _run(definition, payload).result
+        with group_context.performing(group_of(payload.extras)):
+            return _run(definition, payload).result
     finally:
         _attempt.reset(token)
 

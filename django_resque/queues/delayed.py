@@ -70,16 +70,24 @@ def encode_item(payload: Payload, queue: str) -> str:
     return _encoder.encode(obj)
 
 
-def push(ts: int, item: str, *, queue: str = "", status: StatusFields | None = None) -> None:
+def push(
+    ts: int,
+    item: str,
+    *,
+    queue: str = "",
+    status: StatusFields | None = None,
+    group: str | None = None,
+) -> None:
     """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure.
 
     `status` (status.enqueued_fields) writes the job's first status, `scheduled` on `queue`, in
-    the same call; promotion marks it `queued`.
+    the same call; promotion marks it `queued`. `group`: the item's id joins that group's
+    pending members in the same call.
     """
     (encoded,) = queues.encode_checked([item])
     keys = get_keys()
     script_keys = [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()]
-    args: list[Any] = [ts, encoded, keys.delayed_member(ts)]
+    args: list[Any] = [ts, encoded, keys.delayed_member(ts), group or "", keys.group_prefix()]
     if status is not None:
         script_keys.append(status[0])
         args += [status[1][0], queue, status[1][1]]

@@ -23,15 +23,18 @@ WAKE_TOKEN_CAP = 1000
 CHUNKS_PER_ROUND_TRIP = 10  # script calls pipelined together by push_many
 
 
-def push(queue: str, *payloads: str, status: StatusFields | None = None) -> int:
+def push(
+    queue: str, *payloads: str, status: StatusFields | None = None, group: str | None = None
+) -> int:
     """Append payloads to a queue in one round trip; raise EnqueueError if Redis refused.
 
-    `status` (status.enqueued_fields) writes the job's first status in the same script call.
+    `status` (status.enqueued_fields) writes the job's first status in the same script call;
+    `group`: the payloads' ids join that group's pending members in it too.
     """
     encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
-    args: list[Any] = [queue, WAKE_TOKEN_CAP]
+    args: list[Any] = [queue, WAKE_TOKEN_CAP, group or "", keys.group_prefix()]
     if status is not None:
         key_list.append(status[0])
         args.extend(status[1])
@@ -41,22 +44,24 @@ def push(queue: str, *payloads: str, status: StatusFields | None = None) -> int:
         raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
 
 
-def push_many(queue: str, payloads: list[str], *, chunk_size: int) -> int:
+def push_many(queue: str, payloads: list[str], *, chunk_size: int, group: str | None = None) -> int:
     """Append many payloads, `chunk_size` per script call, several calls per round trip.
 
     Every payload is size-checked before the first is sent. If Redis fails part way, the
-    EnqueueError says how many payloads (the first ones, in order) were stored.
+    EnqueueError says how many payloads (the first ones, in order) were stored. `group`: as
+    push's.
     """
     encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
+    header = [queue, WAKE_TOKEN_CAP, group or "", keys.group_prefix()]
     chunks = [encoded[i : i + chunk_size] for i in range(0, len(encoded), chunk_size)]
     stored = 0
     try:
         for start in range(0, len(chunks), CHUNKS_PER_ROUND_TRIP):
             batch = chunks[start : start + CHUNKS_PER_ROUND_TRIP]
             replies = scripts.run_many(
-                "enqueue", [(key_list, [queue, WAKE_TOKEN_CAP, *chunk]) for chunk in batch]
+                "enqueue", [(key_list, [*header, *chunk]) for chunk in batch]
             )
             errors = [r for r in replies if isinstance(r, Exception)]
             ok = zip(batch, replies, strict=True)

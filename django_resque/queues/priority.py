@@ -29,13 +29,21 @@ MIN_PRIORITY, MAX_PRIORITY = -100, 100
 _NEGATIVE_FROM = 100 * 2**44  # zset scores from here on are priorities below 0 (see the Lua)
 
 
-def push(queue: str, encoded: str, priority: int = 0, *, status: StatusFields | None = None) -> int:
+def push(
+    queue: str,
+    encoded: str,
+    priority: int = 0,
+    *,
+    status: StatusFields | None = None,
+    group: str | None = None,
+) -> int:
     """Put a payload on a queue at its priority; raise EnqueueError if Redis refused.
 
-    `status` (status.enqueued_fields) writes the job's first status in the same script call.
+    `status` (status.enqueued_fields) writes the job's first status in the same script call;
+    `group` (priority 0 only: `@job` calls) joins the payload to that group.
     """
     if priority == 0:
-        return queues.push(queue, encoded, status=status)
+        return queues.push(queue, encoded, status=status, group=group)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise InvalidJob(f"priority must be a whole number, not {priority!r}.")
     if not MIN_PRIORITY <= priority <= MAX_PRIORITY:

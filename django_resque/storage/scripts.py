@@ -26,13 +26,22 @@ def _read(name: str) -> bytes:
     return (resources.files("django_resque.storage") / "lua" / f"{name}.lua").read_bytes()
 
 
-def _with_includes(source: bytes) -> bytes:
-    """Replace each `--#include <name>` line with lua/<name>.lua, so scripts share helpers."""
-    lines = source.split(b"\n")
-    return b"\n".join(
-        _read(line[len(_INCLUDE) :].strip().decode()) if line.startswith(_INCLUDE) else line
-        for line in lines
-    )
+def _with_includes(source: bytes, seen: set[str] | None = None) -> bytes:
+    """Replace each `--#include <name>` line with lua/<name>.lua, so scripts share helpers.
+
+    Helpers may include helpers; each is expanded once, where it is first included.
+    """
+    seen = set() if seen is None else seen
+    lines = []
+    for line in source.split(b"\n"):
+        if not line.startswith(_INCLUDE):
+            lines.append(line)
+            continue
+        name = line[len(_INCLUDE) :].strip().decode()
+        if name not in seen:
+            seen.add(name)
+            lines.append(_with_includes(_read(name), seen))
+    return b"\n".join(lines)
 
 
 def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None = None) -> Any:

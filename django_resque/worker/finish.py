@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from django_resque.failures import records as failure_records
 from django_resque.failures import retries
+from django_resque.groups import records as group_records
+from django_resque.jobs.membership import group_of, member_of
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.jobs.perform import after_dirty_exit
@@ -40,19 +42,21 @@ class Success:
     job_id: str
     result: str  # JSON
     finished_at: str  # ISO-8601 UTC, taken when the job finished (not when it is stored)
+    group: str | None = None  # the group the job is a member of, told of its success
 
 
 def success(payload: Payload | None, outcome: Outcome) -> Success | None:
-    """What a successful job stores; None if it keeps no status (nothing to write).
+    """What a successful job stores; None if it keeps no status and is in no group.
 
     `payload` is the one the worker decoded to perform it (None if it was malformed).
     """
     if payload is None or not payload.id:
         return None
+    group = group_of(payload.extras)
     definition = get_job(payload.job_name)
-    if definition is not None and not definition.store_result:
+    if definition is not None and not definition.store_result and group is None:
         return None
-    return Success(payload.id, _result_json(outcome.result), status.now_iso())
+    return Success(payload.id, _result_json(outcome.result), status.now_iso(), group)
 
 
 def store_success(done: Success) -> None:
@@ -61,7 +65,16 @@ def store_success(done: Success) -> None:
     scripts.run(
         "job_finish",
         [keys.job(done.job_id)],
-        ["ok", keys.failed_index_prefix(), done.finished_at, status.result_ttl(), done.result],
+        [
+            "ok",
+            keys.failed_index_prefix(),
+            done.finished_at,
+            status.result_ttl(),
+            done.result,
+            "",
+            "",
+            *_membership(done.group, done.job_id, done.finished_at),
+        ],
     )
 
 
@@ -74,9 +87,11 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
     job_id = payload.id if payload is not None and payload.id else _NO_STATUS
     if definition is not None and not definition.store_result:
         job_id = _NO_STATUS
-    if outcome.ok and job_id == _NO_STATUS:
+    group, member_id = member_of(raw, payload)
+    if outcome.ok and job_id == _NO_STATUS and group is None:
         return outcome  # nothing to write: success costs no round trip without a status
     mode, extra = _mode_args(raw, payload, outcome, queue=queue, worker_id=worker_id)
+    now = status.now_iso()
     scripts.run(
         "job_finish",
         [
@@ -91,9 +106,24 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
             keys.failed_index(),
             keys.minute_stat("failed", timeline.minute_of()),
         ],
-        [mode, keys.failed_index_prefix(), status.now_iso(), status.result_ttl(), *extra],
+        [
+            mode,
+            keys.failed_index_prefix(),
+            now,
+            status.result_ttl(),
+            *extra,
+            *[""] * (3 - len(extra)),
+            *_membership(group, member_id, now),
+        ],
     )
     return outcome
+
+
+def _membership(group: str | None, member_id: str, now: str) -> list[Any]:
+    """job_finish.lua's ARGV[8 ..]: the group, the member id and the group settings."""
+    if group is None:
+        return ["", ""]
+    return [group, member_id, *group_records.script_args(now)]
 
 
 def log(worker_id: str, queue: str, payload: Payload | None, outcome: Outcome) -> None:

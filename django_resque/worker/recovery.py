@@ -18,6 +18,8 @@ from datetime import datetime
 
 from django_resque.conf import get_config
 from django_resque.failures import registry as failures
+from django_resque.groups import records as group_records
+from django_resque.jobs.membership import member_of
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
 from django_resque.jobs.registry import get_job
@@ -140,6 +142,9 @@ def _fate(worker_id: str, held: InFlight, keys: Keys, now: datetime) -> bytes:
         backtrace=[f"pruned at {now.isoformat()}"],
     )
     failures.save(failures.build(held.payload, outcome, queue=held.queue, worker_id=worker_id))
+    group, member_id = member_of(held.payload, decode_or_none(held.payload))
+    if group is not None:  # a member that failed for good: its group counts it
+        group_records.member("failed", group, member_id)
     return b""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from django_resque.groups import records as group_records
 from django_resque.queues import lists as queues
 from django_resque.queues.priority import PRIORITY_SLOT
 from django_resque.results import status, timeline
@@ -63,9 +64,11 @@ class Reservation:
         self, names: list[str], finished: int, token: str, done: Success | None
     ) -> tuple[list[str], list[object]]:
         """The reserve script's KEYS and ARGV (see the header of lua/reserve.lua)."""
-        ok: tuple[object, ...] = ("", "", "", 0)
+        ok: tuple[object, ...] = ("", "", "", 0, "")
         if done is not None:
-            ok = (done.job_id, done.result, done.finished_at, status.result_ttl())
+            ok = (done.job_id, done.result, done.finished_at, status.result_ttl(), done.group or "")
+            if done.group is not None:  # the group settings follow its id (lua/_groups.lua)
+                ok += tuple(group_records.script_args(done.finished_at))
         minute = self.keys.minute_stat("processed", timeline.minute_of())
         keys = [*self.reserve_keys(names), minute]
         return keys, [finished, self.worker_id, token, self._job_prefix, *ok, *names, PRIORITY_SLOT]

@@ -6,13 +6,20 @@
 -- ARGV[1]  ts (integer epoch seconds)
 -- ARGV[2]  item JSON, byte for byte as it must be stored
 -- ARGV[3]  `delayed:<ts>`, no namespace, as Ruby writes it (Keys.delayed_member)
+-- ARGV[4]  group id the job joins ('' for none), ARGV[5] Keys.group_prefix (_groups.lua): a
+--          delayed member is pending from now until it has run
 -- KEYS[4]  <ns>:dj:job:<id>              hash  optional: the job's first status, `scheduled`,
---                                              with ARGV[4] job name, ARGV[5] queue name,
---                                              ARGV[6] enqueued_at (ISO-8601 UTC)
+--                                              with ARGV[6] job name, ARGV[7] queue name,
+--                                              ARGV[8] enqueued_at (ISO-8601 UTC)
 -- Returns the length of the delayed list after the push.
+--#include _groups
 if KEYS[4] then
-  redis.call('HSET', KEYS[4], 'status', 'scheduled', 'job', ARGV[4], 'queue', ARGV[5],
-    'enqueued_at', ARGV[6])
+  redis.call('HSET', KEYS[4], 'status', 'scheduled', 'job', ARGV[6], 'queue', ARGV[7],
+    'enqueued_at', ARGV[8])
+end
+if ARGV[4] ~= '' then
+  local _, id = group_of(ARGV[2])
+  if id then group_join({gp = ARGV[5]}, ARGV[4], {id}) end
 end
 local length = redis.call('RPUSH', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])

@@ -19,9 +19,11 @@
 -- ARGV[7]  <ns>:queue:     ARGV[8]  <ns>:dj:wake:   (Keys.queue_prefix, Keys.wake_prefix): a
 --          retried record's queue q is read from the record; its list is ARGV[7] .. q, its
 --          wake list ARGV[8] .. q
+-- ARGV[9]  Keys.group_prefix: a retried member of a group is pending in it again (_groups.lua)
 -- Returns {records handled, next cursor, records examined}.
 --#include _failures
 --#include _push
+--#include _groups
 local ix_prefix, batch = ARGV[2], tonumber(ARGV[3])
 local rows = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. ARGV[4], ARGV[5],
   'WITHSCORES', 'LIMIT', 0, batch)
@@ -45,6 +47,8 @@ for i = 1, #rows, 2 do
       if ok then
         by_queue[queue] = by_queue[queue] or {}
         table.insert(by_queue[queue], payload)
+        local gid, member = group_of(payload)
+        group_reopen({gp = ARGV[9]}, gid, member)
       end
     end
     if ok then

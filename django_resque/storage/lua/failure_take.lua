@@ -16,9 +16,11 @@
 -- ARGV[6]  <ns>:queue:     ARGV[7]  <ns>:dj:wake:   (Keys.queue_prefix, Keys.wake_prefix): the
 --          record's queue q is read from the record; its list is ARGV[6] .. q, its wake list
 --          ARGV[7] .. q
+-- ARGV[8]  Keys.group_prefix: a retried member of a group is pending in it again (_groups.lua)
 -- Returns 1 when done, 0 when no record has that id, -1 when a retry has no payload or queue.
 --#include _failures
 --#include _push
+--#include _groups
 local id, ix_prefix = ARGV[1], ARGV[3]
 local raw = redis.call('HGET', KEYS[2], id)
 if not raw then return 0 end
@@ -29,6 +31,8 @@ if ARGV[2] == 'retry' then
   if not payload or queue == '' then return -1 end
   push_and_wake(KEYS[6], ARGV[6] .. queue, ARGV[7] .. queue, queue, {payload}, 1, 1,
     tonumber(ARGV[4]), false)
+  local gid, member = group_of(payload)
+  group_reopen({gp = ARGV[8]}, gid, member)
 end
 index_remove(KEYS[5], ix_prefix, KEYS[2], id, rec)
 if redis.call('LPOS', KEYS[1], raw, 'RANK', -1, 'MAXLEN', tonumber(ARGV[5])) then

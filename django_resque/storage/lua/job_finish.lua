@@ -21,8 +21,15 @@
 -- ARGV[4]  result TTL in seconds (0: delete the status once terminal)
 -- ARGV[5]  mode ok: result JSON; otherwise the error `{"exception","error","backtrace"}` JSON
 -- ARGV[6]  mode fail: failure id; mode retry: due time (epoch seconds)
--- ARGV[7]  mode fail: failure record JSON; mode retry: retry zset member
+-- ARGV[7]  mode fail: failure record JSON; mode retry: retry zset member ('' in mode ok)
+-- ARGV[8]  the job's group ('' = none) and ARGV[9] its member id: mode ok records it as a
+--          member that succeeded, mode fail as one that failed (_groups.lua group_done; a
+--          retry keeps it pending); ARGV[10 .. 17] the group settings
 --#include _failures
+--#include _groups
+if ARGV[8] and ARGV[8] ~= '' and ARGV[1] ~= 'retry' then
+  group_done(group_settings(ARGV, 10), ARGV[8], ARGV[9], ARGV[1] == 'ok')
+end
 local mode = ARGV[1]
 if mode == 'fail' then
   redis.call('RPUSH', KEYS[2], ARGV[7])

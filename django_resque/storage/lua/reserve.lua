@@ -35,8 +35,11 @@
 --          only by a live incarnation, as the counts: a pruned one's job was put back to run again.
 -- ARGV[6]  that job's result JSON   ARGV[7] its finished_at (the worker's clock, when it ended)
 -- ARGV[8]  RESULT_TTL seconds
--- ARGV[9 .. 8+n]   queue names, in the order of KEYS[7 ..]
--- ARGV[9+n]        the slot marker older versions put in lists for prioritised payloads
+-- ARGV[9]  the group of the job just finished with success ('' = none): it is recorded as a
+--          member that succeeded (_groups.lua group_done), and ARGV[10 .. 17] are then the
+--          group settings; F = 10 without a group, 18 with one
+-- ARGV[F .. F-1+n]  queue names, in the order of KEYS[7 ..]
+-- ARGV[F+n]         the slot marker older versions put in lists for prioritised payloads
 -- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
 --
 -- The record's run_at (Ruby's `2026-11-25T03:04:05Z`) and the status hash's started_at
@@ -46,6 +49,7 @@
 -- TIME before writes is safe: scripts replicate their effects (Redis >= 6.2, checks_integration).
 --#include iso_time
 --#include _priority
+--#include _groups
 -- Mark the attempt started (see ARGV[4]), for a job that keeps a status hash.
 local function mark_started(decoded, now)
   local id = decoded['id']
@@ -83,6 +87,11 @@ end
 -- level (a payload moves from its queue to the record), so workers drain a full Redis.
 redis.call('DEL', KEYS[1])
 mark_succeeded()
+local F = 10
+if ARGV[9] ~= '' then
+  F = 10 + GROUP_SETTINGS
+  group_done(group_settings(ARGV, 10), ARGV[9], ARGV[5], true)
+end
 local finished = tonumber(ARGV[1])
 if finished > 0 then
   redis.call('INCRBY', KEYS[2], finished)
@@ -101,12 +110,12 @@ if paused then
     return false
   end
 end
-local n = #ARGV - 9
+local n = #ARGV - F
 local ranked = redis.call('EXISTS', unpack(KEYS, 7 + 2 * n, 6 + 3 * n)) > 0
 for i = 1, n do
-  local name = ARGV[8 + i]
+  local name = ARGV[F - 1 + i]
   if not paused or redis.call('SISMEMBER', KEYS[5], name) == 0 then
-    local raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[9 + n], ranked)
+    local raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[F + n], ranked)
     if raw then
       local now = redis.call('TIME')
       local ok, decoded = pcall(cjson.decode, raw)
