@@ -111,6 +111,8 @@ def enqueue_profile(client, n: int) -> None:
                 keys.job(str(i)),
                 "bench",
                 1000,
+                "",
+                keys.group_prefix(),
                 "bench.count",
                 status.now_iso(),
                 payload,

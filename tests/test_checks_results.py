@@ -1,4 +1,4 @@
-"""System checks for the retry and result settings (E030-E032)."""
+"""System checks for the retry and result settings (E030-E033)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from django_resque.checks.settings import check_results_and_failures
         ({"RESULT_TTL": "1 day"}, "django_resque.E030"),
         ({"STATUS_VIEW_PERMISSION": "view_job"}, "django_resque.E031"),
         ({"FAILURE_BATCH_SIZE": 0}, "django_resque.E032"),
+        ({"GROUP_TTL": 0}, "django_resque.E033"),
+        ({"GROUP_TTL": "a week"}, "django_resque.E033"),
         ({"FAILURE_BATCH_SIZE": 1_000_000}, "django_resque.E032"),
     ],
 )

@@ -32,14 +32,23 @@ def with_callbacks(ledger, name="g"):
 
 
 @pytest.mark.parametrize(
-    "mode", [[], ["--no-fork"], ["--threads", "3"]], ids=["fork", "no-fork", "threads"]
+    ("mode", "env"),
+    [
+        ([], {}),
+        ([], {"RESQUE_TEST_FORK_AHEAD": "0"}),
+        (["--no-fork"], {}),
+        (["--threads", "3"], {}),
+    ],
+    ids=["fork-ahead", "fork-at-pickup", "no-fork", "threads"],
 )
-def test_a_group_ends_once_every_member_succeeded_and_its_callbacks_run_once(redis, ledger, mode):
+def test_a_group_ends_once_every_member_succeeded_and_its_callbacks_run_once(
+    redis, ledger, mode, env
+):
     with with_callbacks(ledger) as group:
         for n in range(5):
             jobs.group_member.delay(ledger, f"m{n}")
     assert not group.status().finished
-    result = run_command("resque_work", "--burst", *mode)
+    result = run_command("resque_work", "--burst", *mode, env=env)
     assert result.returncode == 0, result.stderr
     state = group.status()
     assert state.finished and (state.total, state.succeeded, state.failed) == (5, 5, 0)
@@ -221,3 +230,24 @@ def test_group_wait_inside_a_job_warns(redis, ledger, settings):
 
     with context.performing(None), pytest.warns(RuntimeWarning, match="holds the worker"):
         Group.create().wait(timeout=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_the_group_closes_on_commit_after_its_members(redis, ledger, work_here):
+    from django.db import transaction
+
+    with transaction.atomic(), with_callbacks(ledger) as group:
+        jobs.group_member.delay(ledger, "on-commit")
+        assert redis.llen("resque:queue:default") == 0  # members wait for the commit
+    state = group.status()
+    assert (state.total, state.open) == (1, False)
+    work_here("default")
+    assert group.status().finished and callbacks(ledger) == ["on_complete", "on_success"]
+
+
+def test_a_block_that_raises_still_closes_its_group(redis, ledger, work_here):
+    with pytest.raises(ValueError), with_callbacks(ledger) as group:
+        jobs.group_member.delay(ledger, "before")
+        raise ValueError("stop")
+    work_here("default")
+    assert group.status().finished and group.status().succeeded == 1

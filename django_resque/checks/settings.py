@@ -205,7 +205,7 @@ def check_job_names(
 def check_results_and_failures(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Report bad values of RESULT_TTL, STATUS_VIEW_PERMISSION and FAILURE_BATCH_SIZE."""
+    """Report bad values of RESULT_TTL, GROUP_TTL, STATUS_VIEW_PERMISSION, FAILURE_BATCH_SIZE."""
     config = get_config()
     messages: list[CheckMessage] = []
     ttl = config["RESULT_TTL"]
@@ -215,6 +215,15 @@ def check_results_and_failures(
                 f"RESQUE['RESULT_TTL'] is {ttl!r}; use a whole number of seconds, 0 or more.",
                 hint="0 keeps no status after a job finishes; 86400 keeps it a day.",
                 id="django_resque.E030",
+            )
+        )
+    group_ttl = config["GROUP_TTL"]
+    if isinstance(group_ttl, bool) or not isinstance(group_ttl, int) or group_ttl < 1:
+        messages.append(
+            Error(
+                f"RESQUE['GROUP_TTL'] is {group_ttl!r}; use a whole number of seconds, 1 or more.",
+                hint="A finished group's status and counts are kept this long (604800: a week).",
+                id="django_resque.E033",
             )
         )
     permission = config["STATUS_VIEW_PERMISSION"]
