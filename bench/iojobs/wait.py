@@ -31,8 +31,11 @@ def wait_body(i, r=None):
 
 
 async def async_wait_body(i, r=None):
-    """The same wait with asyncio streams; the bookkeeping INCR stays a (short) blocking call."""
+    """The same wait with asyncio streams; the bookkeeping (a blocking Redis call) is handed to
+    sync_to_async, as async Django code hands the ORM, so it never blocks the event loop."""
     import asyncio
+
+    from asgiref.sync import sync_to_async
 
     reader, writer = await asyncio.open_connection(*address())
     try:
@@ -44,4 +47,4 @@ async def async_wait_body(i, r=None):
         await writer.wait_closed()
     if not reply.endswith(b"\n"):
         raise ConnectionError(f"the I/O server closed without a reply (got {reply!r})")
-    return count_body(i, r)
+    return await sync_to_async(count_body)(i, r)
