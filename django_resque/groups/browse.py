@@ -51,6 +51,10 @@ class Row:
     def progress(self) -> Progress | None:
         return None if self.state is None else of(self.state)
 
+    @property
+    def callbacks(self) -> list[Callback]:
+        return [] if self.state is None else callbacks(self.state)
+
 
 def count() -> int:
     """How many groups the index lists (expired ones leave it as pages meet them)."""
@@ -151,13 +155,18 @@ def callbacks(state: GroupState) -> list[Callback]:
         job_name = decoded.get("class") if isinstance(decoded, dict) else None
         found.append(
             Callback(
-                str(name),
-                job_name if isinstance(job_name, str) else "(unreadable callback)",
-                queue if isinstance(queue, str) else "",
+                _shown(name),
+                _shown(job_name) if isinstance(job_name, str) else "(unreadable callback)",
+                _shown(queue) if isinstance(queue, str) else "",
                 name in state.fired,
             )
         )
     return found
+
+
+def _shown(value: str) -> str:
+    """Text UTF-8 can carry: a lone surrogate (valid in JSON's escapes) spelled as its escape."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _run_order(item: tuple[str, Any]) -> tuple[int, str]:
