@@ -114,7 +114,10 @@ class Node:
 
 
 def tree(group_id: str, limit: int = TREE_LIMIT) -> Node | None:
-    """The group and its descendants, breadth first, up to `limit` groups; None if no group."""
+    """The group and its descendants, breadth first, up to `limit` groups; None if no group.
+
+    Each group's children are in the order they were created.
+    """
     state = read(group_id)
     if state is None:
         return None
@@ -133,7 +136,12 @@ def tree(group_id: str, limit: int = TREE_LIMIT) -> Node | None:
             child = Node(child_id, read(child_id))
             node.children.append(child)
             frontier.append(child)
+        node.children.sort(key=_oldest_first)
     return root
+
+
+def _oldest_first(node: Node) -> tuple[str, str]:
+    return (node.state.created_at if node.state else "", node.id)
 
 
 @dataclass(frozen=True)
