@@ -53,3 +53,8 @@ class Schedule(_Page):
 class Stats(_Page):
     class Meta(_Page.Meta):
         verbose_name = verbose_name_plural = "stats"
+
+
+class JobGroup(_Page):
+    class Meta(_Page.Meta):
+        verbose_name = "group"

@@ -1,4 +1,4 @@
-"""URLs a project may include for the job status view: `path("resque/", include(...))`."""
+"""URLs a project may include for the status views: `path("resque/", include(...))`."""
 
 from django.urls import path
 
@@ -8,4 +8,5 @@ app_name = "django_resque"
 
 urlpatterns = [
     path("jobs/<str:job_id>/status/", views.job_status, name="job_status"),
+    path("groups/<str:group_id>/status/", views.group_status, name="group_status"),
 ]

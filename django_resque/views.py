@@ -1,25 +1,28 @@
-"""The JSON status view a page polls for a job's status and result (docs/results.md).
+"""The JSON status views a page polls for a job's status and result, or a group's progress.
 
-Mount it in a project's urls.py, e.g.
+Mount them in a project's urls.py, e.g.
 `path("jobs/<str:job_id>/status/", django_resque.views.job_status, name="job_status")`, or
-include `django_resque.urls`. A signed token from JobHandle.status_token opens one job's status
-to whoever holds it; otherwise the user must be active staff holding RESQUE
-["STATUS_VIEW_PERMISSION"] (the admin's view permission on Resque by default). Backtraces are
-never sent.
+include `django_resque.urls` (docs/results.md). A signed token from JobHandle.status_token (or
+groups.tokens.status_token) opens one job's (group's) status to whoever holds it; otherwise
+the user must be active staff holding RESQUE["STATUS_VIEW_PERMISSION"] (the admin's view
+permission on Resque by default). Backtraces are never sent.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from django_resque.conf import get_config
+from django_resque.groups import browse
+from django_resque.groups import tokens as group_tokens
 from django_resque.results import status, tokens
 
-_JOB_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
+_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
 
 
 def can_view_status(user: object) -> bool:
@@ -30,6 +33,21 @@ def can_view_status(user: object) -> bool:
     return permission is None or bool(user.has_perm(permission))  # type: ignore[attr-defined]
 
 
+def _refusal(
+    request: HttpRequest, record_id: str, opens: Callable[[str, str], bool], kind: str
+) -> JsonResponse | None:
+    """The 401/403 answer for a request that may not read this record, or None if it may."""
+    token = request.GET.get("token")
+    if token is not None:
+        if not opens(token, record_id):
+            return JsonResponse({"error": "This status link is not valid or expired."}, status=403)
+    elif not request.user.is_authenticated:
+        return JsonResponse({"error": f"Log in to see {kind} statuses."}, status=401)
+    elif not can_view_status(request.user):
+        return JsonResponse({"error": f"You may not see {kind} statuses."}, status=403)
+    return None
+
+
 @never_cache
 @require_GET
 def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
@@ -38,15 +56,10 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     `?token=` (JobHandle.status_token) opens this one job to whoever holds it; without one the
     user must be allowed to read every job's status (can_view_status).
     """
-    token = request.GET.get("token")
-    if token is not None:
-        if not tokens.opens(token, job_id):
-            return JsonResponse({"error": "This status link is not valid or expired."}, status=403)
-    elif not request.user.is_authenticated:
-        return JsonResponse({"error": "Log in to see job statuses."}, status=401)
-    elif not can_view_status(request.user):
-        return JsonResponse({"error": "You may not see job statuses."}, status=403)
-    current = status.get(job_id) if _JOB_ID.match(job_id) else None
+    refused = _refusal(request, job_id, tokens.opens, "job")
+    if refused is not None:
+        return refused
+    current = status.get(job_id) if _ID.match(job_id) else None
     if current is None:
         return JsonResponse({"id": job_id, "status": "unknown"}, status=404)
     data = current.to_dict()
@@ -55,4 +68,20 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
         for e in current.errors
         if isinstance(e, dict)
     ]
+    return JsonResponse(data)
+
+
+@never_cache
+@require_GET
+def group_status(request: HttpRequest, group_id: str) -> JsonResponse:
+    """Return a group's counts and progress as JSON: 401, 403 and 404 as job_status.
+
+    `?token=` (groups.tokens.status_token) opens this one group; a job's token does not.
+    """
+    refused = _refusal(request, group_id, group_tokens.opens, "group")
+    if refused is not None:
+        return refused
+    data = browse.status(group_id) if _ID.match(group_id) else None
+    if data is None:
+        return JsonResponse({"id": group_id, "status": "unknown"}, status=404)
     return JsonResponse(data)

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django_resque import models
 from django_resque.admin.delayed import DelayedJobAdmin
 from django_resque.admin.failed import FailedJobAdmin
+from django_resque.admin.groups import JobGroupAdmin
 from django_resque.admin.overview import OverviewAdmin
 from django_resque.admin.queues import QueueAdmin
 from django_resque.admin.schedules import ScheduleAdmin
@@ -18,5 +19,6 @@ admin.site.register(models.Queue, QueueAdmin)
 admin.site.register(models.Worker, WorkerAdmin)
 admin.site.register(models.FailedJob, FailedJobAdmin)
 admin.site.register(models.DelayedJob, DelayedJobAdmin)
+admin.site.register(models.JobGroup, JobGroupAdmin)
 admin.site.register(models.Schedule, ScheduleAdmin)
 admin.site.register(models.Stats, StatsAdmin)

@@ -11,12 +11,14 @@ from django_resque.admin.chart import line_chart
 from django_resque.admin.display import worker_row
 from django_resque.admin.pagination import clamp_int
 from django_resque.failures import registry as failures
+from django_resque.groups import browse as groups
 from django_resque.monitoring import workers as worker_registry
 from django_resque.queues import lists as queues
 from django_resque.results import stats, timeline
 
 QUEUES_SHOWN = 50
 WORKERS_SHOWN = 50
+GROUPS_SHOWN = 5
 
 
 class OverviewAdmin(ResqueAdmin):
@@ -40,6 +42,8 @@ class OverviewAdmin(ResqueAdmin):
             working=len(busy),
             totals=stats.totals(),
             failed_now=failures.count(),
+            groups=groups.page(0, GROUPS_SHOWN),
+            group_count=groups.count(),
             chart=line_chart(timeline.series(hours * 60)),
             hours=hours,
             hour_choices=(1, 3, 6, 12, 24),

@@ -2,7 +2,7 @@
 
 Records stay in `<ns>:failed` in Ruby's format, so resque-web and node-resque still read them.
 Beside it, `dj:failed:data` (id -> record) and zsets of ids ordered by arrival (`dj:failed:ix:all`
-and one per queue, job name and exception) give newest-first pages, filters and counts in
+and one per queue, job name, exception and group) give newest-first pages, filters and counts in
 bounded work, and let retry and remove address a record by id, never by a list position that
 shifts under a concurrent change (resque/resque#1293). Bulk operations run in Lua batches.
 """
@@ -56,14 +56,24 @@ ADOPT_REACH = 1_000  # newest records looked at for ones other Resque implementa
 
 @dataclass(frozen=True)
 class FailureFilter:
-    """Which records an operation applies to; fields left None match everything."""
+    """Which records an operation applies to; fields left None match everything.
+
+    `group` (a group's id) matches the records whose payload names that group; `retry_all`
+    and `remove_all` then take only the group's failed members (ids in its `:failed` set).
+    """
 
     queue: str | None = None
     job_name: str | None = None
     exception: str | None = None
+    group: str | None = None
 
     def facets(self) -> list[tuple[str, str]]:
-        pairs = [("queue", self.queue), ("job", self.job_name), ("exception", self.exception)]
+        pairs = [
+            ("queue", self.queue),
+            ("job", self.job_name),
+            ("exception", self.exception),
+            ("group", self.group),
+        ]
         return [(facet, value) for facet, value in pairs if value is not None]
 
 
@@ -260,6 +270,7 @@ def _bulk(action: str, filter: FailureFilter | None) -> int:
                 keys.queue_prefix(),
                 keys.wake_prefix(),
                 keys.group_prefix(),
+                keys.group_failed(filter.group) if filter and filter.group is not None else "",
             ],
         )
         done += int(handled)

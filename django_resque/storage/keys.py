@@ -123,7 +123,8 @@ class Keys:
         return self._k("dj:failed:data")
 
     def failed_index(self, facet: str = "all", value: str = "") -> str:
-        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters).
+        """zset failure id -> seq: `all`, or one per `queue`/`job`/`exception` value (filters),
+        and one per `group` id for the records whose payload names that group.
 
         Written by the failure scripts (lua/_failures.lua) as records are added and removed.
         """

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from demo import jobs
+from demo import imports, jobs
 from django_resque.queues import delayed
 from django_resque.queues import lists as queues
 
@@ -23,3 +23,6 @@ def seed_admin_pages() -> None:
         )
     # A job that fails at once, so the Failed page has an entry with a backtrace.
     jobs.recalculate_word_count.delay(-1)
+    # A small product import: a group of jobs with a child group per chunk, and one row whose
+    # price is no number, so the Groups page shows a failed member to retry.
+    imports.start(imports.sample_csv(120, bad_rows=1), "seed-products.csv", chunk_size=50)

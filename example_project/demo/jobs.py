@@ -82,3 +82,7 @@ def nightly_report(period: str = "nightly") -> dict[str, int]:
     words = sum(Post.objects.values_list("word_count", flat=True))
     logger.info("report period=%s posts=%s words=%s", period, posts, words)
     return {"posts": posts, "words": words}
+
+
+# --- the bulk CSV import (a group of jobs) lives in demo/imports.py; importing it registers it
+from demo import imports  # noqa: E402, F401

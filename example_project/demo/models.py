@@ -49,3 +49,51 @@ def recount_after_save(sender: type[Post], instance: Post, **kwargs: object) -> 
 def dashboard_words() -> int:
     """Total words of all posts, as the jobs have counted them."""
     return int(get_redis().hget(DASHBOARD_KEY, "words") or 0)
+
+
+# --- a bulk CSV import, run as a group of jobs (demo/imports.py) ------------------------
+class ImportRun(models.Model):
+    """One CSV import: its rows go to workers in chunks, every job of it in one group."""
+
+    source = models.CharField(max_length=200)
+    rows = models.PositiveIntegerField(default=0)
+    group_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=20, default="running")  # running, done, failed
+    failed_rows = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} of {self.source}"
+
+
+class Product(models.Model):
+    """One imported row: stored by its chunk's job, priced and summarised by per-row jobs."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="products")
+    line = models.PositiveIntegerField()  # the CSV line it came from (the header is line 1)
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    price = models.CharField(max_length=32)  # as the CSV had it; price_row parses it
+    category = models.CharField(max_length=100)
+    price_with_tax_cents = models.PositiveIntegerField(null=True)
+    summary = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        # A chunk job that runs twice (a worker died after storing it) stores its rows once.
+        constraints = [models.UniqueConstraint(fields=["run", "line"], name="one_product_per_line")]
+
+    def __str__(self) -> str:
+        return self.sku
+
+
+class ImportSummary(models.Model):
+    """Written once by the group's on_success callback, after every row's jobs have run."""
+
+    run = models.OneToOneField(ImportRun, on_delete=models.CASCADE, related_name="summary")
+    products = models.PositiveIntegerField()
+    categories = models.PositiveIntegerField()
+    total_with_tax_cents = models.PositiveBigIntegerField()
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"summary of import #{self.run_id}"

@@ -9,3 +9,10 @@ urlpatterns += [
     path("poll/", views.poll_page, name="poll"),
     path("poll/start/", views.start_word_stats, name="poll-start"),
 ]
+
+# a bulk CSV import as a group of jobs, with a page that polls the group's progress
+urlpatterns += [
+    path("import/", views.import_page, name="import"),
+    path("import/<int:run_id>/", views.import_run, name="import-run"),
+    path("import/<int:run_id>/result/", views.import_result, name="import-result"),
+]

@@ -30,3 +30,69 @@ def start_word_stats(request: HttpRequest) -> JsonResponse:
     handle = jobs.word_stats.delay(request.POST.get("text", "")[:10_000])
     # A signed URL: it opens this one job's status to the page, staff or not, for an hour.
     return JsonResponse({"id": handle.id, "status_url": handle.status_url()})
+
+
+# --- a bulk CSV import as a group of jobs, and a page that polls the group's progress --------
+from django.http import Http404  # noqa: E402
+from django.shortcuts import get_object_or_404, redirect  # noqa: E402
+
+from demo import imports  # noqa: E402
+from demo.models import ImportRun  # noqa: E402
+from django_resque.groups import tokens  # noqa: E402
+
+MAX_UPLOAD = 5 * 1024 * 1024  # bytes of CSV one upload may have
+
+
+@staff_member_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV (or ask for a sample) and list the imports so far."""
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("csv")
+        try:
+            if upload is not None:
+                if upload.size > MAX_UPLOAD:
+                    raise imports.BadCSV(f"The file is larger than {MAX_UPLOAD // 1024} KB.")
+                text, source = upload.read().decode("utf-8-sig"), upload.name
+            else:
+                rows = min(max(int(request.POST.get("rows") or 2000), 1), 50_000)
+                bad = min(max(int(request.POST.get("bad_rows") or 0), 0), rows)
+                text, source = imports.sample_csv(rows, bad_rows=bad), f"sample of {rows} rows"
+            run = imports.start(text, source)
+        except (ValueError, UnicodeDecodeError) as exc:  # BadCSV, a bad number, not UTF-8
+            error = str(exc)
+        else:
+            return redirect("import-run", run_id=run.pk)
+    runs = ImportRun.objects.order_by("-pk").select_related("summary")[:20]
+    context = {"runs": runs, "error": error, "chunk_size": imports.CHUNK_SIZE}
+    return render(request, "demo/import.html", context)
+
+
+@staff_member_required
+def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One import: a progress bar that polls the group status view with a signed URL."""
+    run = get_object_or_404(ImportRun, pk=run_id)
+    if not run.group_id:
+        raise Http404("This import never started.")
+    context = {"run": run, "status_url": tokens.status_url(run.group_id)}
+    return render(request, "demo/import_run.html", context)
+
+
+@staff_member_required
+def import_result(request: HttpRequest, run_id: int) -> JsonResponse:
+    """The run's state and, once the on_success callback wrote it, its summary."""
+    run = get_object_or_404(ImportRun.objects.select_related("summary"), pk=run_id)
+    summary = getattr(run, "summary", None)
+    return JsonResponse(
+        {
+            "state": run.state,
+            "failed_rows": run.failed_rows,
+            "summary": None
+            if summary is None
+            else {
+                "products": summary.products,
+                "categories": summary.categories,
+                "total_with_tax": f"{summary.total_with_tax_cents / 100:.2f}",
+            },
+        }
+    )

@@ -8,7 +8,16 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-MODELS = ("overview", "queue", "worker", "failedjob", "delayedjob", "schedule", "stats")
+MODELS = (
+    "overview",
+    "queue",
+    "worker",
+    "failedjob",
+    "delayedjob",
+    "schedule",
+    "stats",
+    "jobgroup",
+)
 
 # Strings that break out of HTML text or attributes if anything forgets to escape them.
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')

@@ -13,6 +13,7 @@ PAGES = [
     "/admin/django_resque/overview/",
     "/admin/django_resque/queue/",
     "/admin/django_resque/stats/",
+    "/admin/django_resque/jobgroup/",
 ]
 ACTIONS = [
     "/admin/django_resque/failedjob/retry/",
@@ -30,6 +31,7 @@ ACTIONS = [
     "/admin/django_resque/queue/clear/",
     "/admin/django_resque/queue/pause/",
     "/admin/django_resque/queue/resume/",
+    "/admin/django_resque/jobgroup/retry-failed/",
 ]
 
 
@@ -78,8 +80,10 @@ def test_the_admin_index_lists_the_resque_pages_without_urls_py_edits(viewer):
         "Delayed jobs",
         "Schedules",
         "Stats",
+        "Groups",
     ):
         assert f">{name}<" in html
+    assert "/admin/django_resque/jobgroup/" in html
 
 
 def test_staff_without_permission_do_not_see_the_pages_on_the_index(nobody):

@@ -21,6 +21,8 @@ PAGES = [
     "/admin/django_resque/delayedjob/detail/?at=1",
     "/admin/django_resque/schedule/",
     "/admin/django_resque/stats/",
+    "/admin/django_resque/jobgroup/",
+    "/admin/django_resque/jobgroup/detail/?id=abc",
 ]
 ACTIONS = [
     ("/admin/django_resque/queue/clear/", {"queue": "default"}),
@@ -29,6 +31,7 @@ ACTIONS = [
     ("/admin/django_resque/failedjob/remove-all/", {"post": "yes"}),
     ("/admin/django_resque/delayedjob/clear/", {"post": "yes"}),
     ("/admin/django_resque/schedule/trigger/", {"name": "nightly"}),
+    ("/admin/django_resque/jobgroup/retry-failed/", {"id": "abc", "post": "yes"}),
 ]
 
 

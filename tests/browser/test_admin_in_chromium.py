@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import override_settings
 
+from django_resque import Group
 from django_resque.failures import registry as failures
 from django_resque.jobs.outcome import Outcome
 from django_resque.queues import delayed
@@ -27,6 +28,7 @@ PAGES = {
     "delayed": "/admin/django_resque/delayedjob/",
     "schedules": "/admin/django_resque/schedule/",
     "stats": "/admin/django_resque/stats/",
+    "groups": "/admin/django_resque/jobgroup/",
 }
 
 
@@ -36,6 +38,8 @@ def seed(ledger: str) -> None:
     queues.push("low", json.dumps({"class": "Emailer", "args": ["<script>alert(1)</script>"]}))
     delayed.enqueue_at(datetime.now(UTC) + timedelta(hours=1), "tests.jobs.add", 1, 2)
     schedules.set("nightly", cron="0 3 * * *", job="tests.jobs.add", args=[1, 2])
+    with Group.create(name="<script>alert(5)</script>"):
+        jobs.add.delay(1, 1)
     raw = json.dumps({"class": "tests.jobs.add", "args": ['"><img src=x onerror=alert(1)>']})
     outcome = Outcome(
         ok=False,
@@ -76,6 +80,7 @@ def test_the_admin_index_links_every_resque_page(page):
         "Delayed jobs",
         "Schedules",
         "Stats",
+        "Groups",
     ):
         assert page.get_by_role("link", name=label, exact=True).count() >= 1
 

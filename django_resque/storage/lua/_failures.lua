@@ -5,7 +5,8 @@
 -- Index keys (Keys.failed_index): the scripts get `<ns>:dj:failed:ix:all` in KEYS (all_key) and
 -- the prefix `<ns>:dj:failed:ix:` as an argument (ix_prefix, Keys.failed_index_prefix); a facet
 -- key is ix_prefix .. facet .. ':' .. value, for the facets queue, job and exception, whose
--- values are read from the record itself.
+-- values are read from the record itself, and group, for a record whose payload names a group
+-- (its `group` field, a non-empty string; records of other payloads have no group key).
 local function failure_id(raw)
   local tail = string.sub(raw, -41)
   local id = string.match(tail, '^,"id":"(%x+)"}$')
@@ -31,13 +32,15 @@ end
 
 local function facet_keys(ix_prefix, rec)
   local payload = rec['payload']
-  local job = ''
-  if type(payload) == 'table' then job = text(payload['class']) end
-  return {
+  local job, group = '', ''
+  if type(payload) == 'table' then job, group = text(payload['class']), text(payload['group']) end
+  local keys = {
     facet_key(ix_prefix, 'queue', text(rec['queue'])),
     facet_key(ix_prefix, 'job', job),
     facet_key(ix_prefix, 'exception', text(rec['exception'])),
   }
+  if group ~= '' then keys[#keys + 1] = facet_key(ix_prefix, 'group', group) end
+  return keys
 end
 
 local function index_add(all_key, ix_prefix, data_key, seq_key, id, raw, rec)

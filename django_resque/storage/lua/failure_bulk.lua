@@ -20,6 +20,9 @@
 --          retried record's queue q is read from the record; its list is ARGV[7] .. q, its
 --          wake list ARGV[8] .. q
 -- ARGV[9]  Keys.group_prefix: a retried member of a group is pending in it again (_groups.lua)
+-- ARGV[10] optional: a set of member ids (a group's `:failed`, Keys.group_failed); a record is
+--          handled only if its payload's `id` is in it, when the record is reached, so a
+--          member with two records is retried once (the first retry takes it out of the set)
 -- Returns {records handled, next cursor, records examined}.
 --#include _failures
 --#include _push
@@ -30,6 +33,15 @@ local rows = redis.call('ZRANGEBYSCORE', KEYS[6], '(' .. ARGV[4], ARGV[5],
 local handled, cursor = 0, ARGV[4]
 local pass = tonumber(redis.call('HGET', KEYS[3], 'pass') or '0')
 local by_queue = {}  -- queue -> payloads, pushed together after the loop
+local members = ARGV[10] or ''
+
+local function wanted(rec)
+  if members == '' then return true end
+  local payload = rec['payload']
+  local id = type(payload) == 'table' and payload['id']
+  return type(id) == 'string' and redis.call('SISMEMBER', members, id) == 1
+end
+
 for i = 1, #rows, 2 do
   local id = rows[i]
   cursor = rows[i + 1]
@@ -38,8 +50,8 @@ for i = 1, #rows, 2 do
     if not redis.call('ZSCORE', KEYS[k], id) then match = false; break end
   end
   local raw = match and redis.call('HGET', KEYS[1], id)
-  if raw then
-    local rec = decode_record(raw)
+  local rec = raw and decode_record(raw)
+  if rec and wanted(rec) then
     local ok = true
     if ARGV[1] == 'retry' then
       local payload, queue = original_payload(raw, rec, id), text(rec['queue'])
