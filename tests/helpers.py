@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ __all__ = [
     "manage",
     "run_command",
     "run_burst_worker",
+    "sampling",
     "wait_until",
     "worker_env",
 ]
@@ -73,6 +75,39 @@ def wait_until(
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s: {condition}")
+
+
+@contextmanager
+def sampling(sample: Callable[[], object], interval: float = 0.005) -> Iterator[list[Any]]:
+    """Call `sample` in a thread every `interval` s while the block runs; yield what it returns.
+
+    A test watches a worker in this process (work_here) with it, as it would watch a worker
+    process from outside: the list holds every value seen, in order, and an exception `sample`
+    raised is raised when the block ends.
+    """
+    seen: list[Any] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        while True:
+            try:
+                seen.append(sample())
+            except BaseException as exc:  # raised again in the test's thread
+                errors.append(exc)
+                return
+            if done.wait(interval):
+                return
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        thread.join(30)
+    if errors:
+        raise errors[0]
 
 
 def process_title(pid: int) -> str:
