@@ -83,12 +83,15 @@ def work_here(django_db_blocker: Any) -> Callable[..., str]:
     tests about signals, kill -9, forks seen from outside or supervision use start_worker. The
     worker may use the database as a worker process may. Before each fork it closes this
     process's database connections, so a test whose connection is inside a transaction
-    (django_db without transaction=True) passes fork=False.
+    (django_db without transaction=True) passes fork=False. With `until=condition` the worker
+    runs without --burst until condition() is true (helpers.run_burst_worker).
     """
 
-    def work(*queues: str, fork: bool = True, **resque: Any) -> str:
+    def work(
+        *queues: str, fork: bool = True, until: Callable[[], object] | None = None, **resque: Any
+    ) -> str:
         with django_db_blocker.unblock():
-            return run_burst_worker(*queues, fork=fork, **resque)
+            return run_burst_worker(*queues, fork=fork, until=until, **resque)
 
     return work
 

@@ -119,13 +119,21 @@ def process_title(pid: int) -> str:
         return ""
 
 
-def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
-    """Run the real Worker in this process in burst mode, as `resque_work --burst` builds it.
+def run_burst_worker(
+    *queues: str,
+    fork: bool = True,
+    until: Callable[[], object] | None = None,
+    timeout: float = 60.0,
+    **resque: Any,
+) -> str:
+    """Run the real Worker in this process, as `resque_work --burst` builds it.
 
     `queues` default to RESQUE["QUEUES"], `fork=False` is --no-fork, and `resque` overrides
-    RESQUE settings for this worker only. Returns what the worker logged at INFO (--verbosity 2),
-    forked children's lines included. Tests call it through the work_here fixture, which gives
-    it the database access a worker process has.
+    RESQUE settings for this worker only. With `until`, the worker runs without --burst (an
+    idle one waits for work and promotes due retries) until `until()` is true, then stops as
+    QUIT stops it; the test fails if that takes over `timeout` seconds. Returns what the worker
+    logged at INFO (--verbosity 2), forked children's lines included. Tests call it through the
+    work_here fixture, which gives it the database access a worker process has.
     """
     from django.conf import settings
     from django.test import override_settings
@@ -139,14 +147,51 @@ def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
         _worker_log() as log,
     ):
         config = get_config()
-        Worker(
+        worker = Worker(
             list(queues) or list(config["QUEUES"]),
             fork=config["FORK_PER_JOB"] and fork,
             interval=config["POLL_INTERVAL"],
-            burst=True,
-        ).work()
+            burst=until is None,
+        )
+        if until is None:
+            worker.work()
+        else:
+            with _quit_when(worker, until, timeout) as met:
+                worker.work()
+            assert met, f"condition not met within {timeout} s: {until}"
         log.seek(0)
         return log.read()
+
+
+@contextmanager
+def _quit_when(
+    worker: Any, condition: Callable[[], object], timeout: float
+) -> Iterator[list[bool]]:
+    """Poll condition() in a thread; once it is true (or after `timeout`), ask `worker` to QUIT.
+
+    Yields a list that holds True once the condition was met.
+    """
+    met: list[bool] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        try:
+            while not done.is_set() and time.monotonic() < deadline:
+                if condition():
+                    met.append(True)
+                    return
+                done.wait(0.02)
+        finally:
+            worker.signals.quit = True  # what the worker's QUIT handler records
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield met
+    finally:
+        done.set()
+        thread.join(30)
 
 
 def call_here(name: str, *args: str) -> tuple[str, str]:
