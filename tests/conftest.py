@@ -18,8 +18,11 @@ from tests.helpers import ROOT, RedisServer, call_here, manage, run_burst_worker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under RESQUE_TEST_LEG (scripts/test's Django legs), skip the other leg's one_leg tests.
 
-    Long soak, bulk and browser tests run once per scripts/test, on one leg each, shared out so
-    that both legs take about as long. Run without RESQUE_TEST_LEG, pytest runs them all.
+    Long tests whose subject is Redis and processes rather than Django (soak and bulk runs,
+    processes racing over Redis, Redis outages) and the browser tests run once per scripts/test,
+    on one leg each, shared out so that both legs take about as long. Tests of Django APIs that
+    differ between the legs (django.tasks, the admin, checks, the ORM) run on both. Run without
+    RESQUE_TEST_LEG, pytest runs them all.
     """
     leg = os.environ.get("RESQUE_TEST_LEG")
     if not leg:
