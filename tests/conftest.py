@@ -18,8 +18,11 @@ from tests.helpers import ROOT, RedisServer, call_here, manage, run_burst_worker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under RESQUE_TEST_LEG (scripts/test's Django legs), skip the other leg's one_leg tests.
 
-    Long soak, bulk and browser tests run once per scripts/test, on one leg each, shared out so
-    that both legs take about as long. Run without RESQUE_TEST_LEG, pytest runs them all.
+    Long tests whose subject is Redis and processes rather than Django (soak and bulk runs,
+    processes racing over Redis, Redis outages) and the browser tests run once per scripts/test,
+    on one leg each, shared out so that both legs take about as long. Tests of Django APIs that
+    differ between the legs (django.tasks, the admin, checks, the ORM) run on both. Run without
+    RESQUE_TEST_LEG, pytest runs them all.
     """
     leg = os.environ.get("RESQUE_TEST_LEG")
     if not leg:
@@ -83,12 +86,15 @@ def work_here(django_db_blocker: Any) -> Callable[..., str]:
     tests about signals, kill -9, forks seen from outside or supervision use start_worker. The
     worker may use the database as a worker process may. Before each fork it closes this
     process's database connections, so a test whose connection is inside a transaction
-    (django_db without transaction=True) passes fork=False.
+    (django_db without transaction=True) passes fork=False. With `until=condition` the worker
+    runs without --burst until condition() is true (helpers.run_burst_worker).
     """
 
-    def work(*queues: str, fork: bool = True, **resque: Any) -> str:
+    def work(
+        *queues: str, fork: bool = True, until: Callable[[], object] | None = None, **resque: Any
+    ) -> str:
         with django_db_blocker.unblock():
-            return run_burst_worker(*queues, fork=fork, **resque)
+            return run_burst_worker(*queues, fork=fork, until=until, **resque)
 
     return work
 

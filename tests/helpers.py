@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ __all__ = [
     "manage",
     "run_command",
     "run_burst_worker",
+    "sampling",
     "wait_until",
     "worker_env",
 ]
@@ -75,6 +77,39 @@ def wait_until(
     raise AssertionError(f"condition not met within {timeout} s: {condition}")
 
 
+@contextmanager
+def sampling(sample: Callable[[], object], interval: float = 0.005) -> Iterator[list[Any]]:
+    """Call `sample` in a thread every `interval` s while the block runs; yield what it returns.
+
+    A test watches a worker in this process (work_here) with it, as it would watch a worker
+    process from outside: the list holds every value seen, in order, and an exception `sample`
+    raised is raised when the block ends.
+    """
+    seen: list[Any] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        while True:
+            try:
+                seen.append(sample())
+            except BaseException as exc:  # raised again in the test's thread
+                errors.append(exc)
+                return
+            if done.wait(interval):
+                return
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        thread.join(30)
+    if errors:
+        raise errors[0]
+
+
 def process_title(pid: int) -> str:
     """A process's title as `ps` shows it; "" once it has exited (children come and go)."""
     try:
@@ -84,13 +119,21 @@ def process_title(pid: int) -> str:
         return ""
 
 
-def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
-    """Run the real Worker in this process in burst mode, as `resque_work --burst` builds it.
+def run_burst_worker(
+    *queues: str,
+    fork: bool = True,
+    until: Callable[[], object] | None = None,
+    timeout: float = 60.0,
+    **resque: Any,
+) -> str:
+    """Run the real Worker in this process, as `resque_work --burst` builds it.
 
     `queues` default to RESQUE["QUEUES"], `fork=False` is --no-fork, and `resque` overrides
-    RESQUE settings for this worker only. Returns what the worker logged at INFO (--verbosity 2),
-    forked children's lines included. Tests call it through the work_here fixture, which gives
-    it the database access a worker process has.
+    RESQUE settings for this worker only. With `until`, the worker runs without --burst (an
+    idle one waits for work and promotes due retries) until `until()` is true, then stops as
+    QUIT stops it; the test fails if that takes over `timeout` seconds. Returns what the worker
+    logged at INFO (--verbosity 2), forked children's lines included. Tests call it through the
+    work_here fixture, which gives it the database access a worker process has.
     """
     from django.conf import settings
     from django.test import override_settings
@@ -104,14 +147,51 @@ def run_burst_worker(*queues: str, fork: bool = True, **resque: Any) -> str:
         _worker_log() as log,
     ):
         config = get_config()
-        Worker(
+        worker = Worker(
             list(queues) or list(config["QUEUES"]),
             fork=config["FORK_PER_JOB"] and fork,
             interval=config["POLL_INTERVAL"],
-            burst=True,
-        ).work()
+            burst=until is None,
+        )
+        if until is None:
+            worker.work()
+        else:
+            with _quit_when(worker, until, timeout) as met:
+                worker.work()
+            assert met, f"condition not met within {timeout} s: {until}"
         log.seek(0)
         return log.read()
+
+
+@contextmanager
+def _quit_when(
+    worker: Any, condition: Callable[[], object], timeout: float
+) -> Iterator[list[bool]]:
+    """Poll condition() in a thread; once it is true (or after `timeout`), ask `worker` to QUIT.
+
+    Yields a list that holds True once the condition was met.
+    """
+    met: list[bool] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        try:
+            while not done.is_set() and time.monotonic() < deadline:
+                if condition():
+                    met.append(True)
+                    return
+                done.wait(0.02)
+        finally:
+            worker.signals.quit = True  # what the worker's QUIT handler records
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield met
+    finally:
+        done.set()
+        thread.join(30)
 
 
 def call_here(name: str, *args: str) -> tuple[str, str]:

@@ -4,8 +4,11 @@ seed Rails guide warns about, and a django.tasks @task runs on the same worker."
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from tests.helpers import ROOT
 
@@ -21,14 +24,31 @@ def example(*args, env):
     )
 
 
-def test_the_blog_dashboard_counts_words_through_jobs_and_a_task_runs_on_the_worker(
-    redis, redis_server, tmp_path
-):
-    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(tmp_path)}
+def example_env(redis_server, var_dir):
+    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(var_dir)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    for args in (["migrate", "--noinput", "-v", "0"], ["demo_seed", "--posts", "3"]):
-        result = example(*args, env=env)
-        assert result.returncode == 0, result.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated(redis_server, tmp_path_factory):
+    """The example's var directory with its database migrated, once for this module."""
+    var_dir = tmp_path_factory.mktemp("example-migrated")
+    result = example("migrate", "--noinput", "-v", "0", env=example_env(redis_server, var_dir))
+    assert result.returncode == 0, result.stderr
+    return var_dir
+
+
+@pytest.fixture
+def env(redis_server, migrated, tmp_path):
+    """The example's environment, with a copy of the migrated var directory of its own."""
+    shutil.copytree(migrated, tmp_path, dirs_exist_ok=True)
+    return example_env(redis_server, tmp_path)
+
+
+def test_the_blog_dashboard_counts_words_through_jobs_and_a_task_runs_on_the_worker(redis, env):
+    result = example("demo_seed", "--posts", "3", env=env)
+    assert result.returncode == 0, result.stderr
     task_id = re.search(r"django.tasks task id=(\w+)", result.stdout).group(1)
     worker = example("resque_work", "--burst", "--queues", "critical,default,low", env=env)
     assert worker.returncode == 0, worker.stderr
@@ -45,12 +65,7 @@ def test_the_blog_dashboard_counts_words_through_jobs_and_a_task_runs_on_the_wor
     assert json.loads(record[b"result"]) == {"posts": 3, "words": 18}
 
 
-def test_concurrent_workers_recounting_the_same_posts_never_lose_or_double_words(
-    redis, redis_server, tmp_path
-):
-    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(tmp_path)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    assert example("migrate", "--noinput", "-v", "0", env=env).returncode == 0
+def test_concurrent_workers_recounting_the_same_posts_never_lose_or_double_words(redis, env):
     assert example("demo_seed", "--posts", "4", env=env).returncode == 0
     more = "from demo.models import Post\nfor _ in range(10):\n    for p in Post.objects.all():\n        p.delay('recalculate_word_count')"  # noqa: E501
     assert example("shell", "-c", more, env=env).returncode == 0

@@ -1,12 +1,10 @@
 """A --no-fork worker says at start-up which time limits it cannot enforce."""
 
-from tests.helpers import run_command
 
-
-def test_a_no_fork_worker_logs_the_jobs_whose_timeout_it_cannot_enforce():
-    forking = run_command("resque_work", "--burst", "--queues", "default")
-    in_process = run_command("resque_work", "--burst", "--no-fork", "--queues", "default")
-    assert forking.returncode == in_process.returncode == 0, in_process.stderr
-    assert "event=timeouts-not-enforced" not in forking.stderr
-    (line,) = [x for x in in_process.stderr.splitlines() if "event=timeouts-not-enforced" in x]
+def test_a_no_fork_worker_logs_the_jobs_whose_timeout_it_cannot_enforce(work_here):
+    forking = work_here("default")
+    in_process = work_here("default", fork=False)
+    assert "event=timeouts-not-enforced" not in forking
+    (line,) = [x for x in in_process.splitlines() if "event=timeouts-not-enforced" in x]
+    assert "WARNING" in line  # shown at the default --verbosity 1
     assert "reason=no-fork jobs=" in line and "tests.jobs." in line

@@ -1,4 +1,8 @@
-"""Automatic retries: backoff, give-up, attempts in the payload, with a real worker only."""
+"""Automatic retries: backoff, give-up, attempts in the payload, with a real worker only.
+
+The worker runs in this process (work_here); with `until`, it runs as `resque_work` without
+--burst does, so it is the worker that moves due retries back onto their queues.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from django_resque.jobs import definition as jobs
 from django_resque.jobs.payload import decode
 from django_resque.results import stats, status
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
 
 
 def _failed_records(redis):
@@ -22,10 +25,10 @@ def _failed_records(redis):
 
 
 def test_a_flaky_job_succeeds_on_a_later_attempt_with_only_a_worker_running(
-    redis, ledger, start_worker
+    redis, ledger, work_here
 ):
     handle = test_jobs.flaky.delay(ledger, 3)
-    start_worker("--queues", "default")
+    work_here("default", until=lambda: handle.status in ("succeeded", "failed"))
     final = handle.wait(timeout=60)
     assert final is not None and final.status == "succeeded", final
     assert final.result == 3 and final.attempts == 3
@@ -36,11 +39,10 @@ def test_a_flaky_job_succeeds_on_a_later_attempt_with_only_a_worker_running(
 
 
 def test_after_the_last_attempt_the_job_lands_in_the_failed_list_with_its_attempt_count(
-    redis, ledger, start_worker
+    redis, ledger, work_here
 ):
     handle = test_jobs.always_fails.delay(ledger)
-    start_worker("--queues", "default")
-    wait_until(lambda: redis.llen("resque:failed") == 1, timeout=60)
+    work_here("default", until=lambda: redis.llen("resque:failed") == 1)
     [record] = _failed_records(redis)
     assert record["attempts"] == 3 and record["exception"] == "TimeoutError"
     assert record["payload"]["attempt"] == 3 and record["payload"]["id"] == handle.id
@@ -49,24 +51,22 @@ def test_after_the_last_attempt_the_job_lands_in_the_failed_list_with_its_attemp
     assert stats.get("failed") == 1 and stats.get("retried") == 2
 
 
-def test_give_up_on_and_retry_on_end_a_job_at_its_first_failure(redis, ledger, start_worker):
+def test_give_up_on_and_retry_on_end_a_job_at_its_first_failure(redis, ledger, work_here):
     test_jobs.gives_up.delay(ledger)
     test_jobs.not_retried.delay(ledger)
-    start_worker("--queues", "default")
-    wait_until(lambda: redis.llen("resque:failed") == 2, timeout=60)
+    work_here("default")  # a burst: neither is retried, so nothing waits for a later attempt
     assert sorted(r["exception"] for r in _failed_records(redis)) == ["KeyError", "ValueError"]
     assert {r["attempts"] for r in _failed_records(redis)} == {1}
     assert retries.pending() == 0 and stats.get("retried") == 0
 
 
 def test_a_child_that_dies_is_retried_and_on_failure_runs_once_per_failed_attempt(
-    redis, ledger, start_worker
+    redis, ledger, work_here
 ):
     handle = test_jobs.dies_once.delay(ledger)
     dying = test_jobs.dies_always.delay(ledger)
-    start_worker("--queues", "default")
+    work_here("default", until=lambda: handle.status == "succeeded" and dying.status == "failed")
     assert handle.wait(timeout=60).result == "survived"
-    wait_until(lambda: dying.status == "failed", timeout=60)
     [record] = _failed_records(redis)
     assert record["exception"] == "DirtyExit" and record["attempts"] == 2
     assert [row for row in test_jobs.read_ledger(ledger) if row[0] == "on_failure"] == [
@@ -124,13 +124,15 @@ def test_bad_retry_options_are_refused_at_decoration_with_a_sentence(options, sa
         jobs.job(name="bad.options", **options)(len)
 
 
-def test_a_retry_of_a_failure_by_id_runs_the_job_again(redis, ledger, start_worker):
+def test_a_retry_of_a_failure_by_id_runs_the_job_again(redis, ledger, work_here):
     handle = test_jobs.gives_up.delay(ledger)
-    start_worker("--queues", "default")
-    wait_until(lambda: failures.count() == 1, timeout=60)
+    work_here("default", until=lambda: failures.count() == 1)
     [failure] = failures.page()
     assert failures.retry(failure.id)
-    wait_until(lambda: failures.count() == 1 and len(test_jobs.read_ledger(ledger)) == 2, 60)
+    work_here(
+        "default",
+        until=lambda: failures.count() == 1 and len(test_jobs.read_ledger(ledger)) == 2,
+    )
     assert failures.page()[0].id != failure.id
     assert status.get(handle.id).status == "failed"
 

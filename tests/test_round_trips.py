@@ -6,6 +6,7 @@ Counted with MONITOR on the test Redis: commands a client sent, apart from those
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,7 @@ from django_resque.worker.heartbeat import Pruned
 from django_resque.worker.loop import Worker
 from django_resque.worker.registration import register
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
+from tests.helpers import sampling
 
 _MARK = "round-trips-done"
 
@@ -123,13 +124,16 @@ def test_the_reserve_script_creates_no_status_for_a_job_without_one(redis, ledge
 
 
 def test_a_no_fork_worker_moves_the_status_from_queued_to_running_to_succeeded(
-    redis, ledger, start_worker
+    redis, ledger, work_here
 ):
-    handle = test_jobs.sleep_for.delay(ledger, 1.0)
-    worker = start_worker("--queues", "default", "--no-fork")
-    wait_until(lambda: handle.status == "running", timeout=60)
-    running = handle.info()
-    assert running.attempts == 1 and str(worker.pid) in running.worker_ids[0]
+    handle = test_jobs.sleep_for.delay(ledger, 0.3)
+    with sampling(handle.info) as seen:
+        work_here("default", fork=False)
+    statuses = [info.status for info in seen]
+    order = ["queued", "running", "succeeded"]
+    assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
+    running = next(info for info in seen if info.status == "running")
+    assert running.attempts == 1 and f":{os.getpid()}:" in running.worker_ids[0]
     final = handle.wait(timeout=60)
     assert final.status == "succeeded" and final.attempts == 1 and final.finished_at
 

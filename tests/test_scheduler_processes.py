@@ -66,8 +66,8 @@ def every_second(**extra: object) -> None:
     )
 
 
-def fired_slots(redis) -> list[int]:
-    return [json.loads(raw)["slot"] for raw in redis.lrange("resque:queue:default", 0, -1)]
+def fired_slots(redis, queue: str = "default") -> list[int]:
+    return [json.loads(raw)["slot"] for raw in redis.lrange(f"resque:queue:{queue}", 0, -1)]
 
 
 def assert_each_slot_once(slots: list[int]) -> None:
@@ -85,6 +85,7 @@ def stop(proc: subprocess.Popen[str]) -> int:
     return proc.wait(timeout=30)
 
 
+@pytest.mark.one_leg  # several processes racing over Redis; one Django leg is enough
 def test_three_schedulers_on_a_one_second_cron_enqueue_each_slot_exactly_once(
     redis, start_scheduler
 ):
@@ -97,6 +98,7 @@ def test_three_schedulers_on_a_one_second_cron_enqueue_each_slot_exactly_once(
     assert redis.hget("resque:delayed:last_enqueued_at", "tick")
 
 
+@pytest.mark.one_leg  # several processes racing over Redis; one Django leg is enough
 def test_when_the_leader_is_killed_a_follower_takes_over_without_losing_a_slot(
     redis, start_scheduler
 ):
@@ -112,6 +114,7 @@ def test_when_the_leader_is_killed_a_follower_takes_over_without_losing_a_slot(
     assert_each_slot_once(fired_slots(redis))
 
 
+@pytest.mark.one_leg  # several processes racing over Redis; one Django leg is enough
 def test_a_leader_stopped_past_its_lease_enqueues_nothing_when_it_wakes(redis, start_scheduler):
     every_second()
     procs = {p.pid: p for p in (start_scheduler(), start_scheduler())}
@@ -133,6 +136,7 @@ def test_a_leader_stopped_past_its_lease_enqueues_nothing_when_it_wakes(redis, s
     assert_each_slot_once(fired_slots(redis))
 
 
+@pytest.mark.one_leg  # several processes racing over Redis; one Django leg is enough
 def test_schedulers_whose_host_clocks_are_minutes_off_follow_redis_time(redis, start_scheduler):
     every_second()
     delayed.enqueue_in(timedelta(minutes=2), "tests.jobs.add", 1, 2, queue="later")
@@ -189,31 +193,41 @@ def test_kill_9_while_promoting_ten_thousand_due_jobs_loses_and_duplicates_none(
     assert redis.keys("resque:timestamps:*") == [] and redis.keys("resque:delayed:1*") == []
 
 
-@pytest.mark.parametrize(
-    ("catchup", "max_catchup", "expected"),
-    [("skip", 10, 0), ("once", 10, 1), ("all", 10, 5), ("all", 3, 3)],
-)
-def test_a_scheduler_back_from_five_missed_slots_follows_the_catchup_policy(
-    redis, start_scheduler, catchup, max_catchup, expected
+def test_a_scheduler_back_from_five_missed_slots_follows_each_entrys_catchup_policy(
+    redis, start_scheduler
 ):
+    """One scheduler serves an entry for each policy, each on its own queue."""
     day = 86400  # a daily grid, so no new slot falls due while the test runs
-    schedules.set(
-        "daily",
-        every=day,
-        job="tests.jobs.add",
-        catchup=catchup,
-        max_catchup=max_catchup,
-        misfire_grace=0,
-    )
     now, _ = redis.time()
     latest = now - now % day
-    redis.hset("resque:dj:scheduler:last_slot", "daily", latest - 5 * day)  # down for 5 slots
+    policies = {  # entry (and queue) name: (catchup, max_catchup, slots expected)
+        "skip_10": ("skip", 10, 0),
+        "once_10": ("once", 10, 1),
+        "all_10": ("all", 10, 5),
+        "all_3": ("all", 3, 3),
+    }
+    for name, (catchup, max_catchup, _) in policies.items():
+        schedules.set(
+            name,
+            every=day,
+            job="tests.jobs.add",
+            queue=name,
+            catchup=catchup,
+            max_catchup=max_catchup,
+            misfire_grace=0,
+        )
+        redis.hset("resque:dj:scheduler:last_slot", name, latest - 5 * day)  # down for 5 slots
     proc = start_scheduler()
     wait_until(
-        lambda: int(redis.hget("resque:dj:scheduler:last_slot", "daily")) == latest, timeout=60
+        lambda: all(
+            int(redis.hget("resque:dj:scheduler:last_slot", name)) == latest for name in policies
+        ),
+        timeout=60,
     )
     assert stop(proc) == 0
-    assert fired_slots(redis) == [latest - n * day for n in reversed(range(expected))]
+    for name, (_, _, expected) in policies.items():
+        fired = fired_slots(redis, queue=name)
+        assert fired == [latest - n * day for n in reversed(range(expected))], name
 
 
 def test_list_prints_every_entry_with_its_next_run(redis, command_here):

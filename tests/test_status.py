@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -10,24 +11,26 @@ from django.test import Client
 
 from django_resque.results import status
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
+from tests.helpers import sampling
 
 
-def test_status_goes_from_queued_to_running_to_succeeded_with_the_result(
-    redis, ledger, start_worker
-):
-    handle = test_jobs.sleep_for.delay(ledger, 1.0)
+def test_status_goes_from_queued_to_running_to_succeeded_with_the_result(redis, ledger, work_here):
+    handle = test_jobs.sleep_for.delay(ledger, 0.3)
     first = handle.info()
     assert first.status == "queued" and first.queue == "default" and first.enqueued_at
-    worker = start_worker("--queues", "default")
-    wait_until(lambda: handle.status == "running", timeout=60)
-    running = handle.info()
+    key = f"resque:dj:job:{handle.id}"
+    with sampling(lambda: (handle.info(), redis.ttl(key))) as seen:
+        work_here("default")
+    statuses = [info.status for info, _ in seen]
+    order = ["queued", "running", "succeeded"]
+    assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
+    running, ttl = next((info, ttl) for info, ttl in seen if info.status == "running")
     assert running.attempts == 1 and running.started_at and len(running.worker_ids) == 1
-    assert str(worker.pid) in running.worker_ids[0]
-    assert redis.ttl(f"resque:dj:job:{handle.id}") == -1
+    assert f":{os.getpid()}:" in running.worker_ids[0]
+    assert ttl == -1
     final = handle.wait(timeout=60)
     assert final.status == "succeeded" and final.finished_at and final.result is None
-    assert 0 < redis.ttl(f"resque:dj:job:{handle.id}") <= 24 * 3600
+    assert 0 < redis.ttl(key) <= 24 * 3600
 
 
 def test_a_result_is_stored_as_json_and_expires_after_result_ttl(settings, redis):

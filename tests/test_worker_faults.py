@@ -1,4 +1,9 @@
-"""Child faults (reliability.md §9 A): whatever a job does to its process, the worker goes on."""
+"""Child faults (reliability.md §9 A): whatever a job does to its process, the worker goes on.
+
+What a forked child does to itself is seen by a worker in this process (work_here); killing a
+child from outside, signals to the worker, its process titles and an address-space cap (this
+process is larger than a worker) use a worker process.
+"""
 
 import json
 import signal
@@ -33,12 +38,12 @@ def gone(pid):
 
 
 def test_a_child_killed_by_a_signal_or_a_segfault_is_a_failure_and_the_worker_goes_on(
-    redis, ledger
+    redis, ledger, work_here
 ):
     jobs.crash.delay("kill")
     jobs.crash.delay("segfault")
     jobs.record.delay(ledger, "after")
-    burst()
+    work_here()
     errors = [f["error"] for f in failures(redis)]
     assert "killed by signal 9 (SIGKILL)" in errors[0]
     assert "killed by signal 11 (SIGSEGV)" in errors[1]
@@ -69,10 +74,12 @@ def test_a_child_over_its_memory_limit_fails_with_memory_error(redis, ledger):
     assert rows(ledger, "after")
 
 
-def test_a_hung_job_ignoring_sigalrm_is_killed_at_its_timeout_with_its_grandchildren(redis, ledger):
+def test_a_hung_job_ignoring_sigalrm_is_killed_at_its_timeout_with_its_grandchildren(
+    redis, ledger, work_here
+):
     jobs.hang_with_grandchild.delay(ledger)
     jobs.record.delay(ledger, "after")
-    burst()
+    work_here()
     (failure,) = failures(redis)
     assert failure["exception"] == "JobTimeout" and "timeout of 1 s" in failure["error"]
     grandchild, child = (int(x) for x in rows(ledger, "grandchild")[0][1:])
@@ -80,24 +87,26 @@ def test_a_hung_job_ignoring_sigalrm_is_killed_at_its_timeout_with_its_grandchil
     assert rows(ledger, "after")
 
 
-def test_the_default_job_timeout_applies_to_jobs_without_their_own(redis, ledger):
+def test_the_default_job_timeout_applies_to_jobs_without_their_own(redis, ledger, work_here):
     jobs.slow_record.delay(ledger, "t", 60)
-    burst(env={"RESQUE_TEST_JOB_TIMEOUT": "0.5"})
+    work_here(JOB_TIMEOUT=0.5)
     assert failures(redis)[0]["exception"] == "JobTimeout"
     assert not rows(ledger, "end")
 
 
-def test_grandchildren_a_job_leaves_behind_are_killed_when_it_ends(ledger):
+def test_grandchildren_a_job_leaves_behind_are_killed_when_it_ends(ledger, work_here):
     jobs.leave_grandchild.delay(ledger)  # Popen closes its copy of the report pipe (close_fds)
-    burst()
+    work_here()
     grandchild = int(rows(ledger, "grandchild")[0][1])
     wait_until(lambda: gone(grandchild))
 
 
-def test_a_grandchild_holding_the_report_pipe_does_not_hold_up_the_job_and_is_killed(redis, ledger):
+def test_a_grandchild_holding_the_report_pipe_does_not_hold_up_the_job_and_is_killed(
+    redis, ledger, work_here
+):
     jobs.fork_grandchild.delay(ledger)  # the report's EOF never comes: the child's exit counts
     jobs.record.delay(ledger, "after")
-    burst()
+    work_here()
     grandchild = int(rows(ledger, "grandchild")[0][1])
     wait_until(lambda: gone(grandchild))
     assert rows(ledger, "after") and redis.llen("resque:failed") == 0
@@ -176,22 +185,22 @@ def test_process_titles_say_what_each_process_does(ledger, start_worker):
     )
 
 
-def test_max_jobs_recycles_the_worker_after_n_to_2n_jobs_and_loses_nothing(redis, ledger):
+def test_max_jobs_recycles_the_worker_after_n_to_2n_jobs_and_loses_nothing(
+    redis, ledger, command_here
+):
     for i in range(10):
         jobs.record.delay(ledger, str(i))
-    result = run_command("resque_work", "--max-jobs", "3")
-    assert result.returncode == 0, result.stderr
+    command_here("resque_work", "--max-jobs", "3")  # returns (exit status 0) once recycled
     done = len(jobs.read_ledger(ledger))
     assert 3 <= done <= 6
     assert done + redis.llen("resque:queue:default") == 10
     assert redis.scard("resque:workers") == 0
 
 
-def test_max_memory_recycles_a_no_fork_worker(redis, ledger):
+def test_max_memory_recycles_a_no_fork_worker(redis, ledger, command_here):
     for i in range(3):
         jobs.record.delay(ledger, str(i))
-    result = run_command("resque_work", "--no-fork", "--max-memory", "1")
-    assert result.returncode == 0, result.stderr
+    command_here("resque_work", "--no-fork", "--max-memory", "1")  # returns once recycled
     assert len(jobs.read_ledger(ledger)) == 1
     assert redis.llen("resque:queue:default") == 2
 

@@ -120,6 +120,7 @@ def test_kill_9_of_the_worker_alone_takes_the_child_with_it(redis, ledger, start
     assert int(rows(ledger, "end")[0][2]) != child
 
 
+@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
 def test_a_worker_stopped_past_its_heartbeat_timeout_is_fenced_out_when_it_continues(
     redis, ledger, start_worker
 ):
@@ -145,6 +146,7 @@ def test_a_worker_stopped_past_its_heartbeat_timeout_is_fenced_out_when_it_conti
     assert "event=was-pruned" in stale.communicate(timeout=30)[0]
 
 
+@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
 def test_term_racing_the_reserve_never_loses_a_job(redis, ledger, start_worker, work_here):
     """TERM a worker at random moments 200+ times while jobs flow: conservation holds."""
     total = 300
@@ -175,6 +177,7 @@ def test_term_racing_the_reserve_never_loses_a_job(redis, ledger, start_worker, 
     assert {row[0] for row in jobs.read_ledger(ledger)} == {f"j{i}" for i in range(total)}
 
 
+@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
 def test_a_poison_pill_that_kills_its_workers_ends_in_the_failed_list(redis, ledger, start_worker):
     jobs.kill_my_worker.delay(ledger)
     supervisor = start_worker("--count", "2", env={**FAST, "RESQUE_TEST_MAX_RECOVERIES": "1"})
@@ -202,6 +205,7 @@ def test_an_at_most_once_job_of_a_killed_worker_is_failed_not_run_again(
     assert len(rows(ledger, "start")) == 1 and redis.llen("resque:queue:default") == 0
 
 
+@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
 def test_a_worker_stopped_while_its_child_finished_does_not_record_that_outcome(
     redis, ledger, start_worker
 ):

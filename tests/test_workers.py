@@ -1,5 +1,5 @@
-"""The worker against the test Redis: its queues and records in this process (work_here), its
-command line and signals as a real `python -m django resque_work` process."""
+"""The worker against the test Redis: its queues, registration and records in this process
+(work_here), its command line and signals as a real `python -m django resque_work` process."""
 
 import json
 import os
@@ -11,7 +11,9 @@ from django.core.management import CommandError
 
 from django_resque import enqueue
 from tests import jobs
-from tests.helpers import wait_until
+from tests.helpers import sampling, wait_until
+
+HEARTBEATS = "resque:workers:heartbeat"
 
 
 @pytest.mark.parametrize("fork", [True, False])
@@ -149,27 +151,32 @@ def test_a_running_worker_wakes_for_new_jobs_and_stops_on_term(redis, ledger, st
     assert redis.get("resque:stat:processed") == b"1"
 
 
-def test_worker_registers_as_ruby_does(redis, start_worker):
-    worker = start_worker("--queues", "high,default")
-    wait_until(lambda: redis.scard("resque:workers") == 1)
-    (worker_id,) = redis.smembers("resque:workers")
+def test_worker_registers_as_ruby_does(redis, ledger, work_here):
+    def registration():
+        return [
+            (m, redis.get(b"resque:worker:" + m + b":started"), redis.hget(HEARTBEATS, m))
+            for m in redis.smembers("resque:workers")
+        ]
+
+    jobs.sleep_for.delay(ledger, 0.3)  # registered while it runs
+    with sampling(registration) as seen:
+        work_here("high", "default")
+    ((worker_id, started, heartbeat),) = next(sample for sample in seen if sample)
     host, pid, queue_list = worker_id.decode().split(":")
-    assert (int(pid), queue_list) == (worker.pid, "high,default")
-    assert re.fullmatch(
-        rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}",
-        redis.get(b"resque:worker:" + worker_id + b":started"),
-    )
-    assert re.fullmatch(
-        rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", redis.hget("resque:workers:heartbeat", worker_id)
-    )
+    assert (int(pid), queue_list) == (os.getpid(), "high,default")
+    assert re.fullmatch(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}", started)
+    assert re.fullmatch(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", heartbeat)
 
 
-def test_in_flight_record_is_rubys_working_on_json(redis, ledger, start_worker):
-    jobs.sleep_for.delay(ledger, 3)
-    start_worker("--queues", "default")
-    wait_until(lambda: jobs.read_ledger(ledger))
-    (worker_id,) = redis.smembers("resque:workers")
-    record = json.loads(redis.get(b"resque:worker:" + worker_id))
+def test_in_flight_record_is_rubys_working_on_json(redis, ledger, work_here):
+    def records():
+        return [redis.get(b"resque:worker:" + m) for m in redis.smembers("resque:workers")]
+
+    jobs.sleep_for.delay(ledger, 0.3)
+    with sampling(records) as seen:
+        work_here("default")
+    (raw,) = next(sample for sample in seen if any(sample))
+    record = json.loads(raw)
     assert list(record) == ["queue", "run_at", "payload"]
     assert record["queue"] == "default"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["run_at"])

@@ -37,9 +37,8 @@ ACTIONS = [
 
 @pytest.fixture
 def stopped_redis(settings) -> Iterator[RedisServer]:
-    """A redis-server this test started and stopped; RESQUE points at it, with a password."""
-    server = RedisServer().start()
-    server.stop()
+    """A Redis that is down, at a free port; RESQUE points at it, with a password."""
+    server = RedisServer()  # never started: connections to its port are refused
     url = f"redis://user:s3cret@127.0.0.1:{server.port}/0"
     with override_settings(RESQUE={**settings.RESQUE, "REDIS_URL": url}):
         yield server
@@ -74,8 +73,7 @@ def test_the_admin_index_still_renders(operator, stopped_redis):
 
 
 def test_a_connection_alias_is_named_instead_of_a_url(operator, settings):
-    server = RedisServer().start()
-    server.stop()
+    server = RedisServer()  # never started: connections to its port are refused
     caches = {
         **settings.CACHES,
         "resque": {
