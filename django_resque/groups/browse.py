@@ -37,7 +37,7 @@ def read(group_id: str) -> GroupState | None:
 
 
 def _wrong_type(exc: redis.ResponseError) -> bool:
-    return "WRONGTYPE" in str(exc)  # a pipeline prefixes the command it was
+    return "WRONGTYPE" in str(exc)  # from a pipeline, the message names the command first
 
 
 @dataclass(frozen=True)
