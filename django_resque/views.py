@@ -10,9 +10,13 @@ permission on Resque by default). Backtraces are never sent.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Callable
+from typing import Any
 
+import redis
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -21,6 +25,9 @@ from django_resque.conf import get_config
 from django_resque.groups import browse
 from django_resque.groups import tokens as group_tokens
 from django_resque.results import status, tokens
+from django_resque.storage.connection import describe
+
+logger = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
 
@@ -31,6 +38,24 @@ def can_view_status(user: object) -> bool:
         return False
     permission = get_config()["STATUS_VIEW_PERMISSION"]
     return permission is None or bool(user.has_perm(permission))  # type: ignore[attr-defined]
+
+
+def redis_unavailable(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+    """Answer 503 with a sentence, not a 500, when Redis cannot be reached (a page retries)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except redis.RedisError as exc:
+            logger.warning("event=status-view-redis-unavailable redis=%s error=%s", describe(), exc)
+            response = JsonResponse(
+                {"error": "Redis, the job store, is not answering."}, status=503
+            )
+            response["Retry-After"] = "5"
+            return response
+
+    return wrapped
 
 
 def _refusal(
@@ -50,6 +75,7 @@ def _refusal(
 
 @never_cache
 @require_GET
+@redis_unavailable
 def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     """Return a job's status as JSON: 401 anonymous, 403 not allowed, 404 unknown or expired.
 
@@ -73,6 +99,7 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 
 @never_cache
 @require_GET
+@redis_unavailable
 def group_status(request: HttpRequest, group_id: str) -> JsonResponse:
     """Return a group's counts and progress as JSON: 401, 403 and 404 as job_status.
 

@@ -85,3 +85,12 @@ def test_a_connection_alias_is_named_instead_of_a_url(operator, settings):
         response = operator.get("/admin/django_resque/queue/")
     assert response.status_code == 503
     assert "CACHES[&#x27;resque&#x27;]" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/resque/jobs/abc/status/", "/resque/groups/abc/status/"])
+def test_the_status_views_answer_503_with_a_sentence_while_redis_is_down(
+    operator, stopped_redis, url
+):
+    response = operator.get(url)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json() == {"error": "Redis, the job store, is not answering."}
