@@ -164,38 +164,33 @@ class Keys:
 
     # --- django_resque only: groups --------------------------------------------------------
     def group(self, group_id: str) -> str:
-        """hash: a group's name, created_at, open, total, succeeded, failed, parent, callbacks,
-        fired, finished_at (groups/group.py); written by group_create.lua, group_close.lua and
-        every script that includes _groups.lua."""
+        """hash: a group's name, created_at, open, counts, parent, callbacks, fired and
+        finished_at (groups/); group_create.lua, group_close.lua and _groups.lua write it."""
         return self.group_prefix() + group_id
 
     def group_prefix(self) -> str:
-        """prefix `<ns>:dj:group:`; prefix .. id = group(id), and prefix .. id .. suffix is one
-        of its sets (`:pending`, `:failed`, `:children`, `:open-children`, see the methods
-        below). The scripts that record a member's outcome learn its group only from the
-        payload."""
+        """prefix `<ns>:dj:group:`; prefix .. id = group(id), and prefix .. id .. one of the
+        suffixes below is one of its sets (scripts learn a group only from a payload)."""
         return self._k("dj:group:")
 
     def group_pending(self, group_id: str) -> str:
-        """set of the ids of members not yet done (SADD at enqueue, SREM once done)."""
+        """set: ids of members not yet done (SADD at enqueue, SREM once done)."""
         return self.group(group_id) + ":pending"
 
     def group_failed(self, group_id: str) -> str:
-        """set of the ids of members that failed for good (a retry from the failed list
-        moves one back to pending)."""
+        """set: ids of members that failed for good (a retry moves one back to pending)."""
         return self.group(group_id) + ":failed"
 
     def group_children(self, group_id: str) -> str:
-        """set of the ids of the groups created inside this group's members."""
+        """set: ids of the groups created inside this group's members."""
         return self.group(group_id) + ":children"
 
     def group_open_children(self, group_id: str) -> str:
-        """set of the child groups not yet finished: the group waits for them too."""
+        """set: child groups not yet ended, which the group waits for."""
         return self.group(group_id) + ":open-children"
 
     def groups(self) -> str:
-        """zset group id -> created (epoch seconds): every group, for the admin's list; members
-        whose hash has expired are dropped when it is read (groups/group.py)."""
+        """zset group id -> created (epoch): the admin's list (expired ids leave on read)."""
         return self._k("dj:groups")
 
     # --- django_resque only: django.tasks priorities ---------------------------------------

@@ -13,6 +13,7 @@ the jobs it did not report to the parent, which learns its exit status through a
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 from collections.abc import Callable
@@ -20,9 +21,11 @@ from collections.abc import Callable
 from django.db import connections
 from setproctitle import setproctitle
 
+from django_resque import __version__
 from django_resque.jobs.outcome import Outcome
 from django_resque.worker import fork
 from django_resque.worker.child_watch import kill_group
+from django_resque.worker.limits import limit_child_memory
 from django_resque.worker.thread_pool import Completion, ThreadPool
 
 _HEADER = 8
@@ -31,10 +34,10 @@ _HEADER = 8
 class ThreadChild:
     """The parent's handle on the child: hand it payloads, read its reports, end it."""
 
-    def __init__(self, size: int, child_setup: Callable[[], None], title: str) -> None:
+    def __init__(self, size: int, max_child_memory: int | None = None) -> None:
         self.size = size
-        self.child_setup = child_setup
-        self.title = title
+        self.child_setup = functools.partial(limit_child_memory, max_child_memory)
+        self.title = f"resque-{__version__}: Child performing up to {size} jobs at once"
         self.pid: int | None = None
         self._job_w = self._report_r = self._pidfd = -1
         self._buffer = b""

@@ -10,6 +10,8 @@ Recycling (--max-jobs, --max-memory) retires the child instead: it finishes what
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +20,9 @@ from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.worker.child_watch import job_timeout, killed_by_usr1, timed_out
 from django_resque.worker.os_signals import Signals
+from django_resque.worker.slot import Slot
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,3 +87,11 @@ def end_child(
     if recycle_due:
         return ChildEnd("recycle", retire=True)
     return None
+
+
+def abandon_process(worker_id: str, slots: list[Slot]) -> None:
+    """No fork, TERM's grace period over: threads cannot be stopped, so the process goes."""
+    logger.warning("worker=%s event=immediate-stop action=requeue-and-exit", worker_id)
+    for slot in slots:
+        slot.release(crashed=False)  # the jobs still running go back
+    os._exit(1)

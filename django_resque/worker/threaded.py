@@ -5,17 +5,13 @@ record. This loop, in the worker's main thread, does everything that touches Red
 heartbeats every slot, reserves for free slots only (a busy worker hoards nothing), hands each
 payload to the performer, and records what comes back. The performer is a ThreadChild (fork
 mode: one child forked from this clean parent runs the jobs in its threads) or a ThreadPool in
-this process (`--no-fork`).
-
-What ends a child early settles every job it held: a job past its timeout fails with
-JobTimeout and the others go back on their queues; after TERM's grace period they all go back;
-USR1, or a child that dies, fails them as a dead child's job fails. A fresh child takes over.
+this process (`--no-fork`). What ends a child early, and what becomes of the jobs it held, is
+thread_watch.py's call; a fresh child takes over.
 """
 
 from __future__ import annotations
 
 import collections
-import functools
 import logging
 import os
 import select
@@ -39,13 +35,13 @@ from django_resque.worker.child_watch import TICK_SECONDS
 from django_resque.worker.heartbeat import Pruned
 from django_resque.worker.huge_pages import prepare_heap_for_forks
 from django_resque.worker.in_process import warn_of_unenforced_timeouts
-from django_resque.worker.limits import Recycling, limit_child_memory
+from django_resque.worker.limits import Recycling
 from django_resque.worker.os_signals import Signals
 from django_resque.worker.outages import start_up_when_redis_answers, wait_for_redis
 from django_resque.worker.slot import Reserved, Slot
 from django_resque.worker.thread_child import ThreadChild
 from django_resque.worker.thread_pool import Completion, ThreadPool
-from django_resque.worker.thread_watch import ChildEnd, Running, end_child
+from django_resque.worker.thread_watch import ChildEnd, Running, abandon_process, end_child
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +80,7 @@ class ThreadedWorker:
         self.redis_run_id = ""
         self.wake = WakeWait()
         self.pool = None if fork else ThreadPool(threads)
-        self.child = None
-        if fork:
-            title = f"resque-{__version__}: Child performing up to {threads} jobs at once"
-            setup = functools.partial(limit_child_memory, max_child_memory)
-            self.child = ThreadChild(threads, setup, title)
+        self.child = ThreadChild(threads, max_child_memory) if fork else None
         self.performer: ThreadChild | ThreadPool = self.child or self.pool  # type: ignore[assignment]
         self._registered = 0  # slots registered so far
         self._crashed = False
@@ -133,10 +125,8 @@ class ThreadedWorker:
             for slot in self.slots:
                 slot.release(crashed=self._crashed)  # a job still held goes back
         except redis.RedisError as exc:  # not unregistered: recovery will find what we held
-            where = connection.describe()
-            logger.error(
-                "worker=%s event=shutdown-incomplete redis=%s error=%s", self.id, where, exc
-            )
+            line = "worker=%s event=shutdown-incomplete redis=%s error=%s"
+            logger.error(line, self.id, connection.describe(), exc)
         self.wake.close()
         if self.pool is not None:
             self.pool.stop(wait=False)
@@ -244,7 +234,7 @@ class ThreadedWorker:
         """End the child early when a signal, a timeout or its recycling says so."""
         if self.child is None:
             if self.running and self.signals.child_must_stop():
-                self._abandon_process()
+                abandon_process(self.id, self.slots)
             return
         if not self.child.started:
             return
@@ -276,13 +266,6 @@ class ThreadedWorker:
     def _recycle(self) -> bool:
         """No fork: the worker process itself recycles (--max-jobs, --max-memory)."""
         return self.pool is not None and self.recycling.due()
-
-    def _abandon_process(self) -> None:
-        """No fork, TERM's grace period over: threads cannot be stopped, so the process goes."""
-        logger.warning("worker=%s event=immediate-stop action=requeue-and-exit", self.id)
-        for slot in self.slots:
-            slot.release(crashed=False)  # the jobs still running go back
-        os._exit(1)
 
     # --- pruned slots, pauses, titles -----------------------------------------------------
     def _slot_call(self, index: int, call: Callable[[], T]) -> T | None:
