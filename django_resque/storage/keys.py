@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from django_resque.conf import get_config
+from django_resque.storage.limit_keys import LimitKeys
 
 
 @dataclass(frozen=True, slots=True)
-class Keys:
+class Keys(LimitKeys):
     namespace: str
 
     def _k(self, name: str) -> str:

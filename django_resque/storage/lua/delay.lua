@@ -8,14 +8,20 @@
 -- ARGV[3]  `delayed:<ts>`, no namespace, as Ruby writes it (Keys.delayed_member)
 -- ARGV[4]  group id the job joins ('' for none), ARGV[5] Keys.group_prefix (_groups.lua): a
 --          delayed member is pending from now until it has run
+-- ARGV[6]  a unique job's lock key (Keys.limit_lock; '' for none), ARGV[7] how long it holds
+--          (ms: its wait and then its ttl), ARGV[8] the job's id: if another job holds the lock,
+--          nothing is stored and the reply names that job
 -- KEYS[4]  <ns>:dj:job:<id>              hash  optional: the job's first status, `scheduled`,
---                                              with ARGV[6] job name, ARGV[7] queue name,
---                                              ARGV[8] enqueued_at (ISO-8601 UTC)
--- Returns the length of the delayed list after the push.
+--                                              with ARGV[9] job name, ARGV[10] queue name,
+--                                              ARGV[11] enqueued_at (ISO-8601 UTC)
+-- Returns the length of the delayed list after the push, or {id of the job holding the lock}.
 --#include _groups
+if ARGV[6] ~= '' and not redis.call('SET', ARGV[6], ARGV[8], 'NX', 'PX', ARGV[7]) then
+  return {redis.call('GET', ARGV[6]) or ''}
+end
 if KEYS[4] then
-  redis.call('HSET', KEYS[4], 'status', 'scheduled', 'job', ARGV[6], 'queue', ARGV[7],
-    'enqueued_at', ARGV[8])
+  redis.call('HSET', KEYS[4], 'status', 'scheduled', 'job', ARGV[9], 'queue', ARGV[10],
+    'enqueued_at', ARGV[11])
 end
 if ARGV[4] ~= '' then
   local _, id = group_of(ARGV[2])

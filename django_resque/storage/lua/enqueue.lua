@@ -10,17 +10,23 @@
 -- ARGV[3]  group id the payloads join ('' for none), ARGV[4] Keys.group_prefix (_groups.lua):
 --          each payload's `id` joins the group's pending set before the push, so no worker can
 --          finish a member the group does not know yet
--- with KEYS[4]: ARGV[5] job name, ARGV[6] enqueued_at (ISO-8601 UTC, the client's clock as
+-- ARGV[5]  a unique job's lock key (Keys.limit_lock; '' for none; one payload only), ARGV[6]
+--          how long it holds (ms), ARGV[7] the job's id: if another job holds the lock, nothing
+--          is written or pushed (the payload joins no group) and the reply names that job
+-- with KEYS[4]: ARGV[8] job name, ARGV[9] enqueued_at (ISO-8601 UTC, the client's clock as
 --               status.py writes every time); the payloads follow
--- ARGV[5..] (or ARGV[7..] with KEYS[4]) payload JSON, byte for byte as it must be stored
--- Returns the queue's length after the push.
+-- ARGV[8..] (or ARGV[10..] with KEYS[4]) payload JSON, byte for byte as it must be stored
+-- Returns the queue's length after the push, or {id of the job holding the lock}.
 --#include _push
 --#include _groups
-local first = 5
+if ARGV[5] ~= '' and not redis.call('SET', ARGV[5], ARGV[7], 'NX', 'PX', ARGV[6]) then
+  return {redis.call('GET', ARGV[5]) or ''}
+end
+local first = 8
 if KEYS[4] then
-  redis.call('HSET', KEYS[4], 'status', 'queued', 'job', ARGV[5], 'queue', ARGV[1],
-    'enqueued_at', ARGV[6])
-  first = 7
+  redis.call('HSET', KEYS[4], 'status', 'queued', 'job', ARGV[8], 'queue', ARGV[1],
+    'enqueued_at', ARGV[9])
+  first = 10
 end
 if ARGV[3] ~= '' then
   local ids = {}

@@ -22,15 +22,29 @@
 -- ARGV[5]  mode ok: result JSON; otherwise the error `{"exception","error","backtrace"}` JSON
 -- ARGV[6]  mode fail: failure id; mode retry: due time (epoch seconds)
 -- ARGV[7]  mode fail: failure record JSON; mode retry: retry zset member ('' in mode ok)
--- ARGV[8]  the job's group ('' = none) and ARGV[9] its member id: mode ok records it as a
+-- ARGV[8]  the job's limits JSON ('' = none; _limits.lua), ARGV[9] the worker id, ARGV[10] the
+--          job id, ARGV[11 .. 15] the limit settings: the slots the worker held for the job are
+--          freed and handed on; mode ok and fail release its until_executed lock, and mode retry
+--          makes it last until the next attempt is due
+-- ARGV[16] the job's group ('' = none) and ARGV[17] its member id: mode ok records it as a
 --          member that succeeded, mode fail as one that failed (_groups.lua group_done; a
---          retry keeps it pending); ARGV[10 .. 17] the group settings
+--          retry keeps it pending); ARGV[18 .. 25] the group settings
 --#include _failures
 --#include _groups
-if ARGV[8] and ARGV[8] ~= '' and ARGV[1] ~= 'retry' then
-  group_done(group_settings(ARGV, 10), ARGV[8], ARGV[9], ARGV[1] == 'ok')
-end
+--#include _limits
 local mode = ARGV[1]
+if ARGV[8] and ARGV[8] ~= '' then
+  local spec, l = limits_of(ARGV[8]), limit_settings(ARGV, 11)
+  if spec then
+    limits_release(l, spec, ARGV[9], ARGV[10], mode ~= 'retry')
+    if mode == 'retry' then
+      lock_extend(l, spec['lock'], ARGV[10], math.max(0, tonumber(ARGV[6]) * 1000 - now_ms()))
+    end
+  end
+end
+if ARGV[16] and ARGV[16] ~= '' and mode ~= 'retry' then
+  group_done(group_settings(ARGV, 18), ARGV[16], ARGV[17], mode == 'ok')
+end
 if mode == 'fail' then
   redis.call('RPUSH', KEYS[2], ARGV[7])
   index_add(KEYS[9], ARGV[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], decode_record(ARGV[7]))

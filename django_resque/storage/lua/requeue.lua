@@ -26,8 +26,13 @@
 -- ARGV[7]  seconds KEYS[5] is remembered
 -- ARGV[8]  "1" to unregister the worker too
 -- ARGV[9]  wake-token cap
+-- ARGV[10] the payload's limits JSON ('' = none; _limits.lua), ARGV[11] its job id, ARGV[12]
+--          "1" when it was failed for good instead of pushed back, ARGV[13 .. 17] the limit
+--          settings: the slots the worker held for it are freed and handed on, and a failed
+--          job's until_executed lock is released (a job pushed back keeps its lock)
 -- Returns 1 when done, 0 when the record or heartbeat changed (nothing was touched).
 --#include _push
+--#include _limits
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[8], ARGV[1]) ~= ARGV[3] then
   return 0
 end
@@ -39,6 +44,10 @@ end
 redis.call('DEL', KEYS[1])
 if ARGV[4] ~= '' then
   push_and_wake(KEYS[4], KEYS[2], KEYS[3], ARGV[5], ARGV, 4, 4, tonumber(ARGV[9]), true)
+end
+if ARGV[10] ~= '' then
+  local spec = limits_of(ARGV[10])
+  if spec then limits_release(limit_settings(ARGV, 13), spec, ARGV[1], ARGV[11], ARGV[12] == '1') end
 end
 if ARGV[6] == '1' then
   redis.call('INCR', KEYS[5])

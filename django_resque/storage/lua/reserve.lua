@@ -35,12 +35,18 @@
 --          only by a live incarnation, as the counts: a pruned one's job was put back to run again.
 -- ARGV[6]  that job's result JSON   ARGV[7] its finished_at (the worker's clock, when it ended)
 -- ARGV[8]  RESULT_TTL seconds
--- ARGV[9]  the group of the job just finished with success ('' = none): it is recorded as a
---          member that succeeded (_groups.lua group_done), and ARGV[10 .. 17] are then the
---          group settings; F = 10 without a group, 18 with one
+-- ARGV[9]  the limits of the job just finished with success ('' = none; _limits.lua): the
+--          slots it held are freed and handed on, and its until_executed lock released
+-- ARGV[10 .. 14]  the limit settings (_limits.lua): a payload taken that carries limits
+--          starts only within them; otherwise it moves to a waiting list and the next is taken
+-- ARGV[15] the group of the job just finished with success ('' = none): it is recorded as a
+--          member that succeeded (_groups.lua group_done), and ARGV[16 .. 23] are then the
+--          group settings; F = 16 without a group, 24 with one
 -- ARGV[F .. F-1+n]  queue names, in the order of KEYS[7 ..]
 -- ARGV[F+n]         the slot marker older versions put in lists for prioritised payloads
--- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned.
+-- Returns {queue name, payload}; false when every queue is empty or paused, or when
+-- MAX_DIVERTED payloads in a row had to wait on a limit (a wake token then brings the worker
+-- straight back); -1 when pruned.
 --
 -- The record's run_at (Ruby's `2026-11-25T03:04:05Z`) and the status hash's started_at
 -- (`...T03:04:05.000123Z`, as status.py writes) come from Redis TIME, read once a payload is
@@ -50,6 +56,8 @@
 --#include iso_time
 --#include _priority
 --#include _groups
+--#include _limits
+local MAX_DIVERTED = 50
 -- Mark the attempt started (see ARGV[4]), for a job that keeps a status hash.
 local function mark_started(decoded, now)
   local id = decoded['id']
@@ -87,10 +95,15 @@ end
 -- level (a payload moves from its queue to the record), so workers drain a full Redis.
 redis.call('DEL', KEYS[1])
 mark_succeeded()
-local F = 10
+local limits = limit_settings(ARGV, 10)
 if ARGV[9] ~= '' then
-  F = 10 + GROUP_SETTINGS
-  group_done(group_settings(ARGV, 10), ARGV[9], ARGV[5], true)
+  local spec = limits_of(ARGV[9])
+  if spec then limits_release(limits, spec, ARGV[2], ARGV[5], true) end
+end
+local F = 16
+if ARGV[15] ~= '' then
+  F = 16 + GROUP_SETTINGS
+  group_done(group_settings(ARGV, 16), ARGV[15], ARGV[5], true)
 end
 local finished = tonumber(ARGV[1])
 if finished > 0 then
@@ -112,22 +125,35 @@ if paused then
 end
 local n = #ARGV - F
 local ranked = redis.call('EXISTS', unpack(KEYS, 7 + 2 * n, 6 + 3 * n)) > 0
+local diverted = 0
 for i = 1, n do
   local name = ARGV[F - 1 + i]
   if not paused or redis.call('SISMEMBER', KEYS[5], name) == 0 then
     local raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[F + n], ranked)
-    if raw then
+    while raw do
       local now = redis.call('TIME')
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw
-      if not ok or type(decoded) ~= 'table' then
-        payload = cjson.encode(raw)  -- keep the record valid JSON: store a bad payload as a string
+      local spec = ok and type(decoded) == 'table' and limits_of(decoded)
+      if spec and not limits_admit(limits, spec, ARGV[2], tostring(decoded['id']),
+          name .. '\n' .. raw, KEYS[6], tonumber(now[1]) * 1000 + math.floor(now[2] / 1000)) then
+        diverted = diverted + 1
+        if diverted >= MAX_DIVERTED then
+          wake(limits.qs, KEYS[6 + n + i], name, 1, limits.cap)
+          redis.call('DEL', KEYS[1])
+          return false
+        end
+        raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[F + n], ranked)
       else
-        mark_started(decoded, now)
+        if not ok or type(decoded) ~= 'table' then
+          payload = cjson.encode(raw)  -- keep the record valid JSON: store a bad payload as text
+        else
+          mark_started(decoded, now)
+        end
+        redis.call('SET', KEYS[1], '{"queue":' .. cjson.encode(name) .. ',"run_at":"'
+          .. iso_utc(now) .. '","payload":' .. payload .. '}')
+        return {name, raw}
       end
-      redis.call('SET', KEYS[1], '{"queue":' .. cjson.encode(name) .. ',"run_at":"' .. iso_utc(now)
-        .. '","payload":' .. payload .. '}')
-      return {name, raw}
     end
   end
 end
