@@ -425,3 +425,58 @@ def fails_until_flag(ledger: str, flag: str) -> None:
     write_ledger(ledger, "attempt", os.path.exists(flag))
     if not os.path.exists(flag):
         raise RuntimeError("not yet")
+
+
+# --- limits ---------------------------------------------------------------------------------
+def _stamped(ledger: str, token: str, seconds: float) -> str:
+    """Ledger `start|end <token> <pid> <time>`: the runs' own start and end stamps."""
+    write_ledger(ledger, "start", token, os.getpid(), time.time())
+    time.sleep(seconds)
+    write_ledger(ledger, "end", token, os.getpid(), time.time())
+    return token
+
+
+@job(concurrency=2)
+def two_at_once(ledger: str, token: str, seconds: float) -> str:
+    return _stamped(ledger, token, seconds)
+
+
+@job(concurrency=1)
+def one_at_once(ledger: str, token: str, seconds: float) -> str:
+    return _stamped(ledger, token, seconds)
+
+
+@job(concurrency=1, concurrency_key=lambda ledger, account, token, seconds: account)
+def one_per_account(ledger: str, account: str, token: str, seconds: float) -> str:
+    return _stamped(ledger, f"{account}-{token}", seconds)
+
+
+@job(rate_limit="3/2s")
+def three_per_two_seconds(ledger: str, token: str) -> str:
+    return _stamped(ledger, token, 0)
+
+
+@job(unique="until_executing")
+def unique_until_executing(ledger: str, token: str, seconds: float) -> str:
+    return _stamped(ledger, token, seconds)
+
+
+@job(unique="until_executed", unique_for=60)
+def unique_until_executed(ledger: str, token: str, seconds: float) -> str:
+    return _stamped(ledger, token, seconds)
+
+
+@job(unique="while_executing")
+def unique_while_executing(ledger: str, token: str, seconds: float) -> str:
+    return _stamped(ledger, token, seconds)
+
+
+@job(unique="until_executed", unique_key=lambda ledger, site, **kw: site)
+def rebuild_site(ledger: str, site: int, token: str = "") -> str:
+    return _stamped(ledger, f"{site}-{token}", 0)
+
+
+@job(unique="until_executed", retries=1, backoff=lambda attempt: 1.0)
+def unique_failing(ledger: str) -> None:
+    write_ledger(ledger, "attempt")
+    raise RuntimeError("fails every time")

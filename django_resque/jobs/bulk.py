@@ -56,6 +56,12 @@ def enqueue_many(
     """Enqueue one payload per call on the job's queue; return their handles in call order."""
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
+    limits = definition.limits
+    if limits is not None and limits.unique in {"until_executing", "until_executed"}:
+        raise InvalidJob(
+            f"{definition.name} is a unique job (unique={limits.unique!r}): each call must take "
+            "its lock as it is enqueued, so call .delay() for each instead of enqueue_many."
+        )
     queue = definition.queue_name
     payloads = [_payload(definition, index, call) for index, call in enumerate(calls)]
     group = membership.group_id_for(definition.group)

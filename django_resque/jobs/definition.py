@@ -25,6 +25,8 @@ from django_resque.jobs.registry import (
     validate_job_name,
     validate_queue_name,
 )
+from django_resque.limits import spec as limit_spec
+from django_resque.limits.spec import Limits
 from django_resque.results import status
 
 P = ParamSpec("P")
@@ -57,6 +59,15 @@ class Job(Generic[P, R]):
     after_perform: tuple[Hook, ...] = ()
     around_perform: tuple[Hook, ...] = ()
     on_failure: tuple[Hook, ...] = ()
+    # Unique jobs, concurrency and rate limits (docs/limits.md), read into `limits`.
+    unique: str | None = None
+    unique_for: float | None = None
+    unique_key: Callable[..., Any] | None = None
+    concurrency: int | None = None
+    concurrency_key: Callable[..., Any] | None = None
+    rate_limit: str | None = None
+    rate_limit_key: Callable[..., Any] | None = None
+    limits: Limits | None = dataclasses.field(default=None, init=False, repr=False)
     # The group a call joins (jobs/membership.py): the caller's, unless .using(group=...).
     group: Any = dataclasses.field(default=membership.CALLERS_GROUP, repr=False)
 
@@ -92,6 +103,8 @@ class Job(Generic[P, R]):
         put(self, "store_result", job_options.check_store_result(name, self.store_result))
         for hook in job_options.HOOKS:
             put(self, hook, job_options.hooks(name, hook, getattr(self, hook)))
+        options = {option: getattr(self, option) for option in limit_spec.OPTIONS}
+        put(self, "limits", Limits.from_options(name, options))
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run the function here and now, as if it were not a job."""
@@ -140,27 +153,34 @@ class Job(Generic[P, R]):
         job_id, queue = payload.id or "", self.queue_name
         if self.before_enqueue and not hooks.before_enqueue(self, args, kwargs):
             return JobHandle(id=job_id, job_name=self.name, queue=queue, enqueued=False)
-        dispatch.run(
+        holder = dispatch.run(
             partial(self._push, payload, queue, args, kwargs),
             on_commit=self.on_commit,
             database=self.database,
             what=lambda: f"job={self.name} id={job_id} queue={queue}",
         )
+        if holder is not None:  # a unique job's copy holds the lock: nothing was pushed
+            return JobHandle(id=holder, job_name=self.name, queue=queue, enqueued=False)
         return JobHandle(id=job_id, job_name=self.name, queue=queue)
 
     def _push(
         self, payload: Payload, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> None:
+    ) -> str | None:
         """Push with the status hash, run after_enqueue hooks: now, or when the commit comes.
 
         The status hash is written in the push's own script call (one round trip), so a fast
-        worker's "running" is never overwritten by "queued".
+        worker's "running" is never overwritten by "queued". A unique job takes its lock in
+        that call too; if another copy holds it, nothing is written, no hook runs, and the
+        holder's id is returned.
         """
         job_id = payload.id or ""
         marked = status.enqueued_fields(job_id, self.name) if self.store_result else None
         group = membership.group_of(payload.extras)
-        dispatch.push(queue, payload.encode(), status=marked, group=group)
-        hooks.after_enqueue(self, job_id, queue, args, kwargs)
+        lock = limit_spec.lock_of(payload.extras, job_id)
+        holder = dispatch.push(queue, payload.encode(), status=marked, group=group, lock=lock)
+        if holder is None:
+            hooks.after_enqueue(self, job_id, queue, args, kwargs)
+        return holder
 
     enqueue = delay
 
@@ -197,6 +217,8 @@ class Job(Generic[P, R]):
             job_options.refuse_as_arguments(self.name, self.func, kwargs)
         json_args, json_kwargs = json_arguments(args, kwargs)
         extras = membership.extras_for(self.group)
+        if self.limits is not None:
+            extras["limits"] = self.limits.field(args, kwargs, (json_args, json_kwargs))
         return Payload(self.name, json_args, json_kwargs, id=new_job_id(), extras=extras)
 
 
@@ -216,9 +238,10 @@ def job(
 ) -> Job[P, R] | Callable[[Callable[P, R]], Job[P, R]]:
     """Register a function as a job; usable bare (`@job`) or with options (`@job(queue=...)`).
 
-    Options: timeout, at_most_once, retries, retry_on, give_up_on, backoff, store_result, and
-    the hooks before_enqueue, after_enqueue, before_perform, after_perform, around_perform,
-    on_failure.
+    Options: timeout, at_most_once, retries, retry_on, give_up_on, backoff, store_result, the
+    hooks before_enqueue, after_enqueue, before_perform, after_perform, around_perform,
+    on_failure, and the limits unique, unique_for, unique_key, concurrency, concurrency_key,
+    rate_limit, rate_limit_key (docs/limits.md).
     """
     if func is not None and not callable(func):
         raise InvalidJob(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django_resque.jobs import dispatch, inline, membership
 from django_resque.jobs.handles import JobHandle
+from django_resque.limits.spec import lock_of
 from django_resque.queues import delayed
 from django_resque.results import status
 
@@ -30,9 +31,12 @@ def schedule(
     payload = job.payload(args, kwargs)
     queue = job.queue_name
     item = delayed.encode_item(payload, queue)
-    marked = status.enqueued_fields(payload.id or "", job.name) if job.store_result else None
+    job_id = payload.id or ""
+    marked = status.enqueued_fields(job_id, job.name) if job.store_result else None
+    # A unique job's lock lasts while it waits, then its ttl.
+    lock = lock_of(payload.extras, job_id, wait=ts - time.time())
     # Inside transaction.atomic() the item is stored on commit, dropped on rollback
-    dispatch.run(
+    holder = dispatch.run(
         partial(
             delayed.push,
             ts,
@@ -40,9 +44,12 @@ def schedule(
             queue=queue,
             status=marked,
             group=membership.group_of(payload.extras),
+            lock=lock,
         ),
         on_commit=job.on_commit,
         database=job.database,
         what=f"delayed job={job.name} id={payload.id} at={ts}",
     )
-    return JobHandle(id=payload.id or "", job_name=job.name, queue=queue)
+    if holder is not None:  # another copy of a unique job holds the lock: nothing was stored
+        return JobHandle(id=holder, job_name=job.name, queue=queue, enqueued=False)
+    return JobHandle(id=job_id, job_name=job.name, queue=queue)

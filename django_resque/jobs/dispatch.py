@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -26,19 +26,23 @@ from django_resque.queues import delayed
 from django_resque.queues import priority as priorities
 
 if TYPE_CHECKING:
+    from django_resque.limits.spec import UniqueLock
     from django_resque.results.status import StatusFields
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
 
 def run(
-    action: Callable[[], None],
+    action: Callable[[], T],
     *,
     on_commit: bool | None,
     database: str | None,
     what: str | Callable[[], str],
-) -> None:
-    """Run an enqueue action now, or when the transaction on `database` commits.
+) -> T | None:
+    """Run an enqueue action now and return what it returns, or run it when the transaction on
+    `database` commits and return None.
 
     `what` names the job(s) in the error logged if a send at commit fails; a callable is only
     called then, so .delay() formats nothing on its usual path.
@@ -46,8 +50,8 @@ def run(
     using = database or DEFAULT_DB_ALIAS
     if defers_to_commit(on_commit=on_commit, using=using):
         transaction.on_commit(partial(_at_commit, action, what), using=using)
-    else:
-        action()
+        return None
+    return action()
 
 
 def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -56,13 +60,16 @@ def defers_to_commit(*, on_commit: bool | None, using: str = DEFAULT_DB_ALIAS) -
     return bool(wanted) and transaction.get_connection(using).in_atomic_block
 
 
-def _at_commit(action: Callable[[], None], what: str | Callable[[], str]) -> None:
+def _at_commit(action: Callable[[], object], what: str | Callable[[], str]) -> None:
     try:
-        action()
+        holder = action()
     except (EnqueueError, redis.RedisError):
         # The transaction is already committed: say loudly which job was not queued.
         logger.error("event=enqueue-on-commit-failed %s", what() if callable(what) else what)
         raise
+    if isinstance(holder, str):  # a unique job whose lock another copy took before the commit
+        named = what() if callable(what) else what
+        logger.info("event=duplicate-refused %s holder=%s", named, holder)
 
 
 def push(
@@ -72,17 +79,20 @@ def push(
     *,
     status: StatusFields | None = None,
     group: str | None = None,
-) -> None:
+    lock: UniqueLock | None = None,
+) -> str | None:
     """Put a payload on its queue (at a priority), or perform it here when INLINE.
 
     `status` (status.enqueued_fields) is written with the payload, in the same round trip;
     INLINE mode writes no status (the job has already run when .delay() returns). `group`: the
-    payload's group, which it joins in the same round trip.
+    payload's group, which it joins in the same round trip. `lock`: a unique job's lock, taken
+    in that round trip too; returns the id of the job holding it when it was taken already
+    (nothing is pushed), else None. INLINE mode takes no lock: nothing waits to be a duplicate.
     """
     if inline.enabled():
         inline.perform(encoded)
-    else:
-        priorities.push(queue, encoded, priority, status=status, group=group)
+        return None
+    return priorities.push(queue, encoded, priority, status=status, group=group, lock=lock)
 
 
 def push_at(when: datetime, payload: Payload, queue: str) -> None:

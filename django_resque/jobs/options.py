@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from django_resque.exceptions import InvalidJob
+from django_resque.limits.spec import OPTIONS as LIMIT_OPTIONS
 
 HOOKS = (
     "before_enqueue",
@@ -31,6 +32,7 @@ OPTIONS = frozenset(
         "backoff",
         "store_result",
         *HOOKS,
+        *LIMIT_OPTIONS,
     }
 )
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django_resque.exceptions import InvalidJob
+from django_resque.storage.keys import get_keys
 
 UNIQUE_MODES = ("until_executing", "until_executed", "while_executing")
 DEFAULT_UNIQUE_FOR = 3600  # seconds a unique lock lasts at most, unless unique_for says
@@ -133,7 +134,9 @@ class Limits:
             rate_key=_key_function(name, "rate_limit_key", given.get("rate_limit_key")),
         )
 
-    def field(self, args: tuple[Any, ...], kwargs: dict[str, Any], json_args: Any) -> dict[str, Any]:
+    def field(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], json_args: Any
+    ) -> dict[str, Any]:
         """The payload's `limits` field for one call (`json_args`: its arguments as JSON)."""
         out: dict[str, Any] = {}
         slots = []
@@ -155,7 +158,11 @@ class Limits:
         return out
 
     def _key(
-        self, function: KeyFunction | None, args: tuple[Any, ...], kwargs: dict[str, Any], json_args: Any
+        self,
+        function: KeyFunction | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        json_args: Any,
     ) -> str:
         """`name`, or `name/<key>`: the key function's value, else the arguments' digest."""
         if function is not None:
@@ -172,12 +179,15 @@ class Limits:
         return f"{self.name}/{hashlib.sha1(text.encode()).hexdigest()}"
 
 
-def lock_of(field: Mapping[str, Any], job_id: str, prefix: str, wait: float = 0) -> UniqueLock | None:
-    """The unique lock an enqueue of this payload field takes, lasting `wait` + its ttl."""
-    lock = field.get("lock")
+def lock_of(extras: Mapping[str, Any], job_id: str, wait: float = 0) -> UniqueLock | None:
+    """The unique lock an enqueue of a payload with these extra fields takes (None if it takes
+    none), lasting `wait` seconds (a delayed job's) beyond its ttl."""
+    field = extras.get("limits")
+    lock = field.get("lock") if isinstance(field, dict) else None
     if not lock:
         return None
-    return UniqueLock(prefix + "lock:" + lock["key"], int((wait + lock["ttl"]) * 1000), job_id)
+    ttl_ms = int((max(0.0, wait) + lock["ttl"]) * 1000)
+    return UniqueLock(get_keys().limit_lock(lock["key"]), ttl_ms, job_id)
 
 
 def _needs(name: str, given: Mapping[str, Any], option: str, needed: str, value: object) -> None:
@@ -191,4 +201,4 @@ def _key_function(name: str, option: str, value: object) -> KeyFunction | None:
             f"@job({option}={value!r}) on {name}: pass a function of the job's arguments that "
             f"returns the key, such as {option}=lambda account_id, **kw: account_id."
         )
-    return value  # type: ignore[return-value]
+    return value

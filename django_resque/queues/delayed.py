@@ -25,11 +25,12 @@ from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
 from django_resque.queues import promotion
 from django_resque.storage import scripts
-from django_resque.storage.codec import json_or, to_bytes
+from django_resque.storage.codec import json_or, to_bytes, to_text
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
+    from django_resque.limits.spec import UniqueLock
     from django_resque.results.status import StatusFields
 
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -77,24 +78,28 @@ def push(
     queue: str = "",
     status: StatusFields | None = None,
     group: str | None = None,
-) -> None:
+    lock: UniqueLock | None = None,
+) -> str | None:
     """RPUSH the item on `delayed:<ts>` and index it, in one script; EnqueueError on failure.
 
     `status` (status.enqueued_fields) writes the job's first status, `scheduled` on `queue`, in
     the same call; promotion marks it `queued`. `group`: the item's id joins that group's
-    pending members in the same call.
+    pending members in the same call. `lock`: a unique job's lock, taken first (its ttl counts
+    from `ts`); if another job holds it nothing is stored and that job's id is returned.
     """
     (encoded,) = queues.encode_checked([item])
     keys = get_keys()
     script_keys = [keys.delayed(ts), keys.timestamps(item), keys.delayed_schedule()]
     args: list[Any] = [ts, encoded, keys.delayed_member(ts), group or "", keys.group_prefix()]
+    args += lock.script_args() if lock is not None else ["", "", ""]
     if status is not None:
         script_keys.append(status[0])
         args += [status[1][0], queue, status[1][1]]
     try:
-        scripts.run("delay", script_keys, args)
+        reply = scripts.run("delay", script_keys, args)
     except redis.RedisError as exc:
         raise EnqueueError.from_redis(exc, f"a delayed job for {ts}") from exc
+    return to_text(reply[0]) if isinstance(reply, list) else None
 
 
 def epoch(when: datetime) -> int:

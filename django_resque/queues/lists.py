@@ -17,31 +17,41 @@ from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
+    from django_resque.limits.spec import UniqueLock
     from django_resque.results.status import StatusFields
 
 WAKE_TOKEN_CAP = 1000
+_NO_LOCK = ("", "", "")  # the enqueue script's lock arguments when it takes no lock
 CHUNKS_PER_ROUND_TRIP = 10  # script calls pipelined together by push_many
 
 
 def push(
-    queue: str, *payloads: str, status: StatusFields | None = None, group: str | None = None
-) -> int:
+    queue: str,
+    *payloads: str,
+    status: StatusFields | None = None,
+    group: str | None = None,
+    lock: UniqueLock | None = None,
+) -> str | None:
     """Append payloads to a queue in one round trip; raise EnqueueError if Redis refused.
 
     `status` (status.enqueued_fields) writes the job's first status in the same script call;
-    `group`: the payloads' ids join that group's pending members in it too.
+    `group`: the payloads' ids join that group's pending members in it too. `lock` (one payload
+    only): a unique job's lock, taken first; if another job holds it nothing is written and
+    that job's id is returned. Otherwise returns None.
     """
     encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
     args: list[Any] = [queue, WAKE_TOKEN_CAP, group or "", keys.group_prefix()]
+    args += lock.script_args() if lock is not None else _NO_LOCK
     if status is not None:
         key_list.append(status[0])
         args.extend(status[1])
     try:
-        return int(scripts.run("enqueue", key_list, [*args, *encoded]))
+        reply = scripts.run("enqueue", key_list, [*args, *encoded])
     except redis.RedisError as exc:
         raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
+    return to_text(reply[0]) if isinstance(reply, list) else None
 
 
 def push_many(queue: str, payloads: list[str], *, chunk_size: int, group: str | None = None) -> int:
@@ -54,7 +64,7 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int, group: str | 
     encoded = encode_checked(payloads)
     keys = get_keys()
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
-    header = [queue, WAKE_TOKEN_CAP, group or "", keys.group_prefix()]
+    header = [queue, WAKE_TOKEN_CAP, group or "", keys.group_prefix(), *_NO_LOCK]
     chunks = [encoded[i : i + chunk_size] for i in range(0, len(encoded), chunk_size)]
     stored = 0
     try:

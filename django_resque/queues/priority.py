@@ -22,6 +22,7 @@ from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
 
 if TYPE_CHECKING:
+    from django_resque.limits.spec import UniqueLock
     from django_resque.results.status import StatusFields
 
 PRIORITY_SLOT = '{"class":"django_resque.priority_slot","args":[]}'
@@ -36,14 +37,16 @@ def push(
     *,
     status: StatusFields | None = None,
     group: str | None = None,
-) -> int:
+    lock: UniqueLock | None = None,
+) -> str | None:
     """Put a payload on a queue at its priority; raise EnqueueError if Redis refused.
 
     `status` (status.enqueued_fields) writes the job's first status in the same script call;
-    `group` (priority 0 only: `@job` calls) joins the payload to that group.
+    `group` and `lock` (priority 0 only: `@job` calls) join the payload to that group and take
+    a unique job's lock (lists.push: the holder's id is returned when the lock was taken).
     """
     if priority == 0:
-        return queues.push(queue, encoded, status=status, group=group)
+        return queues.push(queue, encoded, status=status, group=group, lock=lock)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise InvalidJob(f"priority must be a whole number, not {priority!r}.")
     if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
@@ -62,7 +65,8 @@ def push(
         key_list.append(status[0])
         args.extend(status[1])
     try:
-        return int(scripts.run("enqueue_priority", key_list, args))
+        scripts.run("enqueue_priority", key_list, args)
+        return None
     except redis.RedisError as exc:
         raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
 

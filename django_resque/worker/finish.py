@@ -23,6 +23,7 @@ from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.jobs.perform import after_dirty_exit
 from django_resque.jobs.registry import get_job
+from django_resque.limits import records as limit_records
 from django_resque.results import status, timeline
 from django_resque.storage import scripts
 from django_resque.storage.keys import get_keys
@@ -43,23 +44,25 @@ class Success:
     result: str  # JSON
     finished_at: str  # ISO-8601 UTC, taken when the job finished (not when it is stored)
     group: str | None = None  # the group the job is a member of, told of its success
+    limits: str = ""  # the payload's limits field as JSON: what the job held is freed
 
 
 def success(payload: Payload | None, outcome: Outcome) -> Success | None:
-    """What a successful job stores; None if it keeps no status and is in no group.
+    """What a successful job stores; None if it keeps no status, is in no group and holds no
+    limit.
 
     `payload` is the one the worker decoded to perform it (None if it was malformed).
     """
     if payload is None or not payload.id:
         return None
-    group = group_of(payload.extras)
+    group, limits = group_of(payload.extras), limit_records.field_json(payload.extras)
     definition = get_job(payload.job_name)
-    if definition is not None and not definition.store_result and group is None:
+    if definition is not None and not definition.store_result and group is None and not limits:
         return None
-    return Success(payload.id, _result_json(outcome.result), status.now_iso(), group)
+    return Success(payload.id, _result_json(outcome.result), status.now_iso(), group, limits)
 
 
-def store_success(done: Success) -> None:
+def store_success(done: Success, worker_id: str) -> None:
     """Store a success on its own, when no reserve call follows (pause, shutdown)."""
     keys = get_keys()
     scripts.run(
@@ -73,6 +76,7 @@ def store_success(done: Success) -> None:
             done.result,
             "",
             "",
+            *_held(done.limits, worker_id, done.job_id),
             *_membership(done.group, done.job_id, done.finished_at),
         ],
     )
@@ -88,7 +92,8 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
     if definition is not None and not definition.store_result:
         job_id = _NO_STATUS
     group, member_id = member_of(raw, payload)
-    if outcome.ok and job_id == _NO_STATUS and group is None:
+    limits = limit_records.field_json(payload.extras) if payload is not None else ""
+    if outcome.ok and job_id == _NO_STATUS and group is None and not limits:
         return outcome  # nothing to write: success costs no round trip without a status
     mode, extra = _mode_args(raw, payload, outcome, queue=queue, worker_id=worker_id)
     now = status.now_iso()
@@ -113,14 +118,22 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
             status.result_ttl(),
             *extra,
             *[""] * (3 - len(extra)),
+            *_held(limits, worker_id, payload.id if payload is not None else None),
             *_membership(group, member_id, now),
         ],
     )
     return outcome
 
 
+def _held(limits: str, worker_id: str, job_id: str | None) -> list[Any]:
+    """job_finish.lua's ARGV[8 .. 15]: the limits the job held, who held them, the settings."""
+    if not limits or not job_id:
+        return [""] * 8
+    return [limits, worker_id, job_id, *limit_records.script_args()]
+
+
 def _membership(group: str | None, member_id: str, now: str) -> list[Any]:
-    """job_finish.lua's ARGV[8 ..]: the group, the member id and the group settings."""
+    """job_finish.lua's ARGV[16 ..]: the group, the member id and the group settings."""
     if group is None:
         return ["", ""]
     return [group, member_id, *group_records.script_args(now)]

@@ -15,6 +15,7 @@ from django_resque.conf import get_config
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
+from django_resque.limits import records as limit_records
 from django_resque.storage import connection, health
 from django_resque.storage.clock import local_now
 from django_resque.storage.keys import get_keys
@@ -164,6 +165,7 @@ class Worker:
     def wait_for_work(self) -> Reserved | None:
         """Promote due retries, then wait for a payload (Slot.wait_and_reserve)."""
         retries.maintain()  # due retries go back on their queues
+        limit_records.maintain()  # freed rate windows start the jobs that wait on them
         self._title(f"Waiting for {','.join(self.patterns)}")
         return self.slot.wait_and_reserve(self.signals)
 
@@ -183,6 +185,7 @@ class Worker:
             self.slot.record(queue, raw, payload, outcome)
         self.recycling.job_done()
         retries.maintain()  # promote due retries; at most once a second
+        limit_records.maintain()
 
     def _settle(self, result: Result) -> Outcome | None:
         """Return the outcome to record, after putting back or abandoning a job stopped early."""

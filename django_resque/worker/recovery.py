@@ -23,6 +23,7 @@ from django_resque.jobs.membership import member_of
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
 from django_resque.jobs.registry import get_job
+from django_resque.limits import records as limit_records
 from django_resque.monitoring.workers import parse_time
 from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.storage import scripts
@@ -206,6 +207,14 @@ def _requeue(
     keys = get_keys()
     queue = held.queue if held else "-"
     digest = _digest(held.payload) if held else "-"
+    payload = decode_or_none(held.payload) if held else None
+    held_args: list[object] = [""] * 8
+    if payload is not None and payload.id and "limits" in payload.extras:
+        # What the worker held for it is freed (lua/_limits.lua); without a push it failed for
+        # good, or it was a finished job's record that is dropped.
+        final = "0" if push else "1"
+        limits = limit_records.field_json(payload.extras)
+        held_args = [limits, payload.id, final, *limit_records.script_args()]
     result = scripts.run(
         "requeue",
         [
@@ -231,6 +240,7 @@ def _requeue(
             RECOVERY_MEMORY,
             int(unregister),
             WAKE_TOKEN_CAP,
+            *held_args,
         ],
     )
     return bool(result)

@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from django_resque.groups import records as group_records
+from django_resque.limits import records as limit_records
 from django_resque.queues import lists as queues
 from django_resque.queues.priority import PRIORITY_SLOT
 from django_resque.results import status, timeline
@@ -36,6 +37,7 @@ class Reservation:
         self._keys_for: list[str] | None = None
         self._keys_cache: list[str] = []
         self._job_prefix = keys.job_prefix()  # the script appends the payload's id
+        self._limit_settings = tuple(limit_records.script_args())
         self._dynamic = queues.is_dynamic(patterns)
 
     def take(
@@ -64,9 +66,12 @@ class Reservation:
         self, names: list[str], finished: int, token: str, done: Success | None
     ) -> tuple[list[str], list[object]]:
         """The reserve script's KEYS and ARGV (see the header of lua/reserve.lua)."""
-        ok: tuple[object, ...] = ("", "", "", 0, "")
+        ok: tuple[object, ...] = ("", "", "", 0, "", *self._limit_settings, "")
         if done is not None:
-            ok = (done.job_id, done.result, done.finished_at, status.result_ttl(), done.group or "")
+            ok = (
+                *(done.job_id, done.result, done.finished_at, status.result_ttl(), done.limits),
+                *(*self._limit_settings, done.group or ""),
+            )
             if done.group is not None:  # the group settings follow its id (lua/_groups.lua)
                 ok += tuple(group_records.script_args(done.finished_at))
         minute = self.keys.minute_stat("processed", timeline.minute_of())

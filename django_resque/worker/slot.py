@@ -112,7 +112,7 @@ class Slot:
     def store_success(self) -> None:
         """Store the last job's success now, when no reserve call will carry it soon."""
         if self.success is not None:
-            finish.store_success(self.success)
+            finish.store_success(self.success, self.id)
             self.success = None
 
     # --- record ---------------------------------------------------------------------------

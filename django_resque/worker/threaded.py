@@ -27,6 +27,7 @@ from django_resque import __version__
 from django_resque.conf import get_config
 from django_resque.failures import retries
 from django_resque.jobs.outcome import Outcome
+from django_resque.limits import records as limit_records
 from django_resque.storage import connection, health
 from django_resque.storage.keys import get_keys
 from django_resque.storage.wake_wait import WakeWait
@@ -182,6 +183,7 @@ class ThreadedWorker:
         The BLPOP on the wake tokens stays out across turns; its reply only says "look again".
         """
         retries.maintain()  # due retries go back on their queues; at most once a second
+        limit_records.maintain()  # freed rate windows start the jobs that wait on them
         waiting = self.performer.filenos()
         if len(self.running) < len(self.slots) and self._may_reserve():
             names = self.slots[0].reservation.queue_names()

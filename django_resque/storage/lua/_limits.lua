@@ -38,15 +38,17 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The limits of a payload (a decoded table or its JSON text), or nil when it has none.
+-- The limits a job holds: a decoded payload's `limits` field, or that field's JSON text as
+-- the worker passes it; nil when there are none (or they are not a JSON object).
 local function limits_of(payload)
+  local spec = payload
   if type(payload) == 'string' then
     if payload == '' then return nil end
     local ok, decoded = pcall(cjson.decode, payload)
-    if not ok or type(decoded) ~= 'table' then return nil end
-    payload = decoded
+    spec = ok and decoded or nil
+  else
+    spec = payload['limits']
   end
-  local spec = payload['limits']
   if type(spec) ~= 'table' then return nil end
   return spec
 end
