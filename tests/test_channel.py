@@ -111,7 +111,7 @@ def test_a_single_connection_client_is_used_as_it_is(redis):
 def test_scripts_load_on_noscript_through_the_channel(redis):
     redis.script_flush()
     keys = ["resque:queues", "resque:queue:fresh", "resque:dj:wake:fresh"]
-    assert scripts.run("enqueue", keys, ["fresh", 5, "", "", "{}"]) == 1
+    assert scripts.run("enqueue", keys, ["fresh", 5, "", "", "", "", "", "{}"]) == 1
     assert redis.lrange("resque:queue:fresh", 0, -1) == [b"{}"]
 
 

@@ -115,3 +115,50 @@ def test_time_limits_without_fork_per_job_are_warned_about():
     with with_resque(FORK_PER_JOB=False, JOB_TIMEOUT=30):
         (message,) = job_checks.check_job_timeouts()
     assert "every job (RESQUE['JOB_TIMEOUT'])" in message.msg
+
+
+def _limited_job(name, func, **options):
+    return jobs.job(name=name, **options)(func)
+
+
+def _two_args(account_id, order_id):
+    return account_id
+
+
+def test_a_limit_key_function_that_cannot_take_the_jobs_arguments_is_an_error():
+    from django_resque.checks import limits as limit_checks
+
+    assert limit_checks.check_limit_keys() == []
+    try:
+        _limited_job("Keys::Wrong", _two_args, concurrency=1, concurrency_key=lambda a: a)
+        right = lambda account_id, **kw: account_id  # noqa: E731
+        _limited_job("Keys::Right", _two_args, concurrency=1, concurrency_key=right)
+        _limited_job(
+            "Keys::Spread",
+            _two_args,
+            unique="until_executed",
+            unique_key=lambda **kw: kw["order_id"],
+        )
+        (message,) = limit_checks.check_limit_keys()
+    finally:
+        for name in ("Keys::Wrong", "Keys::Right", "Keys::Spread"):
+            registry._registry.pop(name, None)
+    assert message.id == "django_resque.E012"
+    assert "concurrency_key" in message.msg and "Keys::Wrong" in message.msg
+    assert "(account_id, order_id)" in message.msg
+
+
+def test_a_unique_lock_shorter_than_the_jobs_time_limit_is_warned_about():
+    from django_resque.checks import limits as limit_checks
+
+    assert limit_checks.check_unique_lock_lifetimes() == []
+    try:
+        _limited_job("Locks::Short", _two_args, unique="until_executed", unique_for=60, timeout=600)
+        _limited_job("Locks::Long", _two_args, unique="until_executed", unique_for=900, timeout=600)
+        (message,) = limit_checks.check_unique_lock_lifetimes()
+        assert message.id == "django_resque.W012" and "Locks::Short" in message.msg
+        with with_resque(JOB_TIMEOUT=1000):
+            assert len(limit_checks.check_unique_lock_lifetimes()) == 2
+    finally:
+        registry._registry.pop("Locks::Short", None)
+        registry._registry.pop("Locks::Long", None)

@@ -283,3 +283,38 @@ def test_an_operator_releases_a_stale_lock_and_a_stale_slot(redis, ledger):
     assert not redis.exists(slots)
     with pytest.raises(ValueError, match="lock"):
         records.release("rate", k, "x")
+
+
+def test_a_unique_job_removed_from_its_queue_or_the_delayed_set_frees_its_lock(redis, ledger):
+    from django_resque.queues import delayed
+
+    jobs.unique_until_executed.delay(ledger, "a", 0)
+    raw = redis.lindex("resque:queue:default", 0)
+    assert queues.remove_payload("default", 0, queues.digest(raw))
+    assert jobs.unique_until_executed.delay(ledger, "a", 0).enqueued
+    later = jobs.unique_until_executed.enqueue_in(timedelta(minutes=5), ledger, "b", 0)
+    assert later.enqueued and delayed.remove("tests.jobs.unique_until_executed", ledger, "b", 0)
+    assert jobs.unique_until_executed.delay(ledger, "b", 0).enqueued
+
+
+# --- worker modes ---------------------------------------------------------------------------
+def test_the_no_fork_worker_keeps_the_limits(redis, ledger, work_here):
+    for n in range(3):
+        jobs.one_at_once.delay(ledger, str(n), 0)
+    jobs.unique_until_executed.delay(ledger, "u", 0)
+    work_here("default", fork=False)
+    assert sorted(ended(ledger)) == ["0", "1", "2", "u"]
+    assert not redis.exists("resque:dj:limit:slots:tests.jobs.one_at_once")
+    assert not redis.keys("resque:dj:limit:lock:*")
+    assert jobs.unique_until_executed.delay(ledger, "u", 0).enqueued
+
+
+def test_a_threaded_worker_runs_at_most_n_at_once(redis, ledger, start_worker):
+    for n in range(6):
+        jobs.two_at_once.delay(ledger, str(n), 0.3)
+    worker = start_worker("--threads", "4", env=FAST)
+    wait_until(lambda: len(ended(ledger)) == 6, timeout=30)
+    assert most_at_once(ledger) == 2
+    worker.send_signal(signal.SIGQUIT)
+    worker.wait(timeout=20)
+    assert not redis.exists("resque:dj:limit:slots:tests.jobs.two_at_once")

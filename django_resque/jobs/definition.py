@@ -104,7 +104,7 @@ class Job(Generic[P, R]):
         for hook in job_options.HOOKS:
             put(self, hook, job_options.hooks(name, hook, getattr(self, hook)))
         options = {option: getattr(self, option) for option in limit_spec.OPTIONS}
-        put(self, "limits", Limits.from_options(name, options))
+        put(self, "limits", Limits.from_options(name, options, self.func))
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run the function here and now, as if it were not a job."""

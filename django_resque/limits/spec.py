@@ -16,6 +16,7 @@ JSON arguments. A `while_executing` job holds a one-slot limit of its own (`k` u
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -88,10 +89,18 @@ class Limits:
     concurrency_key: KeyFunction | None = None
     rate: Rate | None = None
     rate_key: KeyFunction | None = None
+    # The job function's signature when its arguments can be passed to key functions by name.
+    signature: inspect.Signature | None = None
 
     @classmethod
-    def from_options(cls, name: str, options: Mapping[str, Any]) -> Limits | None:
-        """The limits @job's options ask for (None without any); InvalidJob for a bad one."""
+    def from_options(
+        cls, name: str, options: Mapping[str, Any], func: Callable[..., Any] | None = None
+    ) -> Limits | None:
+        """The limits @job's options ask for (None without any); InvalidJob for a bad one.
+
+        `func`, the job's function: key functions get its arguments by name when it has no
+        positional-only or *args parameters (named_signature).
+        """
         given = {k: v for k, v in options.items() if v is not None}
         if not given:
             return None
@@ -132,6 +141,7 @@ class Limits:
             concurrency_key=_key_function(name, "concurrency_key", given.get("concurrency_key")),
             rate=rate,
             rate_key=_key_function(name, "rate_limit_key", given.get("rate_limit_key")),
+            signature=None if func is None else named_signature(func),
         )
 
     def field(
@@ -166,7 +176,8 @@ class Limits:
     ) -> str:
         """`name`, or `name/<key>`: the key function's value, else the arguments' digest."""
         if function is not None:
-            value = function(*args, **kwargs)
+            named = self._by_name(args, kwargs)
+            value = function(*args, **kwargs) if named is None else function(**named)
             if isinstance(value, bool) or not isinstance(value, str | int):
                 raise InvalidJob(
                     f"The limit key function of {self.name} returned {value!r}; it must return "
@@ -177,6 +188,37 @@ class Limits:
             return self.name
         text = json.dumps(json_args, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return f"{self.name}/{hashlib.sha1(text.encode()).hexdigest()}"
+
+    def _by_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """The call's arguments by the job's parameter names, defaults applied; None when the
+        job's parameters cannot all be named or the call does not fit them (the key function
+        then gets the arguments as given)."""
+        if self.signature is None:
+            return None
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError:
+            return None
+        bound.apply_defaults()
+        named: dict[str, Any] = {}
+        for param, value in bound.arguments.items():
+            if self.signature.parameters[param].kind is inspect.Parameter.VAR_KEYWORD:
+                named.update(value)
+            else:
+                named[param] = value
+        return named
+
+
+def named_signature(func: Callable[..., Any]) -> inspect.Signature | None:
+    """The signature of a job function whose arguments can all be passed by name, else None."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    kinds = {p.kind for p in signature.parameters.values()}
+    if kinds & {inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.VAR_POSITIONAL}:
+        return None
+    return signature
 
 
 def lock_of(extras: Mapping[str, Any], job_id: str, wait: float = 0) -> UniqueLock | None:

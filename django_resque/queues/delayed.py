@@ -237,7 +237,7 @@ def _remove(ts: int, raws: list[bytes], *, every_copy: bool) -> int:
                 keys.delayed(ts),
                 *(keys.timestamps(r.decode()) for r in raws),
             ],
-            [ts, 0 if every_copy else 1, keys.delayed_member(ts), *raws],
+            [ts, 0 if every_copy else 1, keys.delayed_member(ts), keys.limit_prefix(), *raws],
         )
     )
 

@@ -188,9 +188,15 @@ def digest(raw: bytes) -> str:
 
 
 def remove_payload(queue: str, index: int, sha1: str) -> bool:
-    """Remove the payload with these bytes at (or shortly before) `index`; False if it is gone."""
+    """Remove the payload with these bytes at (or shortly before) `index`; False if it is gone.
+
+    A unique job removed so releases its lock: a new copy may be enqueued.
+    """
+    keys = get_keys()
     removed = scripts.run(
-        "remove_payload", [get_keys().queue(queue)], [max(index, 0), sha1, REMOVE_WINDOW]
+        "remove_payload",
+        [keys.queue(queue)],
+        [max(index, 0), sha1, REMOVE_WINDOW, keys.limit_prefix()],
     )
     return bool(removed)
 

@@ -60,6 +60,14 @@ local function lock_release(l, lock, id)
   if redis.call('GET', key) == id then redis.call('DEL', key) end
 end
 
+-- Release the lock of a payload (its JSON) taken off a queue or the delayed set for good.
+local function lock_release_payload(lp, raw)
+  local ok, decoded = pcall(cjson.decode, raw)
+  if not ok or type(decoded) ~= 'table' or type(decoded['id']) ~= 'string' then return end
+  local spec = limits_of(decoded)
+  if spec then lock_release({lp = lp}, spec['lock'], decoded['id']) end
+end
+
 -- Make job `id`'s lock last `extra_ms` beyond its ttl from now (a retry that waits).
 local function lock_extend(l, lock, id, extra_ms)
   if type(lock) ~= 'table' or type(lock['key']) ~= 'string' then return end

@@ -11,7 +11,9 @@
 -- ARGV[1]  position shown (0 = head)
 -- ARGV[2]  SHA-1 hex of the payload's bytes
 -- ARGV[3]  how far before the position to look (bounded work)
+-- ARGV[4]  <ns>:dj:limit: (Keys.limit_prefix): a removed unique job's lock is released
 -- Returns 1 if a payload was removed, 0 if none with those bytes was in the window.
+--#include _limits
 local index = tonumber(ARGV[1])
 local first = math.max(0, index - tonumber(ARGV[3]))
 local window = redis.call('LRANGE', KEYS[1], first, index)
@@ -20,6 +22,7 @@ for i = #window, 1, -1 do
     local marker = '__django_resque_removed__:' .. ARGV[2]
     redis.call('LSET', KEYS[1], first + i - 1, marker)
     redis.call('LREM', KEYS[1], 1, marker)
+    lock_release_payload(ARGV[4], window[i])
     return 1
   end
 end
