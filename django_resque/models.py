@@ -58,3 +58,8 @@ class Stats(_Page):
 class JobGroup(_Page):
     class Meta(_Page.Meta):
         verbose_name = "group"
+
+
+class Limit(_Page):
+    class Meta(_Page.Meta):
+        verbose_name = "limit"

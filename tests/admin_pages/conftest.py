@@ -17,6 +17,7 @@ MODELS = (
     "schedule",
     "stats",
     "jobgroup",
+    "limit",
 )
 
 # Strings that break out of HTML text or attributes if anything forgets to escape them.

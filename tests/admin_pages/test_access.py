@@ -14,6 +14,7 @@ PAGES = [
     "/admin/django_resque/queue/",
     "/admin/django_resque/stats/",
     "/admin/django_resque/jobgroup/",
+    "/admin/django_resque/limit/",
 ]
 ACTIONS = [
     "/admin/django_resque/failedjob/retry/",
@@ -32,6 +33,7 @@ ACTIONS = [
     "/admin/django_resque/queue/pause/",
     "/admin/django_resque/queue/resume/",
     "/admin/django_resque/jobgroup/retry-failed/",
+    "/admin/django_resque/limit/release/",
 ]
 
 
@@ -81,6 +83,7 @@ def test_the_admin_index_lists_the_resque_pages_without_urls_py_edits(viewer):
         "Schedules",
         "Stats",
         "Groups",
+        "Limits",
     ):
         assert f">{name}<" in html
     assert "/admin/django_resque/jobgroup/" in html

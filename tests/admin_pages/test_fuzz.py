@@ -1,7 +1,8 @@
 """Any bytes another client (or an attacker) left in Redis render as a page, never a 500.
 
 hypothesis writes arbitrary bytes where the admin reads stored data — a queued payload, a failure
-record, a worker's in-flight record, a delayed item — and every page that shows it must answer.
+record, a worker's in-flight record, a delayed item, a limit's holders, sizes and waiting jobs —
+and every page that shows it must answer.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ PAGES = {
     "overview": "/admin/django_resque/overview/",
     "delayed": "/admin/django_resque/delayedjob/",
     "stats": "/admin/django_resque/stats/",
+    "limits": "/admin/django_resque/limit/",
+    "limit": "/admin/django_resque/limit/detail/?k=fuzz",
 }
 _quick = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -78,6 +81,12 @@ def test_every_page_that_shows_stored_data_answers_whatever_the_bytes(redis, ope
     redis.set("resque:worker:h:1:fuzz", raw)
     redis.rpush("resque:delayed:1900000000", raw)
     redis.zadd("resque:delayed_queue_schedule", {"1900000000": 1900000000})
+    redis.set("resque:dj:limit:lock:fuzz", raw)
+    redis.hset("resque:dj:limit:slots:fuzz", mapping={"h:1:fuzz": raw, "~fuzz": raw})
+    redis.zadd("resque:dj:limit:rate:fuzz", {raw: 1})
+    redis.rpush("resque:dj:limit:wait:slots:fuzz", raw)
+    redis.rpush("resque:dj:limit:wait:rate:fuzz", b"q\n" + raw)
+    redis.hset("resque:dj:limit:max", mapping={"slots:fuzz": raw, "rate:fuzz": raw})
     for name, url in PAGES.items():
         response = operator.get(url)
         assert response.status_code == 200, (name, raw)

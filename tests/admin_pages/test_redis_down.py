@@ -23,6 +23,8 @@ PAGES = [
     "/admin/django_resque/stats/",
     "/admin/django_resque/jobgroup/",
     "/admin/django_resque/jobgroup/detail/?id=abc",
+    "/admin/django_resque/limit/",
+    "/admin/django_resque/limit/detail/?k=tests.jobs.sync",
 ]
 ACTIONS = [
     ("/admin/django_resque/queue/clear/", {"queue": "default"}),
@@ -32,6 +34,10 @@ ACTIONS = [
     ("/admin/django_resque/delayedjob/clear/", {"post": "yes"}),
     ("/admin/django_resque/schedule/trigger/", {"name": "nightly"}),
     ("/admin/django_resque/jobgroup/retry-failed/", {"id": "abc", "post": "yes"}),
+    (
+        "/admin/django_resque/limit/release/",
+        {"kind": "lock", "k": "j", "holder": "1", "post": "yes"},
+    ),
 ]
 
 

@@ -29,6 +29,7 @@ PAGES = {
     "schedules": "/admin/django_resque/schedule/",
     "stats": "/admin/django_resque/stats/",
     "groups": "/admin/django_resque/jobgroup/",
+    "limits": "/admin/django_resque/limit/",
 }
 
 
