@@ -267,6 +267,7 @@ def test_no_more_than_n_starts_in_any_window(redis, ledger, work_here):
     # Redis admits by its own clock a little before the job writes its stamp: allow 0.15 s.
     assert all(sum(1 for s in starts if t <= s < t + 2 - 0.15) <= 3 for t in starts)
     assert starts[-1] - starts[0] >= 4 - 0.15  # seven starts need three windows
+    assert [token for kind, token, _ in stamps(ledger) if kind == "start"] == list("0123456")
     assert not redis.llen("resque:dj:limit:wait:rate:tests.jobs.three_per_two_seconds")
 
 

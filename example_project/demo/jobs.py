@@ -10,9 +10,13 @@ from django_resque import job
 logger = logging.getLogger(__name__)
 
 
-@job(queue="default")
+@job(queue="default", unique="until_executing")
 def recalculate_word_count(post_id: int) -> int:
-    """Count a post's words (slow in real life: think of parsing Markdown, stripping HTML)."""
+    """Count a post's words (slow in real life: think of parsing Markdown, stripping HTML).
+
+    Unique until it starts: while one recount of a post waits, another is refused (the waiting
+    one will read the newest text anyway).
+    """
     return Post.objects.get(pk=post_id).recalculate_word_count()  # race-free: see models.py
 
 
@@ -42,9 +46,20 @@ def send_welcome_email(address: str) -> None:
 
 
 # --- retries with backoff, giving up, and a result a page polls for ----------------------
-@job(queue="low", retries=4, backoff=lambda attempt: 2.0 * attempt, retry_on=(ConnectionError,))
+@job(
+    queue="low",
+    retries=4,
+    backoff=lambda attempt: 2.0 * attempt,
+    retry_on=(ConnectionError,),
+    concurrency=2,  # the partner allows two connections at once
+    rate_limit="30/m",  # and thirty calls a minute
+)
 def sync_with_flaky_partner(post_id: int) -> dict[str, object]:
-    """A third-party call that times out twice, then works: retried with backoff, no scheduler."""
+    """A third-party call that times out twice, then works: retried with backoff, no scheduler.
+
+    At most two run at once across all workers, and at most thirty start in any minute; the
+    others wait on the admin's Limits page without holding a worker.
+    """
     from django_resque import current_attempt
 
     attempt = current_attempt()

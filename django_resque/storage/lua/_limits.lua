@@ -86,18 +86,27 @@ local function item_id(item)
   return string.sub(item, 1, cut - 1), raw, type(id) == 'string' and id or nil
 end
 
--- Move a waiting job to the head of its queue, woken; `claim` records what it was handed.
-local function release_waiting(l, kind, k, claim)
+-- Take the oldest job waiting on limit `k` into `released` (`claim` records what it was
+-- handed); false when none waits.
+local function release_waiting(l, kind, k, claim, released)
   local wait = l.lp .. 'wait:' .. kind .. ':' .. k
   local item = redis.call('LPOP', wait)
   if not item then return false end
   local queue, raw, id = item_id(item)
   if queue then
     if id then claim(id) end
-    push_and_wake(l.qs, l.qp .. queue, l.wp .. queue, queue, {raw}, 1, 1, l.cap, true)
+    released[#released + 1] = {queue, raw}
   end
   if redis.call('LLEN', wait) == 0 then redis.call('HDEL', l.lp .. 'max', kind .. ':' .. k) end
   return true
+end
+
+-- Put released jobs at the head of their queues, woken, the oldest first in line.
+local function push_released(l, released)
+  for i = #released, 1, -1 do
+    local queue, raw = released[i][1], released[i][2]
+    push_and_wake(l.qs, l.qp .. queue, l.wp .. queue, queue, {raw}, 1, 1, l.cap, true)
+  end
 end
 
 -- Drop slots whose holder is gone: a worker no longer registered (dj:incarnations), or a
@@ -117,13 +126,13 @@ end
 -- Hand free slots of `k` to the jobs waiting for them, oldest first.
 local function slots_hand_off(l, k, max, now)
   local key = l.lp .. 'slots:' .. k
-  local handed = false
+  local released = {}
+  local claim = function(id) redis.call('HSET', key, '~' .. id, now + CLAIM_MS) end
   while redis.call('HLEN', key) < max do
-    local claim = function(id) redis.call('HSET', key, '~' .. id, now + CLAIM_MS) end
-    if not release_waiting(l, 'slots', k, claim) then break end
-    handed = true
+    if not release_waiting(l, 'slots', k, claim, released) then break end
   end
-  if handed then redis.call('ZADD', l.lp .. 'due', 'LT', now + CLAIM_MS, 'slots:' .. k) end
+  push_released(l, released)
+  if #released > 0 then redis.call('ZADD', l.lp .. 'due', 'LT', now + CLAIM_MS, 'slots:' .. k) end
 end
 
 -- Start as many jobs waiting on rate window `k` as it has room for; look again when the
@@ -131,10 +140,12 @@ end
 local function rate_hand_off(l, k, max, per_ms, now)
   local key = l.lp .. 'rate:' .. k
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - per_ms)
+  local released = {}
+  local claim = function(id) redis.call('ZADD', key, now, '~' .. id) end
   while redis.call('ZCARD', key) < max do
-    local claim = function(id) redis.call('ZADD', key, now, '~' .. id) end
-    if not release_waiting(l, 'rate', k, claim) then break end
+    if not release_waiting(l, 'rate', k, claim, released) then break end
   end
+  push_released(l, released)
   redis.call('PEXPIRE', key, per_ms)
   if redis.call('EXISTS', l.lp .. 'wait:rate:' .. k) == 1 then
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
