@@ -138,3 +138,9 @@ def test_any_json_object_decodes_to_a_payload_or_malformed_payload(obj):
 def test_payloads_that_would_stop_a_worker_are_malformed(raw):
     with pytest.raises(MalformedPayload):
         decode(raw)
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_are_malformed_since_they_could_not_be_written_back(constant):
+    with pytest.raises(MalformedPayload, match="not UTF-8 JSON"):
+        decode(b'{"class":"a.b","args":[' + constant + b"]}")

@@ -128,7 +128,7 @@ def decode(raw: bytes | str) -> Payload:
 def _parse(raw: bytes | str) -> Any:
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        obj = json.loads(text)
+        obj = json.loads(text, parse_constant=_refuse_constant)
         if isinstance(raw, str) or "\\u" in text:  # what can still hold a lone surrogate
             _encoder.encode(obj).encode("utf-8")
     except RecursionError as exc:
@@ -136,6 +136,11 @@ def _parse(raw: bytes | str) -> Any:
     except (UnicodeError, ValueError) as exc:
         raise MalformedPayload(f"payload is not UTF-8 JSON: {_preview(raw)}") from exc
     return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: a payload holding them could never be written back."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def decode_or_none(raw: bytes | str) -> Payload | None:
