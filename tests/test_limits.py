@@ -319,3 +319,27 @@ def test_a_threaded_worker_runs_at_most_n_at_once(redis, ledger, start_worker):
     worker.send_signal(signal.SIGQUIT)
     worker.wait(timeout=20)
     assert not redis.exists("resque:dj:limit:slots:tests.jobs.two_at_once")
+
+
+# --- hostile payloads -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "limits",
+    [
+        "3",
+        [1, 2],
+        {"slots": [{"key": {}, "max": 1}]},
+        {"slots": [{"key": "k", "max": "1"}]},
+        {"slots": {"key": "k", "max": 1}},
+        {"slots": [{"key": "k", "max": 0.5}]},
+        {"rate": {"key": "k", "max": 1, "per": 1.5}},
+        {"rate": {"key": "k", "max": -1, "per": 60}},
+        {"lock": {"key": "k", "until": "forever", "ttl": 1}},
+        {"lock": {"key": ["k"], "until": "executed", "ttl": 1}},
+    ],
+)
+def test_a_hostile_limits_field_runs_the_job_as_if_it_had_none(redis, ledger, work_here, limits):
+    payload = {"class": "tests.jobs.record", "args": [ledger, "x"], "id": "a" * 32}
+    redis.rpush("resque:queue:default", json.dumps({**payload, "limits": limits}))
+    work_here("default", fork=False)
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["x"]
+    assert not redis.keys("resque:dj:limit:*")

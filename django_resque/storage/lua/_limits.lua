@@ -38,8 +38,32 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+local function is_key(v) return type(v) == 'string' and v ~= '' and #v <= 1024 end
+local function is_count(v) return type(v) == 'number' and v >= 1 and v <= 1e9 and v % 1 == 0 end
+local function is_seconds(v) return type(v) == 'number' and v > 0 and v <= 1e9 end
+
+-- Whether a `limits` field has the shape spec.py writes, so that no script can fail on it
+-- half way (a script that fails keeps the writes it made, a popped payload among them).
+local function well_formed(spec)
+  local lock, slots, rate = spec['lock'], spec['slots'], spec['rate']
+  if lock ~= nil and not (type(lock) == 'table' and is_key(lock['key'])
+      and (lock['until'] == 'executing' or lock['until'] == 'executed')
+      and is_seconds(lock['ttl'])) then
+    return false
+  end
+  if slots ~= nil then
+    if type(slots) ~= 'table' or #slots > 8 then return false end
+    for _, s in ipairs(slots) do
+      if type(s) ~= 'table' or not is_key(s['key']) or not is_count(s['max']) then return false end
+    end
+  end
+  return rate == nil or (type(rate) == 'table' and is_key(rate['key'])
+    and is_count(rate['max']) and is_count(rate['per']))
+end
+
 -- The limits a job holds: a decoded payload's `limits` field, or that field's JSON text as
--- the worker passes it; nil when there are none (or they are not a JSON object).
+-- the worker passes it; nil when there are none, or when they are not as spec.py writes them
+-- (a payload with a hostile field runs as if it had no limits).
 local function limits_of(payload)
   local spec = payload
   if type(payload) == 'string' then
@@ -49,7 +73,7 @@ local function limits_of(payload)
   else
     spec = payload['limits']
   end
-  if type(spec) ~= 'table' then return nil end
+  if type(spec) ~= 'table' or not well_formed(spec) then return nil end
   return spec
 end
 

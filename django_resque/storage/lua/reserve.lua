@@ -134,8 +134,9 @@ for i = 1, n do
       local now = redis.call('TIME')
       local ok, decoded = pcall(cjson.decode, raw)
       local payload = raw
-      local spec = ok and type(decoded) == 'table' and limits_of(decoded)
-      if spec and not limits_admit(limits, spec, ARGV[2], tostring(decoded['id']),
+      local spec = ok and type(decoded) == 'table' and type(decoded['id']) == 'string'
+        and limits_of(decoded)
+      if spec and not limits_admit(limits, spec, ARGV[2], decoded['id'],
           name .. '\n' .. raw, KEYS[6], tonumber(now[1]) * 1000 + math.floor(now[2] / 1000)) then
         diverted = diverted + 1
         if diverted >= MAX_DIVERTED then
