@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 class JobHandle:
     """What .delay() returns: the id of this enqueued call, to poll its status and result.
 
-    `enqueued` is False when a before_enqueue hook returned False (nothing was pushed).
+    `enqueued` is False when nothing was pushed: a before_enqueue hook returned False, or the
+    job is unique and another copy holds its lock (`id` is then that copy's id, so `status` and
+    `wait()` follow the job that will run; docs/limits.md).
     """
 
     id: str
