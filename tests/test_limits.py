@@ -349,3 +349,22 @@ def test_a_hostile_limits_field_runs_the_job_as_if_it_had_none(redis, ledger, wo
     work_here("default", fork=False)
     assert [row[0] for row in jobs.read_ledger(ledger)] == ["x"]
     assert not redis.keys("resque:dj:limit:*")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_lock_is_taken_at_commit_and_a_refusal_is_logged(
+    redis, ledger, caplog
+):
+    from django.db import transaction
+
+    caplog.set_level("INFO", logger="django_resque.jobs.dispatch")
+    with transaction.atomic():
+        first = jobs.unique_until_executed.delay(ledger, "a", 0)
+        second = jobs.unique_until_executed.delay(ledger, "a", 0)
+        assert first.enqueued and second.enqueued and queues.size("default") == 0
+    assert queues.size("default") == 1 and payload_of(redis)["id"] == first.id
+    refused = [r.getMessage() for r in caplog.records if "duplicate-refused" in r.getMessage()]
+    assert refused == [
+        f"event=duplicate-refused job=tests.jobs.unique_until_executed id={second.id} "
+        f"queue=default holder={first.id}"
+    ]

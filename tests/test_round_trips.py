@@ -193,3 +193,22 @@ def test_a_burst_worker_stores_every_result_before_it_exits(redis, work_here):
         assert [h.info().status for h in handles] == ["succeeded"] * 3
         assert [h.result for h in handles] == [1, 2, 3]
         handles = [test_jobs.add.delay(i, 1) for i in range(3)]
+
+
+def test_a_job_with_limits_costs_no_extra_round_trip(redis, ledger):
+    test_jobs.unique_until_executed.delay(ledger, "warm", 0)  # loads the script
+    sent = client_commands(redis, lambda: test_jobs.unique_until_executed.delay(ledger, "a", 0))
+    assert sent == ["EVALSHA"]  # the lock is taken in the enqueue call
+    redis.delete("resque:queue:default")
+    test_jobs.two_at_once.delay(ledger, "a", 0)
+    test_jobs.two_at_once.delay(ledger, "b", 0)
+    worker = Worker(["default"])
+    register(worker.id, worker.slot.token)
+    reserved: list[Any] = []
+    assert client_commands(redis, lambda: reserved.append(worker.reserve())) == ["EVALSHA"]
+    slots = "resque:dj:limit:slots:tests.jobs.two_at_once"
+    assert redis.hgetall(slots) == {worker.id.encode(): decode(reserved[0][1]).id.encode()}
+    worker.slot.record("default", reserved[0][1], decode(reserved[0][1]), Outcome.success(None))
+    sent = client_commands(redis, lambda: reserved.append(worker.reserve()))
+    assert sent == ["EVALSHA"]  # frees the slot, takes the next one: one call
+    assert redis.hgetall(slots) == {worker.id.encode(): decode(reserved[1][1]).id.encode()}
