@@ -233,3 +233,21 @@ def test_with_the_defaults_catchup_all_loses_no_slot_of_an_every_second_entry_in
     follower.tick(now=takeover)
     assert takeover - T0 <= MAX_CATCHUP
     assert fired(redis) == list(range(T0, takeover + 1))  # every slot, once
+
+
+def test_a_unique_jobs_slot_is_passed_over_while_its_last_copy_has_not_run(redis, ledger):
+    schedules.set(
+        "rebuild", every=60, job="tests.jobs.unique_until_executed", args=[ledger, "s", 0]
+    )
+    schedules.set("capped", every=60, job="tests.jobs.two_at_once", args=[ledger, "c", 0])
+    scheduler = Scheduler(lease_seconds=30)
+    scheduler.tick(now=T0)
+    scheduler.tick(now=T0 + 60)  # the first copy still waits on its queue
+    payloads = [json.loads(raw) for raw in redis.lrange("resque:queue:default", 0, -1)]
+    assert sorted((p["class"], p["slot"]) for p in payloads) == [
+        ("tests.jobs.two_at_once", T0),
+        ("tests.jobs.two_at_once", T0 + 60),
+        ("tests.jobs.unique_until_executed", T0),
+    ]
+    assert all("limits" in p for p in payloads)  # the @job's limits hold for its firings too
+    assert redis.hget("resque:dj:scheduler:last_slot", "rebuild") == str(T0 + 60).encode()

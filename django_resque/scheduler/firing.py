@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from django_resque.limits.spec import lock_of
 from django_resque.queues.lists import WAKE_TOKEN_CAP
 from django_resque.queues.promotion import LeaseLost
 from django_resque.scheduler.entry import ScheduleEntry
@@ -56,6 +57,7 @@ def claim(entry: ScheduleEntry, slot: int, now: int, *, lease: str, fire: bool) 
     """Claim one slot and enqueue it (or mark it passed) in one fenced script; 1 if enqueued."""
     keys = get_keys()
     queue, payload = build_payload(entry, extras={"schedule": entry.name, "slot": slot})
+    lock = lock_of(payload.extras, payload.id or "") if fire else None
     result = scripts.run(
         "schedule_fire",
         [
@@ -76,6 +78,7 @@ def claim(entry: ScheduleEntry, slot: int, now: int, *, lease: str, fire: bool) 
             queue,
             WAKE_TOKEN_CAP,
             payload.encode() if fire else "",
+            *(lock.script_args() if lock is not None else ("", "", "")),
         ],
     )
     if result == -1:
@@ -91,4 +94,6 @@ def claim(entry: ScheduleEntry, slot: int, now: int, *, lease: str, fire: bool) 
         )
     elif result == 2:
         logger.info("event=passed schedule=%s slot=%s catchup=skip", entry.name, slot)
+    elif result == 3:  # a unique job whose last copy has not run yet
+        logger.info("event=passed schedule=%s slot=%s reason=duplicate", entry.name, slot)
     return 1 if result == 1 else 0

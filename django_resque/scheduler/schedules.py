@@ -147,6 +147,11 @@ def build_payload(entry: ScheduleEntry, extras: dict[str, Any]) -> tuple[str, Pa
 
     definition = get_job(entry.job_name)
     queue = entry.queue or (definition.queue_name if definition else get_config()["DEFAULT_QUEUE"])
+    if definition is not None and definition.limits is not None:  # its @job's limits hold too
+        limits = definition.limits.field(
+            tuple(entry.args), entry.kwargs, (entry.args, entry.kwargs)
+        )
+        extras = {**extras, "limits": limits}
     payload = Payload(entry.job_name, entry.args, entry.kwargs, uuid.uuid4().hex, extras)
     return queue, payload
 

@@ -13,7 +13,10 @@
 -- ARGV[1]  lease value   ARGV[2] schedule name   ARGV[3] slot epoch   ARGV[4] claim TTL seconds
 -- ARGV[5]  time text for last_enqueued_at   ARGV[6] queue name   ARGV[7] wake-token cap
 -- ARGV[8]  payload JSON, or "" to mark the slot as passed without enqueueing (catch-up "skip")
--- Returns 1 fired, 2 passed over, 0 already claimed, -1 lease not held (nothing changed).
+-- ARGV[9]  a unique job's lock key (Keys.limit_lock; '' for none), ARGV[10] its ttl (ms),
+--          ARGV[11] the payload's id: if another copy holds the lock, the slot is passed over
+-- Returns 1 fired, 2 passed over, 3 passed over as a duplicate of a unique job's copy, 0 already
+-- claimed, -1 lease not held (nothing changed).
 --#include _push
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return -1
@@ -28,6 +31,9 @@ end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 if ARGV[8] == '' then
   return 2
+end
+if ARGV[9] and ARGV[9] ~= '' and not redis.call('SET', ARGV[9], ARGV[11], 'NX', 'PX', ARGV[10]) then
+  return 3
 end
 push_and_wake(KEYS[5], KEYS[6], KEYS[7], ARGV[6], ARGV, 8, 8, tonumber(ARGV[7]), false)
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[5])
