@@ -37,6 +37,9 @@ class ScheduleAdmin(ResqueAdmin):
             handle = schedules.trigger(entry.name)
         except ResqueError as exc:
             return self.done(request, f"Could not enqueue: {exc}", self.url("changelist"), ok=False)
+        if not handle.enqueued:  # a unique job whose copy holds the lock
+            message = f"Not enqueued: {entry.job_name} job {handle.id} is still queued or running."
+            return self.done(request, message, self.url("changelist"), ok=False)
         message = f"Enqueued {entry.job_name} on {handle.queue} now."
         return self.done(request, message, self.url("changelist"))
 

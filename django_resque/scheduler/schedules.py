@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
 from django_resque.jobs.payload import Payload
+from django_resque.limits.spec import lock_of
 from django_resque.queues import lists as queues
 from django_resque.scheduler.entry import ScheduleEntry, parse
 from django_resque.storage.clock import parse_ruby_time, redis_now, ruby_time
@@ -85,13 +86,20 @@ def get(name: str) -> ScheduleEntry | None:
 
 
 def trigger(name: str) -> JobHandle:
-    """Enqueue an entry's job now, outside its schedule (its slots are not affected)."""
+    """Enqueue an entry's job now, outside its schedule (its slots are not affected).
+
+    A unique job whose copy holds the lock is not enqueued: the handle says enqueued=False and
+    names that copy.
+    """
     from django_resque.jobs.handles import JobHandle
 
     entry = _require(name)
     queue, payload = build_payload(entry, extras={"schedule": name})
-    queues.push(queue, payload.encode())
-    return JobHandle(id=payload.id or "", job_name=entry.job_name, queue=queue)
+    job_id = payload.id or ""
+    holder = queues.push(queue, payload.encode(), lock=lock_of(payload.extras, job_id))
+    if holder is not None:
+        return JobHandle(id=holder, job_name=entry.job_name, queue=queue, enqueued=False)
+    return JobHandle(id=job_id, job_name=entry.job_name, queue=queue)
 
 
 def pause(name: str) -> None:

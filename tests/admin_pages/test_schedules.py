@@ -33,6 +33,17 @@ def test_trigger_now_enqueues_the_job_once(operator):
     assert json.loads(queues.peek("default")[0])["args"] == [1, 2]
 
 
+def test_trigger_now_of_a_unique_job_still_queued_says_it_was_not_enqueued(operator):
+    dynamic(job="tests.jobs.unique_until_executed", args=["ledger", "s", 0])
+    operator.post(LIST + "trigger/", {"name": "nightly"})
+    response = operator.post(LIST + "trigger/", {"name": "nightly"}, follow=True)
+    assert queues.size("default") == 1
+    (payload,) = [json.loads(raw) for raw in queues.peek("default")]
+    assert f"Not enqueued: tests.jobs.unique_until_executed job {payload['id']}" in (
+        response.content.decode()
+    )
+
+
 def test_pause_and_resume(operator):
     dynamic()
     operator.post(LIST + "pause/", {"name": "nightly"})
