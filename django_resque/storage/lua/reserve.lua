@@ -141,7 +141,6 @@ for i = 1, n do
         diverted = diverted + 1
         if diverted >= MAX_DIVERTED then
           wake(limits.qs, KEYS[6 + n + i], name, 1, limits.cap)
-          redis.call('DEL', KEYS[1])
           return false
         end
         raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[F + n], ranked)
