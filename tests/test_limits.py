@@ -368,3 +368,16 @@ def test_inside_a_transaction_the_lock_is_taken_at_commit_and_a_refusal_is_logge
         f"event=duplicate-refused job=tests.jobs.unique_until_executed id={second.id} "
         f"queue=default holder={first.id}"
     ]
+
+
+def test_a_burst_worker_gets_past_a_long_run_of_waiting_jobs(redis, ledger, work_here):
+    from django_resque.worker.registration import register
+
+    register("elsewhere:1:default", "token")  # a live worker holding the one slot
+    redis.hset("resque:dj:limit:slots:tests.jobs.one_at_once", "elsewhere:1:default", "job-x")
+    for n in range(120):
+        jobs.one_at_once.delay(ledger, str(n), 0)
+    jobs.record.delay(ledger, "after")
+    work_here("default", fork=False)
+    assert [row[0] for row in jobs.read_ledger(ledger)] == ["after"]
+    assert redis.llen("resque:dj:limit:wait:slots:tests.jobs.one_at_once") == 120

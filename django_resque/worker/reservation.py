@@ -23,6 +23,8 @@ from django_resque.storage.keys import Keys
 if TYPE_CHECKING:
     from django_resque.worker.finish import Success
 
+DIVERTED = -2  # the reserve script's reply after a run of payloads that wait on limits
+
 
 class Reservation:
     """A worker's queues (globs resolved at most once a poll) and its reserve script call."""
@@ -46,7 +48,7 @@ class Reservation:
         """Count `finished` jobs, store `done`, take the next payload; -1 if we were pruned."""
         names = self.queue_names()
         keys, args = self._script_call(names, finished, token, done)
-        return _taken(scripts.run("reserve", keys, args))
+        return self._again_if_diverted(scripts.run("reserve", keys, args), names, token)
 
     def wait_and_take(self, token: str) -> tuple[str, bytes] | int | None:
         """Wait for a wake-up token or the poll interval, then take a payload: one round trip.
@@ -60,7 +62,18 @@ class Reservation:
             return None
         keys, args = self._script_call(names, 0, token, None)
         wake = [self.keys.wake(q) for q in names]
-        return _taken(scripts.run_after_blpop(wake, self.interval, "reserve", keys, args))
+        result = scripts.run_after_blpop(wake, self.interval, "reserve", keys, args)
+        return self._again_if_diverted(result, names, token)
+
+    def _again_if_diverted(
+        self, result: object, names: list[str], token: str
+    ) -> tuple[str, bytes] | int | None:
+        """The reserve's reply; called again while it answers that every payload it looked at
+        had to wait on a limit (bounded work per call: the queues are not empty yet)."""
+        while result == DIVERTED:
+            keys, args = self._script_call(names, 0, token, None)
+            result = scripts.run("reserve", keys, args)
+        return _taken(result)
 
     def _script_call(
         self, names: list[str], finished: int, token: str, done: Success | None

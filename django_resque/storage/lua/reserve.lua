@@ -44,9 +44,9 @@
 --          group settings; F = 16 without a group, 24 with one
 -- ARGV[F .. F-1+n]  queue names, in the order of KEYS[7 ..]
 -- ARGV[F+n]         the slot marker older versions put in lists for prioritised payloads
--- Returns {queue name, payload}; false when every queue is empty or paused, or when
--- MAX_DIVERTED payloads in a row had to wait on a limit (a wake token then brings the worker
--- straight back); -1 when pruned.
+-- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned; -2
+-- when MAX_DIVERTED payloads in a row had to wait on a limit (the worker calls again at once:
+-- the work of one call stays bounded).
 --
 -- The record's run_at (Ruby's `2026-11-25T03:04:05Z`) and the status hash's started_at
 -- (`...T03:04:05.000123Z`, as status.py writes) come from Redis TIME, read once a payload is
@@ -139,10 +139,7 @@ for i = 1, n do
       if spec and not limits_admit(limits, spec, ARGV[2], decoded['id'],
           name .. '\n' .. raw, KEYS[6], tonumber(now[1]) * 1000 + math.floor(now[2] / 1000)) then
         diverted = diverted + 1
-        if diverted >= MAX_DIVERTED then
-          wake(limits.qs, KEYS[6 + n + i], name, 1, limits.cap)
-          return false
-        end
+        if diverted >= MAX_DIVERTED then return -2 end
         raw = take_next(KEYS[6 + i], KEYS[6 + 2 * n + i], ARGV[F + n], ranked)
       else
         if not ok or type(decoded) ~= 'table' then
