@@ -1,0 +1,278 @@
+"""Jobs with limits beside the same no-op job without, one worker, side by side.
+
+Starts a private redis-server and, for fork mode and --no-fork, runs one `resque_work` over N
+no-op jobs of each kind (djbench's `bench.noop` and djbench/limit_jobs.py), the kinds taking
+turns (the order rotates every repetition), and prints jobs/s and each kind ÷ plain:
+
+    plain        no limits
+    concurrency  concurrency=1000 (never reached)
+    unique       unique="until_executed", a distinct argument per call (every enqueue locks)
+    rate         rate_limit="1000000/s" (never reached)
+    plain@<rev>  with --before DIR: the plain job on that checkout's django_resque (same
+                 djbench project, same Redis), to compare with the code before the limits
+
+Each run's jobs are enqueued with `.delay()` per call by a separate process running the run's
+checkout, which times that loop (the enqueue figures). The worker's jobs/s is read from the
+outside: the bench polls `stat:processed` every 5 ms from the moment the worker starts, and
+takes (count at the end − count at the first poll that saw one) ÷ the time between, so the
+worker's boot is left out. Then, as a different scenario, `--count 2 --no-fork` over plain
+jobs and over `concurrency=1` jobs (the limit reached: payloads go round its waiting list).
+Last, INFO commandstats per job, the worker's and `.delay()`'s, for each kind (an empty run's
+commands subtracted).
+
+    /work/main/.venv/bin/python bench/limits.py [--jobs N] [--reps R] [--before DIR] [--only K,..]
+
+N (default 3000) is the --no-fork run's; fork mode runs N/5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+JOBS = {
+    "plain": "noop",
+    "concurrency": "noop_concurrency",
+    "unique": "noop_unique",
+    "rate": "noop_rate",
+    "concurrency=1": "noop_one",
+}
+POLL = 0.005
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=3000, help="jobs per --no-fork run")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--before", help="a checkout to run the plain job on as well")
+    parser.add_argument("--only", help="kinds to run, comma-separated (plain is always run)")
+    parser.add_argument("--no-scenario", action="store_true", help="skip the --count 2 runs")
+    parser.add_argument("--enqueue", nargs=2, help=argparse.SUPPRESS)  # the enqueue process
+    args = parser.parse_args()
+    if args.enqueue:
+        enqueue_child(args.enqueue[0], int(args.enqueue[1]))
+        return
+    sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+    from private_redis import RedisServer
+
+    roots = dict.fromkeys(["plain", "concurrency", "unique", "rate"], ROOT)
+    if args.only:
+        roots = {k: ROOT for k in ["plain", *args.only.split(",")] if k in roots}
+    if args.before:
+        before = Path(args.before).resolve()
+        rev = _git(before, "rev-parse", "--short", "HEAD")
+        roots[f"plain@{rev}"] = before
+        print(f"plain@{rev}: django_resque from {_module_file(before)}")
+    print(f"this checkout: {_git(ROOT, 'rev-parse', '--short', 'HEAD')}, {_module_file(ROOT)}")
+    server = RedisServer().start()
+    os.environ["BENCH_REDIS_URL"] = server.url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "djbench.settings"
+    sys.path.insert(0, str(BENCH))
+    try:
+        import django
+
+        django.setup()
+        _load("start")
+        for mode in ([], ["--no-fork"]):
+            throughput(roots, args.jobs if mode else max(args.jobs // 5, 100), args.reps, mode)
+        if not args.no_scenario:
+            reached(args.jobs, args.reps)
+        commands(roots, 1000)
+        _load("end")
+    finally:
+        server.stop()
+
+
+def throughput(roots: dict[str, Path], count: int, reps: int, mode: list[str]) -> None:
+    kinds = list(roots)
+    work: dict[str, list[float]] = {k: [] for k in kinds}
+    enq: dict[str, list[float]] = {k: [] for k in kinds}
+    for rep in range(reps):
+        for kind in kinds[rep % len(kinds) :] + kinds[: rep % len(kinds)]:
+            _flush()
+            enq[kind].append(count / _enqueue(roots[kind], JOBS[kind.split("@")[0]], count))
+            work[kind].append(_work(roots[kind], count, mode))
+    label = " ".join(mode) or "fork"
+    print(f"\n{label}: N={count} per run, median of {reps} [min–max]; load {_loadavg()}")
+    head = f"{'worker jobs/s':>24s} {'÷ plain':>8s} {'.delay() /s':>22s} {'÷ plain':>8s}"
+    print(f"  {'kind':16s} {head}")
+    base_w, base_e = statistics.median(work["plain"]), statistics.median(enq["plain"])
+    for kind in kinds:
+        w, e = work[kind], enq[kind]
+        print(
+            f"  {kind:16s} {_spread(w):>24s} {statistics.median(w) / base_w:8.2f} "
+            f"{_spread(e):>22s} {statistics.median(e) / base_e:8.2f}"
+        )
+
+
+def reached(count: int, reps: int) -> None:
+    """Two workers on one queue: plain jobs, then jobs whose concurrency=1 limit is reached."""
+    kinds = ["plain", "concurrency=1"]
+    work: dict[str, list[float]] = {k: [] for k in kinds}
+    for rep in range(reps):
+        for kind in kinds if rep % 2 == 0 else kinds[::-1]:
+            _flush()
+            _enqueue(ROOT, JOBS[kind], count)
+            work[kind].append(_work(ROOT, count, ["--no-fork", "--count", "2"]))
+    print(
+        f"\nA different scenario, the limit reached: --count 2 --no-fork, N={count}, median of "
+        f"{reps}; load {_loadavg()}"
+    )
+    base = statistics.median(work["plain"])
+    for kind in kinds:
+        ratio = statistics.median(work[kind]) / base
+        print(f"  {kind:16s} {_spread(work[kind]):>24s} jobs/s  ÷ plain {ratio:.2f}")
+
+
+def commands(roots: dict[str, Path], count: int) -> None:
+    """INFO commandstats per job and per .delay(), an empty run's commands subtracted."""
+    from django_resque.storage.connection import get_redis
+
+    client = get_redis()
+    print(f"\nRedis commands per job (INFO commandstats over {count} jobs, --no-fork)")
+    head = f"{'worker: all':>12s} {'EVALSHA':>8s} {'.delay(): all':>14s} {'EVALSHA':>8s}"
+    print(f"  {'kind':16s} {head}")
+    for kind, root in roots.items():
+        counted = []
+        for n in (0, count):
+            _flush()
+            client.config_resetstat()
+            _enqueue(root, JOBS[kind.split("@")[0]], n)
+            enqueued = _calls(client)
+            client.config_resetstat()
+            _work(root, n, ["--no-fork"], burst=True)
+            counted.append((enqueued, _calls(client)))
+        (e0, w0), (e1, w1) = counted
+        print(
+            f"  {kind:16s} {(w1[0] - w0[0]) / count:12.2f} {(w1[1] - w0[1]) / count:8.2f} "
+            f"{(e1[0] - e0[0]) / count:14.2f} {(e1[1] - e0[1]) / count:8.2f}"
+        )
+
+
+def enqueue_child(name: str, count: int) -> None:
+    """In its own process (the run's checkout): `.delay(i)` count times; print the seconds."""
+    import django
+
+    django.setup()
+    from djbench import jobs
+
+    module = jobs if hasattr(jobs, name) else jobs.limit_jobs
+    if module is None:
+        sys.exit(f"{name}: {jobs.LIMITS_REFUSED}")
+    func = getattr(module, name)
+    started = time.perf_counter()
+    for i in range(count):
+        func.delay(i)
+    print(json.dumps(time.perf_counter() - started))
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(BENCH)])}
+
+
+def _enqueue(root: Path, name: str, count: int) -> float:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "limits.py"), "--enqueue", name, str(count)],
+        cwd=root,
+        env=_env(root),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(done.stdout) or 1e-9
+
+
+def _work(root: Path, count: int, mode: list[str], *, burst: bool = False) -> float:
+    """Run a worker until `count` jobs are processed; return jobs/s between first and last."""
+    from django_resque.storage.connection import get_redis
+    from django_resque.storage.keys import get_keys
+
+    client, key = get_redis(), get_keys().stat("processed")
+    cmd = [sys.executable, "-m", "django", "resque_work", "-q", "bench", *mode]
+    worker = subprocess.Popen(
+        cmd + (["--burst"] if burst else []),
+        cwd=root,
+        env=_env(root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    if burst:
+        _, err = worker.communicate(timeout=300)
+        if worker.returncode:
+            sys.exit(f"{' '.join(cmd)} exited {worker.returncode}: {err.decode()[-2000:]}")
+        return 0.0
+    first = last = None
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and worker.poll() is None:
+            done = int(client.get(key) or 0)
+            now = time.perf_counter()
+            if done and first is None:
+                first = (now, done)
+            if done >= count:
+                last = (now, done)
+                break
+            time.sleep(POLL)
+    finally:
+        worker.terminate()  # by its pid; a supervisor (--count) stops its own workers
+        try:
+            _, err = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            _, err = worker.communicate()
+    if first is None or last is None:
+        sys.exit(f"{' '.join(cmd)}: {count} jobs not done ({err.decode()[-2000:]})")
+    return (last[1] - first[1]) / (last[0] - first[0])
+
+
+def _flush() -> None:
+    from django_resque.storage.connection import get_redis
+
+    get_redis().flushdb()
+
+
+def _calls(client) -> tuple[int, int]:
+    stats = client.info("commandstats")
+    total = sum(v["calls"] for k, v in stats.items() if k not in {"cmdstat_info"})
+    return total, stats.get("cmdstat_evalsha", {}).get("calls", 0)
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):,.0f} [{min(values):,.0f}–{max(values):,.0f}]"
+
+
+def _loadavg() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _load(when: str) -> None:
+    print(f"load average at the {when}: {_loadavg()} ({os.cpu_count()} CPUs)")
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _module_file(root: Path) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", "import django_resque; print(django_resque.__file__)"],
+        cwd=root,
+        env=_env(root),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+if __name__ == "__main__":
+    main()
