@@ -15,8 +15,11 @@ Each run's jobs are enqueued with `.delay()` per call by a separate process runn
 checkout, which times that loop (the enqueue figures). The worker's jobs/s is read from the
 outside: the bench polls `stat:processed` every 5 ms from the moment the worker starts, and
 takes (count at the end − count at the first poll that saw one) ÷ the time between, so the
-worker's boot is left out. Then, as a different scenario, `--count 2 --no-fork` over plain
-jobs and over `concurrency=1` jobs (the limit reached: payloads go round its waiting list).
+worker's boot is left out; the worker tree's CPU (psutil: its own, reaped children's and live
+descendants') and redis-server's (INFO cpu) are read at the same two polls, per job. A warm-up
+run of each kind (50 jobs) goes first, uncounted. Then, as a different scenario, `--count 2
+--no-fork` over plain jobs and over `concurrency=1` jobs (the limit reached: payloads go round
+its waiting list).
 Last, INFO commandstats per job, the worker's and `.delay()`'s, for each kind (an empty run's
 commands subtracted).
 
@@ -28,12 +31,14 @@ N (default 3000) is the --no-fork run's; fork mode runs N/5.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,43 +98,59 @@ def main() -> None:
 
 def throughput(roots: dict[str, Path], count: int, reps: int, mode: list[str]) -> None:
     kinds = list(roots)
-    work: dict[str, list[float]] = {k: [] for k in kinds}
+    runs: dict[str, list[Run]] = {k: [] for k in kinds}
     enq: dict[str, list[float]] = {k: [] for k in kinds}
+    for kind in kinds:  # warm-up, not counted: scripts loaded, files in the page cache
+        _flush()
+        _enqueue(roots[kind], JOBS[kind.split("@")[0]], 50)
+        _work(roots[kind], 50, mode, burst=True)
     for rep in range(reps):
         for kind in kinds[rep % len(kinds) :] + kinds[: rep % len(kinds)]:
             _flush()
             enq[kind].append(count / _enqueue(roots[kind], JOBS[kind.split("@")[0]], count))
-            work[kind].append(_work(roots[kind], count, mode))
+            runs[kind].append(_work(roots[kind], count, mode))
     label = " ".join(mode) or "fork"
-    print(f"\n{label}: N={count} per run, median of {reps} [min–max]; load {_loadavg()}")
-    head = f"{'worker jobs/s':>24s} {'÷ plain':>8s} {'.delay() /s':>22s} {'÷ plain':>8s}"
-    print(f"  {'kind':16s} {head}")
-    base_w, base_e = statistics.median(work["plain"]), statistics.median(enq["plain"])
-    for kind in kinds:
-        w, e = work[kind], enq[kind]
-        print(
-            f"  {kind:16s} {_spread(w):>24s} {statistics.median(w) / base_w:8.2f} "
-            f"{_spread(e):>22s} {statistics.median(e) / base_e:8.2f}"
-        )
+    print(
+        f"\n{label}: N={count} per run, median of {reps} [min–max]; ÷ plain: each rep's ratio "
+        f"to plain, median [min–max]; CPU ms per job; load {_loadavg()}"
+    )
+    _table(runs, enq)
 
 
 def reached(count: int, reps: int) -> None:
     """Two workers on one queue: plain jobs, then jobs whose concurrency=1 limit is reached."""
     kinds = ["plain", "concurrency=1"]
-    work: dict[str, list[float]] = {k: [] for k in kinds}
+    runs: dict[str, list[Run]] = {k: [] for k in kinds}
     for rep in range(reps):
         for kind in kinds if rep % 2 == 0 else kinds[::-1]:
             _flush()
             _enqueue(ROOT, JOBS[kind], count)
-            work[kind].append(_work(ROOT, count, ["--no-fork", "--count", "2"]))
+            runs[kind].append(_work(ROOT, count, ["--no-fork", "--count", "2"]))
     print(
         f"\nA different scenario, the limit reached: --count 2 --no-fork, N={count}, median of "
         f"{reps}; load {_loadavg()}"
     )
-    base = statistics.median(work["plain"])
-    for kind in kinds:
-        ratio = statistics.median(work[kind]) / base
-        print(f"  {kind:16s} {_spread(work[kind]):>24s} jobs/s  ÷ plain {ratio:.2f}")
+    _table(runs, None)
+
+
+def _table(runs: dict[str, list[Run]], enq: dict[str, list[float]] | None) -> None:
+    head = f"{'worker jobs/s':>22s} {'÷ plain':>17s} {'worker CPU':>10s} {'Redis CPU':>10s}"
+    if enq is not None:
+        head += f" {'.delay() /s':>22s} {'÷ plain':>17s}"
+    print(f"  {'kind':16s} {head}")
+    rates = {k: [r.rate for r in v] for k, v in runs.items()}
+    for kind, kind_runs in runs.items():
+        line = (
+            f"  {kind:16s} {_spread(rates[kind]):>22s} "
+            f"{_spread(_paired(rates[kind], rates['plain']), 2):>17s} "
+            f"{statistics.median(r.worker_cpu for r in kind_runs) * 1e3:10.3f} "
+            f"{statistics.median(r.redis_cpu for r in kind_runs) * 1e3:10.3f}"
+        )
+        if enq is not None:
+            line += (
+                f" {_spread(enq[kind]):>22s} {_spread(_paired(enq[kind], enq['plain']), 2):>17s}"
+            )
+        print(line)
 
 
 def commands(roots: dict[str, Path], count: int) -> None:
@@ -190,8 +211,15 @@ def _enqueue(root: Path, name: str, count: int) -> float:
     return float(done.stdout) or 1e-9
 
 
-def _work(root: Path, count: int, mode: list[str], *, burst: bool = False) -> float:
-    """Run a worker until `count` jobs are processed; return jobs/s between first and last."""
+@dataclass
+class Run:
+    rate: float  # jobs/s between the first poll that saw a job done and the last job
+    worker_cpu: float  # s per job over the same stretch, the worker's process tree
+    redis_cpu: float  # s per job, redis-server (the bench's polls included)
+
+
+def _work(root: Path, count: int, mode: list[str], *, burst: bool = False) -> Run:
+    """Run a worker until `count` jobs are processed, timed between the first and the last."""
     from django_resque.storage.connection import get_redis
     from django_resque.storage.keys import get_keys
 
@@ -208,18 +236,19 @@ def _work(root: Path, count: int, mode: list[str], *, burst: bool = False) -> fl
         _, err = worker.communicate(timeout=300)
         if worker.returncode:
             sys.exit(f"{' '.join(cmd)} exited {worker.returncode}: {err.decode()[-2000:]}")
-        return 0.0
+        return Run(0.0, 0.0, 0.0)
     first = last = None
     deadline = time.monotonic() + 300
     try:
         while time.monotonic() < deadline and worker.poll() is None:
             done = int(client.get(key) or 0)
-            now = time.perf_counter()
-            if done and first is None:
-                first = (now, done)
-            if done >= count:
-                last = (now, done)
-                break
+            if done and first is None or done >= count:
+                point = (time.perf_counter(), done, _tree_cpu(worker.pid), _redis_cpu(client))
+                if first is None:
+                    first = point
+                if done >= count:
+                    last = point
+                    break
             time.sleep(POLL)
     finally:
         worker.terminate()  # by its pid; a supervisor (--count) stops its own workers
@@ -230,7 +259,31 @@ def _work(root: Path, count: int, mode: list[str], *, burst: bool = False) -> fl
             _, err = worker.communicate()
     if first is None or last is None:
         sys.exit(f"{' '.join(cmd)}: {count} jobs not done ({err.decode()[-2000:]})")
-    return (last[1] - first[1]) / (last[0] - first[0])
+    jobs = last[1] - first[1]
+    return Run(
+        jobs / (last[0] - first[0]), (last[2] - first[2]) / jobs, (last[3] - first[3]) / jobs
+    )
+
+
+def _tree_cpu(pid: int) -> float:
+    """User + system seconds of a process, its reaped children and its live descendants."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                t = proc.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
+def _redis_cpu(client) -> float:
+    info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def _flush() -> None:
@@ -245,8 +298,13 @@ def _calls(client) -> tuple[int, int]:
     return total, stats.get("cmdstat_evalsha", {}).get("calls", 0)
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f} [{min(values):,.0f}–{max(values):,.0f}]"
+def _paired(values: list[float], base: list[float]) -> list[float]:
+    return [v / b for v, b in zip(values, base, strict=True)]
+
+
+def _spread(values: list[float], digits: int = 0) -> str:
+    med, low, high = statistics.median(values), min(values), max(values)
+    return f"{med:,.{digits}f} [{low:,.{digits}f}–{high:,.{digits}f}]"
 
 
 def _loadavg() -> str:
