@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--before", help="a checkout to run the plain job on as well")
     parser.add_argument("--only", help="kinds to run, comma-separated (plain is always run)")
     parser.add_argument("--no-scenario", action="store_true", help="skip the --count 2 runs")
+    parser.add_argument("--commands-only", action="store_true", help="only the commands per job")
     parser.add_argument("--enqueue", nargs=2, help=argparse.SUPPRESS)  # the enqueue process
     args = parser.parse_args()
     if args.enqueue:
@@ -86,9 +87,9 @@ def main() -> None:
 
         django.setup()
         _load("start")
-        for mode in ([], ["--no-fork"]):
+        for mode in [] if args.commands_only else ([], ["--no-fork"]):
             throughput(roots, args.jobs if mode else max(args.jobs // 5, 100), args.reps, mode)
-        if not args.no_scenario:
+        if not (args.no_scenario or args.commands_only):
             reached(args.jobs, args.reps)
         commands(roots, 1000)
         _load("end")
@@ -153,29 +154,51 @@ def _table(runs: dict[str, list[Run]], enq: dict[str, list[float]] | None) -> No
         print(line)
 
 
-def commands(roots: dict[str, Path], count: int) -> None:
+def commands(roots: dict[str, Path], count: int, rounds: int = 3) -> None:
     """INFO commandstats per job and per .delay(), an empty run's commands subtracted."""
+    kinds = list(roots)
+    empty = {kind: _counted(roots[kind], kind, 0) for kind in kinds}
+    runs: dict[str, list[tuple[Calls, Calls]]] = {k: [] for k in kinds}
+    for n in range(rounds):
+        for kind in kinds[n % len(kinds) :] + kinds[: n % len(kinds)]:
+            runs[kind].append(_counted(roots[kind], kind, count))
+    print(
+        f"\nRedis commands per job (INFO commandstats over {count} jobs, --no-fork; µs: server "
+        f"time in EVALSHA per job, scripts' own commands included, median of {rounds})"
+    )
+    head = (
+        f"{'worker: all':>12s} {'EVALSHA':>8s} {'µs':>16s} {'.delay(): all':>14s} {'EVALSHA':>8s}"
+    )
+    print(f"  {'kind':16s} {head}")
+    for kind in kinds:
+        (e0, w0), (e1, w1) = empty[kind], runs[kind][0]
+        usec = [(w.usec - w0.usec) / count for _, w in runs[kind]]
+        print(
+            f"  {kind:16s} {(w1.all - w0.all) / count:12.2f} "
+            f"{(w1.evalsha - w0.evalsha) / count:8.2f} {_spread(usec, 1):>16s} "
+            f"{(e1.all - e0.all) / count:14.2f} {(e1.evalsha - e0.evalsha) / count:8.2f}"
+        )
+
+
+@dataclass
+class Calls:
+    all: int  # every command but INFO
+    evalsha: int
+    usec: int  # server time in EVALSHA
+
+
+def _counted(root: Path, kind: str, count: int) -> tuple[Calls, Calls]:
+    """The commands of `count` .delay() calls, then of a --no-fork burst worker over them."""
     from django_resque.storage.connection import get_redis
 
     client = get_redis()
-    print(f"\nRedis commands per job (INFO commandstats over {count} jobs, --no-fork)")
-    head = f"{'worker: all':>12s} {'EVALSHA':>8s} {'.delay(): all':>14s} {'EVALSHA':>8s}"
-    print(f"  {'kind':16s} {head}")
-    for kind, root in roots.items():
-        counted = []
-        for n in (0, count):
-            _flush()
-            client.config_resetstat()
-            _enqueue(root, JOBS[kind.split("@")[0]], n)
-            enqueued = _calls(client)
-            client.config_resetstat()
-            _work(root, n, ["--no-fork"], burst=True)
-            counted.append((enqueued, _calls(client)))
-        (e0, w0), (e1, w1) = counted
-        print(
-            f"  {kind:16s} {(w1[0] - w0[0]) / count:12.2f} {(w1[1] - w0[1]) / count:8.2f} "
-            f"{(e1[0] - e0[0]) / count:14.2f} {(e1[1] - e0[1]) / count:8.2f}"
-        )
+    _flush()
+    client.config_resetstat()
+    _enqueue(root, JOBS[kind.split("@")[0]], count)
+    enqueued = _calls(client)
+    client.config_resetstat()
+    _work(root, count, ["--no-fork"], burst=True)
+    return enqueued, _calls(client)
 
 
 def enqueue_child(name: str, count: int) -> None:
@@ -292,10 +315,11 @@ def _flush() -> None:
     get_redis().flushdb()
 
 
-def _calls(client) -> tuple[int, int]:
+def _calls(client) -> Calls:
     stats = client.info("commandstats")
     total = sum(v["calls"] for k, v in stats.items() if k not in {"cmdstat_info"})
-    return total, stats.get("cmdstat_evalsha", {}).get("calls", 0)
+    evalsha = stats.get("cmdstat_evalsha", {})
+    return Calls(total, evalsha.get("calls", 0), evalsha.get("usec", 0))
 
 
 def _paired(values: list[float], base: list[float]) -> list[float]:
