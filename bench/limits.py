@@ -91,7 +91,7 @@ def main() -> None:
             throughput(roots, args.jobs if mode else max(args.jobs // 5, 100), args.reps, mode)
         if not (args.no_scenario or args.commands_only):
             reached(args.jobs, args.reps)
-        commands(roots, 1000)
+        commands(roots, 1000, args.reps)
         _load("end")
     finally:
         server.stop()
