@@ -23,7 +23,7 @@ its waiting list).
 Last, INFO commandstats per job, the worker's and `.delay()`'s, for each kind (an empty run's
 commands subtracted).
 
-    /work/main/.venv/bin/python bench/limits.py [--jobs N] [--reps R] [--before DIR] [--only K,..]
+    .venv/bin/python bench/limits.py [--jobs N] [--reps R] [--before DIR] [--only K,..]
 
 N (default 3000) is the --no-fork run's; fork mode runs N/5.
 """
