@@ -146,6 +146,7 @@ def test_a_failed_member_retried_from_the_failed_list_reopens_its_count(
     assert callbacks(ledger) == ["on_complete", "on_failure"]  # callbacks that ran do not rerun
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_kill_9_of_workers_while_a_group_runs_keeps_counts_and_callbacks_exact(
     redis, ledger, start_worker
 ):

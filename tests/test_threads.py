@@ -105,6 +105,7 @@ def test_a_busy_worker_reserves_only_for_its_free_slots(redis, ledger, start_wor
     worker.wait(timeout=20)
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_kill_9_of_the_child_fails_every_job_it_held_and_the_worker_goes_on(
     redis, ledger, start_worker
 ):
@@ -125,6 +126,7 @@ def test_kill_9_of_the_child_fails_every_job_it_held_and_the_worker_goes_on(
     assert worker.wait(timeout=20) == 0
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_kill_9_of_the_worker_loses_no_job(redis, ledger, start_worker):
     for n in range(3):
         jobs.slow_record.delay(ledger, f"w{n}", 2)
@@ -272,6 +274,7 @@ def test_retries_hooks_results_and_stats_behave_as_with_one_job_at_a_time(
     assert int(redis.get("resque:stat:processed")) == 4  # two failed attempts count, as Ruby's
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_a_threaded_worker_waits_out_a_redis_outage_and_loses_no_job(ledger, start_worker):
     server = RedisServer(appendonly=True).start()  # a restart keeps what was queued
     client = redis_py.Redis.from_url(server.url)
