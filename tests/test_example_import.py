@@ -8,6 +8,7 @@ worker run as processes here, as tests/test_example_blog.py runs them.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -18,9 +19,8 @@ from django_resque.groups import failed_members
 from tests.helpers import ROOT
 
 
-@pytest.fixture
-def example(redis_server, tmp_path):
-    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(tmp_path)}
+def runner(redis_server, var_dir):
+    env = {**os.environ, "REDIS_URL": redis_server.url, "EXAMPLE_VAR_DIR": str(var_dir)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
     def run(*args: str) -> str:
@@ -35,8 +35,22 @@ def example(redis_server, tmp_path):
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    run("migrate", "--noinput", "-v", "0")
     return run
+
+
+@pytest.fixture(scope="module")
+def migrated(redis_server, tmp_path_factory):
+    """The example's var directory with its database migrated, once for this module."""
+    var_dir = tmp_path_factory.mktemp("example-import-migrated")
+    runner(redis_server, var_dir)("migrate", "--noinput", "-v", "0")
+    return var_dir
+
+
+@pytest.fixture
+def example(redis_server, migrated, tmp_path):
+    """Run the example's commands on a copy of the migrated var directory of this test's own."""
+    shutil.copytree(migrated, tmp_path, dirs_exist_ok=True)
+    return runner(redis_server, tmp_path)
 
 
 def shell(example, code: str):

@@ -71,6 +71,7 @@ def test_retrying_by_id_while_new_failures_arrive_retries_exactly_that_job(redis
     assert all(failures.retry(f.id) is False for f in targets)
 
 
+@pytest.mark.one_leg  # Redis and a worker process, not Django: one leg is enough
 def test_a_single_retry_of_a_record_deep_in_a_long_list_is_swept_out_later(redis):
     fill(redis, 30_000)
     oldest = failures.page(offset=29_999, limit=1)[0]
@@ -83,6 +84,7 @@ def test_a_single_retry_of_a_record_deep_in_a_long_list_is_swept_out_later(redis
     assert all(json.loads(r)["id"] != oldest.id for r in redis.lrange("resque:failed", 0, 50))
 
 
+@pytest.mark.one_leg  # Redis and a worker process, not Django: one leg is enough
 def test_retry_by_id_under_a_real_worker_failing_jobs_retries_only_those_jobs(redis, start_worker):
     from collections import Counter
 

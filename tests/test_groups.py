@@ -9,7 +9,7 @@ import pytest
 from django_resque import Group, GroupNotFound, InvalidJob, current_group, enqueue
 from django_resque.failures import registry as failures
 from tests import jobs
-from tests.helpers import run_command, wait_until
+from tests.helpers import wait_until
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "1.5"}
 
@@ -32,24 +32,24 @@ def with_callbacks(ledger, name="g"):
 
 
 @pytest.mark.parametrize(
-    ("mode", "env"),
+    ("mode", "resque"),
     [
         ([], {}),
-        ([], {"RESQUE_TEST_FORK_AHEAD": "0"}),
+        ([], {"FORK_AHEAD": False}),
         (["--no-fork"], {}),
         (["--threads", "3"], {}),
     ],
     ids=["fork-ahead", "fork-at-pickup", "no-fork", "threads"],
 )
 def test_a_group_ends_once_every_member_succeeded_and_its_callbacks_run_once(
-    redis, ledger, mode, env
+    redis, ledger, settings, command_here, mode, resque
 ):
+    settings.RESQUE = {**settings.RESQUE, **resque}
     with with_callbacks(ledger) as group:
         for n in range(5):
             jobs.group_member.delay(ledger, f"m{n}")
     assert not group.status().finished
-    result = run_command("resque_work", "--burst", *mode, env=env)
-    assert result.returncode == 0, result.stderr
+    command_here("resque_work", "--burst", *mode)  # in the test process; raises if it fails
     state = group.status()
     assert state.finished and (state.total, state.succeeded, state.failed) == (5, 5, 0)
     assert {r[1] for r in rows(ledger, "member")} == {group.id}  # current_group() in members
@@ -146,6 +146,7 @@ def test_a_failed_member_retried_from_the_failed_list_reopens_its_count(
     assert callbacks(ledger) == ["on_complete", "on_failure"]  # callbacks that ran do not rerun
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_kill_9_of_workers_while_a_group_runs_keeps_counts_and_callbacks_exact(
     redis, ledger, start_worker
 ):

@@ -1,7 +1,9 @@
 """resque_work --threads N: many jobs at once in one process, with every job's record kept.
 
-Real worker processes throughout: overlap is read from the jobs' own start and end stamps, and
-the faults (kill -9, timeouts, QUIT, TERM) are what the processes are for.
+Overlap is read from the jobs' own start and end stamps. Real worker processes where the faults
+(kill -9, timeouts, QUIT, TERM) or their output are the point; tests of what the threads do
+with their jobs (async jobs, results, --max-jobs recycling) run the same command in the test
+process (command_here, work_here), which forks its children as a worker process does.
 """
 
 import json
@@ -68,9 +70,9 @@ def test_jobs_overlap_in_threads_each_with_its_own_record(redis, ledger, mode):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_async_jobs_overlap_and_keep_their_results(redis, ledger):
+def test_async_jobs_overlap_and_keep_their_results(redis, ledger, command_here):
     handles = [jobs.async_overlap.delay(ledger, f"a{n}", 1.0) for n in range(4)]
-    burst("--threads", "4")
+    command_here("resque_work", "--burst", "--threads", "4")
     assert all_overlapped(ledger, 4)
     assert len({loop for _, loop, _ in stamps(ledger, "start").values()}) == 1  # one event loop
     assert [h.result for h in handles] == ["a0", "a1", "a2", "a3"]
@@ -84,9 +86,9 @@ def test_async_jobs_use_their_own_threads_database_connections(redis, ledger):
     assert jobs.read_ledger(ledger) == [["async-db", "fresh", "0"]] * 4
 
 
-def test_an_async_job_runs_on_a_worker_without_threads(redis, ledger):
+def test_an_async_job_runs_on_a_worker_without_threads(redis, ledger, work_here):
     handle = jobs.async_overlap.delay(ledger, "solo", 0.01)
-    burst()
+    work_here()
     assert handle.result == "solo"
 
 
@@ -105,6 +107,7 @@ def test_a_busy_worker_reserves_only_for_its_free_slots(redis, ledger, start_wor
     worker.wait(timeout=20)
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_kill_9_of_the_child_fails_every_job_it_held_and_the_worker_goes_on(
     redis, ledger, start_worker
 ):
@@ -125,6 +128,7 @@ def test_kill_9_of_the_child_fails_every_job_it_held_and_the_worker_goes_on(
     assert worker.wait(timeout=20) == 0
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_kill_9_of_the_worker_loses_no_job(redis, ledger, start_worker):
     for n in range(3):
         jobs.slow_record.delay(ledger, f"w{n}", 2)
@@ -185,10 +189,10 @@ def test_each_job_thread_gets_fresh_database_connections(redis, ledger):
     assert jobs.read_ledger(ledger) == [["fresh"]] * 4
 
 
-def test_max_jobs_recycles_the_child_not_the_worker(redis, ledger):
+def test_max_jobs_recycles_the_child_not_the_worker(redis, ledger, command_here):
     for n in range(6):
         jobs.overlap.delay(ledger, f"r{n}", 0.05)
-    burst("--threads", "2", "--max-jobs", "1")
+    command_here("resque_work", "--burst", "--threads", "2", "--max-jobs", "1")
     pids = {pid for pid, _, _ in stamps(ledger, "start").values()}
     assert len(stamps(ledger, "end")) == 6 and len(pids) >= 3  # a fresh child after 1..2 jobs
 
@@ -240,10 +244,10 @@ def test_usr1_kills_the_child_failing_each_job_it_held(redis, ledger, start_work
     assert worker.wait(timeout=20) == 0
 
 
-def test_sync_and_async_jobs_share_a_queue(redis, ledger):
+def test_sync_and_async_jobs_share_a_queue(redis, ledger, command_here):
     jobs.overlap.delay(ledger, "sync", 0.5)
     jobs.async_overlap.delay(ledger, "async", 0.5)
-    burst("--threads", "2", "--no-fork")
+    command_here("resque_work", "--burst", "--threads", "2", "--no-fork")
     assert all_overlapped(ledger, 2)
 
 
@@ -272,6 +276,7 @@ def test_retries_hooks_results_and_stats_behave_as_with_one_job_at_a_time(
     assert int(redis.get("resque:stat:processed")) == 4  # two failed attempts count, as Ruby's
 
 
+@pytest.mark.one_leg(leg=1)  # kill -9 or Redis outage: one Django leg is enough
 def test_a_threaded_worker_waits_out_a_redis_outage_and_loses_no_job(ledger, start_worker):
     server = RedisServer(appendonly=True).start()  # a restart keeps what was queued
     client = redis_py.Redis.from_url(server.url)
