@@ -17,6 +17,8 @@ from django_resque.exceptions import InvalidJob
 from django_resque.jobs.definition import job
 from django_resque.limits import records
 from django_resque.queues import lists as queues
+from django_resque.worker.loop import Worker
+from django_resque.worker.registration import register
 from tests import jobs
 from tests.helpers import wait_until
 
@@ -248,13 +250,19 @@ def test_kill_9_of_a_worker_holding_a_slot_frees_it_when_its_job_is_recovered(
     jobs.one_at_once.delay(ledger, "held", 30)
     first = start_worker("--queues", "default", env=FAST)
     wait_until(lambda: stamps(ledger))
-    jobs.one_at_once.delay(ledger, "waiting", 0)
     slots = "resque:dj:limit:slots:tests.jobs.one_at_once"
     holder = wait_until(lambda: redis.hkeys(slots))
     (holder_job,) = redis.hvals(slots)
+    jobs.one_at_once.delay(ledger, "waiting", 0)
+    other = Worker(["default"])  # another worker meets the job: it waits for the slot
+    register(other.id, other.slot.token)
+    assert other.reserve() is None
+    assert redis.llen("resque:dj:limit:wait:slots:tests.jobs.one_at_once") == 1
+    other.shutdown()
     first.kill()  # the worker and the child running the job's first attempt
     first.wait(timeout=10)
     start_worker("--queues", "default", env=FAST)  # prunes the dead one, recovering its job
+    # The recovery frees the dead worker's slot and hands it to the job that waited for it.
     wait_until(lambda: "waiting" in ended(ledger), timeout=30)
     assert holder[0] not in redis.hkeys(slots)
     # The recovered job runs again, in the slot the waiting one gave back.
@@ -371,8 +379,6 @@ def test_inside_a_transaction_the_lock_is_taken_at_commit_and_a_refusal_is_logge
 
 
 def test_a_burst_worker_gets_past_a_long_run_of_waiting_jobs(redis, ledger, work_here):
-    from django_resque.worker.registration import register
-
     register("elsewhere:1:default", "token")  # a live worker holding the one slot
     redis.hset("resque:dj:limit:slots:tests.jobs.one_at_once", "elsewhere:1:default", "job-x")
     for n in range(120):
