@@ -312,11 +312,15 @@ def test_a_unique_job_removed_from_its_queue_or_the_delayed_set_frees_its_lock(r
 
 
 # --- worker modes ---------------------------------------------------------------------------
-def test_the_no_fork_worker_keeps_the_limits(redis, ledger, work_here):
+@pytest.mark.parametrize("mode", ["no-fork", "fork-at-pickup"])
+def test_the_no_fork_and_fork_at_pickup_workers_keep_the_limits(redis, ledger, work_here, mode):
     for n in range(3):
         jobs.one_at_once.delay(ledger, str(n), 0)
     jobs.unique_until_executed.delay(ledger, "u", 0)
-    work_here("default", fork=False)
+    if mode == "no-fork":
+        work_here("default", fork=False)
+    else:
+        work_here("default", FORK_AHEAD=False)
     assert sorted(ended(ledger)) == ["0", "1", "2", "u"]
     assert not redis.exists("resque:dj:limit:slots:tests.jobs.one_at_once")
     assert not redis.keys("resque:dj:limit:lock:*")
