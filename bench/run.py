@@ -198,7 +198,7 @@ def _matches(name: str, args: argparse.Namespace) -> bool:
 
 def fork_floor() -> dict:
     """hotpath.py --fork-floor: the median wall time of a bare fork + exit of a worker process."""
-    env = {**os.environ, "PYTHONPATH": str(HERE)}
+    env = {**os.environ, "PYTHONPATH": _pythonpath()}
     done = subprocess.run(
         [sys.executable, str(HERE / "hotpath.py"), "--fork-floor", "500"],
         env=env,
@@ -240,8 +240,15 @@ def _merge(docs: list[dict]) -> dict:
     return base
 
 
+def _pythonpath() -> str:
+    """bench/ first, then the caller's PYTHONPATH: `PYTHONPATH=<checkout> bench/run ...` runs
+    django_resque from another checkout (the workers inherit it as well), and the count-option
+    check and the fork floor must see the same django_resque as the workers."""
+    return os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
+
+
 def _has_count_option() -> bool:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "djbench.settings", "PYTHONPATH": str(HERE)}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "djbench.settings", "PYTHONPATH": _pythonpath()}
     out = subprocess.run(
         [sys.executable, "-m", "django", "resque_work", "--help"],
         env=env,
