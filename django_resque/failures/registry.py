@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django_resque.conf import get_config
+from django_resque.failures.list_upkeep import batch_size, reindex, sweep_step, sync
 from django_resque.failures.records import (
     RUBY_TIME_FORMAT,
     Failure,
@@ -51,7 +51,6 @@ logger = logging.getLogger(__name__)
 MAX_PAGE = 500  # records one page may return, whatever a caller asks for
 PAGE_SCAN_BUDGET = 100_000  # ids one page of a multi-facet filter may examine
 LREM_REACH = 10_000  # records from the newest end a single retry/remove looks through
-ADOPT_REACH = 1_000  # newest records looked at for ones other Resque implementations wrote
 
 
 @dataclass(frozen=True)
@@ -159,56 +158,6 @@ def remove_all(filter: FailureFilter | None = None) -> int:
     return _bulk("remove", filter)
 
 
-def sync() -> int:
-    """Index records Ruby, PHP or Node appended since we last looked; return how many."""
-    keys = get_keys()
-    adopted, missing = scripts.run(
-        "failure_adopt",
-        [
-            keys.failed(),
-            keys.failed_data(),
-            keys.failed_gone(),
-            keys.failed_seq(),
-            keys.failed_index(),
-        ],
-        [keys.failed_index_prefix(), ADOPT_REACH],
-    )
-    if int(missing) > 0:
-        sweep_step(force=True, drift=int(missing))  # older unknown records: a pass finds them
-    return int(adopted)
-
-
-def sweep_step(*, force: bool = False, drift: int | None = None) -> int:
-    """Advance the pass that drops removed records from the list; return records left in it."""
-    keys = get_keys()
-    return int(
-        scripts.run(
-            "failure_sweep",
-            [
-                keys.failed(),
-                keys.failed_data(),
-                keys.failed_gone(),
-                keys.failed_sweep(),
-                keys.failed_seq(),
-                keys.failed_index(),
-            ],
-            [
-                _batch(),
-                keys.failed_index_prefix(),
-                "1" if force else "0",
-                "" if drift is None else drift,
-            ],
-        )
-    )
-
-
-def reindex() -> None:
-    """Walk the whole list once, indexing every record and dropping removed ones."""
-    force = True
-    while sweep_step(force=force) > 0:
-        force = False
-
-
 def _take(failure_id: str, action: str) -> bool:
     keys = get_keys()
     sync()
@@ -263,7 +212,7 @@ def _bulk(action: str, filter: FailureFilter | None) -> int:
             [
                 action,
                 keys.failed_index_prefix(),
-                _batch(),
+                batch_size(),
                 to_text(cursor),
                 highest,
                 WAKE_TOKEN_CAP,
@@ -295,7 +244,3 @@ def _indexes(keys: Keys, filter: FailureFilter | None) -> tuple[str, list[str]]:
             sizes = pipe.execute()
         names = [name for _, name in sorted(zip(sizes, names, strict=True))]
     return names[0], names[1:]
-
-
-def _batch() -> int:
-    return max(1, int(get_config()["FAILURE_BATCH_SIZE"]))

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from django_resque.conf import get_config
+from django_resque.storage.group_keys import GroupKeys
 from django_resque.storage.limit_keys import LimitKeys
 
 
 @dataclass(frozen=True, slots=True)
-class Keys(LimitKeys):
+class Keys(GroupKeys, LimitKeys):
     namespace: str
 
     def _k(self, name: str) -> str:
@@ -162,37 +163,6 @@ class Keys(LimitKeys):
         """prefix `<ns>:dj:job:`; prefix .. id = job(id). reserve.lua learns the id of the job
         whose hash it marks running only from the payload it pops."""
         return self._k("dj:job:")
-
-    # --- django_resque only: groups --------------------------------------------------------
-    def group(self, group_id: str) -> str:
-        """hash: a group's name, created_at, open, counts, parent, callbacks, fired and
-        finished_at (groups/); group_create.lua, group_close.lua and _groups.lua write it."""
-        return self.group_prefix() + group_id
-
-    def group_prefix(self) -> str:
-        """prefix `<ns>:dj:group:`; prefix .. id = group(id), and prefix .. id .. one of the
-        suffixes below is one of its sets (scripts learn a group only from a payload)."""
-        return self._k("dj:group:")
-
-    def group_pending(self, group_id: str) -> str:
-        """set: ids of members not yet done (SADD at enqueue, SREM once done)."""
-        return self.group(group_id) + ":pending"
-
-    def group_failed(self, group_id: str) -> str:
-        """set: ids of members that failed for good (a retry moves one back to pending)."""
-        return self.group(group_id) + ":failed"
-
-    def group_children(self, group_id: str) -> str:
-        """set: ids of the groups created inside this group's members."""
-        return self.group(group_id) + ":children"
-
-    def group_open_children(self, group_id: str) -> str:
-        """set: child groups not yet ended, which the group waits for."""
-        return self.group(group_id) + ":open-children"
-
-    def groups(self) -> str:
-        """zset group id -> created (epoch): the admin's list (expired ids leave on read)."""
-        return self._k("dj:groups")
 
     # --- django_resque only: django.tasks priorities ---------------------------------------
     def priority(self, queue: str) -> str:
