@@ -115,15 +115,20 @@ def command_here(django_db_blocker: Any) -> Callable[..., tuple[str, str]]:
 
 @pytest.fixture
 def start_worker() -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    """Start `manage.py resque_work` as a real process; kill whatever is left of it at the end."""
+    """Start `manage.py resque_work` as a real process; kill whatever is left of it at the end.
+
+    Its output is a pipe unless `stdout=` names a file, which a test can read while it runs.
+    """
     started: list[subprocess.Popen[str]] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    def start(
+        *args: str, env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
             manage("resque_work", *args),
             env=worker_env(**(env or {})),
             cwd=ROOT,
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=subprocess.STDOUT,
             text=True,
         )
