@@ -128,6 +128,21 @@ def test_hostile_names_and_records_render_without_escapes_reaching_the_terminal(
     assert seen["job"] is None and seen["state"] == "working"
 
 
+def test_long_names_are_cut_so_the_tables_fit_in_120_columns(redis, command_here):
+    long = "q" * 300
+    queues.push(long, json.dumps({"class": "J" * 300, "args": []}))
+    wid = f"{'h' * 200}:4194304:{long}"
+    redis.sadd("resque:workers", wid)
+    record = {"queue": long, "run_at": "2026-01-12T20:23:55Z", "payload": {"class": "J" * 300}}
+    redis.set(f"resque:worker:{wid}", json.dumps(record))
+    redis.hset("resque:workers:heartbeat", wid, "2000-01-12T20:23:55+00:00")
+    out, _ = command_here("resque_stats")
+    lines = out.splitlines()[1:]  # the first line names the Redis, as long as its URL
+    assert max(len(line) for line in lines) <= 120
+    assert "q" * 23 + "~" in out and "J" * 31 + "~" in out and "working stale" in out
+    assert stats_json(command_here)["workers"][0]["job"] == "J" * 300
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf", ""])
 def test_a_watch_interval_that_is_not_a_positive_number_is_a_command_error(value):
     with pytest.raises(CommandError, match="--watch needs a number of seconds above 0"):
