@@ -39,9 +39,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        _configure_logging(_verbosity(options["verbosity"]))
         every = _interval(options["watch"])
         only = _queue_names(options["queues"])
+        _configure_logging(_verbosity(options["verbosity"]))
         try:
             if every is None:
                 self.stdout.write(self.frame(only, as_json=options["json"], compact=False))
@@ -62,8 +62,9 @@ class Command(BaseCommand):
             snap = snapshot.take(only)
             plans = stats_render.schedules_of(schedules.entries())
         except redis.RedisError as exc:
+            trouble = "is unreachable" if connection.unavailable(exc) else "answered with an error"
             raise CommandError(
-                f"Could not read the stats: Redis at {where} is unreachable ({exc})."
+                f"Could not read the stats: Redis at {where} {trouble} ({exc})."
             ) from exc
         if not as_json:
             return stats_render.as_text(snap, plans, where)
