@@ -143,6 +143,14 @@ def test_long_names_are_cut_so_the_tables_fit_in_120_columns(redis, command_here
     assert stats_json(command_here)["workers"][0]["job"] == "J" * 300
 
 
+def test_the_table_lists_fifty_workers_and_the_json_lists_them_all(redis, command_here):
+    redis.sadd("resque:workers", *(f"web{n:02}:{1000 + n}:default" for n in range(55)))
+    out, _ = command_here("resque_stats")
+    assert "web49" in out and "web50" not in out
+    assert "... and 5 more workers (--json lists them all)\n55 workers, 0 working" in out
+    assert len(stats_json(command_here)["workers"]) == 55
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf", ""])
 def test_a_watch_interval_that_is_not_a_positive_number_is_a_command_error(value):
     with pytest.raises(CommandError, match="--watch needs a number of seconds above 0"):

@@ -1,6 +1,6 @@
 """Render a `metrics.snapshot.Snapshot` and the schedules for `manage.py resque_stats`.
 
-`as_text()` is the terminal table (at most 110 columns: long names are cut with "~");
+`as_text()` is the terminal table (within 120 columns: long names are cut with "~");
 `as_document()` is the JSON document whose shape docs/observability.md documents.
 """
 
