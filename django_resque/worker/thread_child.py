@@ -23,6 +23,7 @@ from setproctitle import setproctitle
 
 from django_resque import __version__
 from django_resque.jobs.outcome import Outcome
+from django_resque.tracing import consumer as tracing
 from django_resque.worker import fork
 from django_resque.worker.child_watch import kill_group
 from django_resque.worker.limits import limit_child_memory
@@ -182,6 +183,7 @@ def _serve(
             for index, outcome in pool.completions():
                 _write_all(report_w, _frame(index, outcome.to_json().encode("utf-8")))
                 running -= 1
+        tracing.flush()  # os._exit runs no exit handler: export the spans still held
         code = 0
     finally:
         os._exit(code)
