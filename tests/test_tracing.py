@@ -104,9 +104,7 @@ def test_every_way_to_enqueue_stamps_each_payload_with_the_callers_trace(redis, 
     assert len({p["traceparent"] for p in payloads}) == len(payloads)  # a producer span each
 
 
-def test_each_attempt_runs_in_a_consumer_span_that_is_the_child_of_the_enqueue(
-    redis, work_here
-):
+def test_each_attempt_runs_in_a_consumer_span_that_is_the_child_of_the_enqueue(redis, work_here):
     with recorded() as exporter:
         with _request_span():
             handle = test_jobs.current_span_ids.delay()
