@@ -152,15 +152,15 @@ def log(worker_id: str, queue: str, payload: Payload | None, outcome: Outcome) -
     will_retry = outcome.retry_in is not None
     logger.log(
         logging.WARNING if will_retry else logging.ERROR,
-        "worker=%s event=failed queue=%s job=%s id=%s attempt=%s will_retry=%s exception=%s "
+        "worker=%s event=failed queue=%s job=%s exception=%s id=%s attempt=%s will_retry=%s "
         "error=%s",
         worker_id,
         queue,
         name,
+        outcome.exception,
         payload.id if payload is not None and payload.id else "-",
         outcome.attempt,
         will_retry,
-        outcome.exception,
         outcome.error,
     )
 
