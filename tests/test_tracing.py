@@ -7,6 +7,8 @@ test_tracing_fork.py.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -18,6 +20,7 @@ from django_resque.queues import lists as queues
 from django_resque.results import status
 from tests import jobs as test_jobs
 from tests import tasks as test_tasks
+from tests.helpers import ROOT, worker_env
 from tests.otel import recorded
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,3 +199,29 @@ def test_a_django_task_span_is_named_after_the_task(redis, ledger, work_here):
     assert consumer.name == "tests.tasks.record_task process"
     assert consumer.attributes["messaging.resque.job_class"] == "tests.tasks.record_task"
     assert consumer.parent.span_id == producer.context.span_id
+
+
+WITHOUT_OPENTELEMETRY = """
+import json, sys
+sys.modules["opentelemetry"] = None  # what an environment without the extra `otel` imports
+import django
+django.setup()
+from django_resque.jobs.perform import perform
+from django_resque.tracing import consumer, otel
+from tests import jobs
+payload = jobs.add.payload((1, 2), {})
+raw = json.dumps({**json.loads(payload.encode()), "traceparent": "00-%s-%s-01"}).encode()
+outcome = perform(raw, queue="default")
+consumer.flush()
+loaded = sorted(m for m, module in sys.modules.items() if "opentelemetry" in m and module)
+print(json.dumps([otel.INSTALLED, sorted(payload.extras), outcome.ok, outcome.result, loaded]))
+"""
+
+
+def test_without_opentelemetry_nothing_of_it_is_loaded_and_payloads_and_jobs_are_unchanged():
+    code = WITHOUT_OPENTELEMETRY % (TRACE_ID, PARENT_ID)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=worker_env(), cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [False, [], True, 3, []]
