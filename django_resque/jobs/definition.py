@@ -28,6 +28,7 @@ from django_resque.jobs.registry import (
 from django_resque.limits import spec as limit_spec
 from django_resque.limits.spec import Limits
 from django_resque.results import status
+from django_resque.tracing import producer as tracing
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -211,7 +212,8 @@ class Job(Generic[P, R]):
     def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON.
 
-        Model instances become references the worker fetches afresh (see arguments.py).
+        Model instances become references the worker fetches afresh (see arguments.py). Inside
+        a trace, the payload carries its context (tracing/producer.py).
         """
         if kwargs:
             job_options.refuse_as_arguments(self.name, self.func, kwargs)
@@ -219,7 +221,10 @@ class Job(Generic[P, R]):
         extras = membership.extras_for(self.group)
         if self.limits is not None:
             extras["limits"] = self.limits.field(args, kwargs, (json_args, json_kwargs))
-        return Payload(self.name, json_args, json_kwargs, id=new_job_id(), extras=extras)
+        job_id = new_job_id()
+        if tracing.active():  # the caller's trace context travels with the payload
+            tracing.stamp(extras, self.name, job_id, self.queue_name)
+        return Payload(self.name, json_args, json_kwargs, id=job_id, extras=extras)
 
 
 @overload

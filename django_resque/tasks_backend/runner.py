@@ -32,6 +32,8 @@ from django_resque.tasks_backend.compat import (
     task_finished,
     task_started,
 )
+from django_resque.tracing import consumer as tracing_consumer
+from django_resque.tracing import producer as tracing
 
 RUN_TASK_JOB = "django_resque.run_task"
 
@@ -67,7 +69,10 @@ def enqueue(
     normal_kwargs: Any = normalize_json(dict(kwargs))
     json_args, json_kwargs = to_json_args(normal_args, normal_kwargs)
     job_args = [result_id, task.module_path, *json_args]
-    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id)
+    extras: dict[str, Any] = {}
+    if tracing.active():  # the caller's trace context travels with the payload
+        tracing.stamp(extras, task.module_path, result_id, task.queue_name)
+    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id, extras=extras)
     fields = {
         "status": "scheduled" if task.run_after else "queued",
         "job": task.module_path,
@@ -157,6 +162,7 @@ def run_task(result_id: str, module_path: str, /, *args: Any, **kwargs: Any) -> 
             f"No django.tasks Task {module_path!r} is registered with ResqueBackend in this "
             "worker; put it in an app's tasks.py (autodiscovered) and deploy, then retry."
         )
+    tracing_consumer.rename(module_path)
     alias, sender = task.backend, type(task.get_backend())
     record = task_results.read(result_id) or {"status": "running"}
     result = build_result(task, result_id, record, alias)
