@@ -16,8 +16,8 @@ from redis.retry import Retry
 from django_resque.conf import get_config
 from django_resque.storage import sentinel
 
-# A replica's answer to a write (also inside a script's error): the primary was demoted.
-READONLY = "READONLY You can't write"
+# A replica's answer to a write (READONLY, also inside a script's error): a demoted primary.
+READONLY = "You can't write against a read only replica"
 
 _client: redis.Redis | None = None
 _client_pid: int | None = None
