@@ -113,10 +113,19 @@ class SentinelSet:
         """Wait until every sentinel sees the primary, its replicas and the other sentinels."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(self._sees_everything(s) for s in self.sentinels):
+            if self._replicas_online() and all(self._sees_everything(s) for s in self.sentinels):
                 return
             time.sleep(0.1)
         raise AssertionError(f"sentinels not ready within {timeout} s: see {self.sentinels[0].dir}")
+
+    def _replicas_online(self) -> bool:
+        """True when the primary streams to every replica (WAIT counts only those)."""
+        try:
+            info = redis.Redis(port=self.primary.port, socket_timeout=1).info("replication")
+        except (redis.RedisError, OSError):
+            return False
+        links = [info.get(f"slave{i}") for i in range(self.replica_count)]
+        return all(isinstance(link, dict) and link.get("state") == "online" for link in links)
 
     def _sees_everything(self, sentinel: SentinelProcess) -> bool:
         try:

@@ -36,17 +36,17 @@ def test_a_redis_sentinel_url_passes_the_url_check_and_needs_no_other_setting():
 @pytest.mark.parametrize(
     ("changes", "expected", "words"),
     [
-        ({"SENTINELS": SENTINELS}, "django_resque.E060", "SENTINEL_MASTER"),
-        ({"SENTINELS": "127.0.0.1:26379", "SENTINEL_MASTER": "m"}, "django_resque.E060", "pairs"),
-        ({"SENTINELS": [("h", "26379")], "SENTINEL_MASTER": "m"}, "django_resque.E060", "('h',"),
-        ({"SENTINEL_MASTER": "mymaster"}, "django_resque.E060", "lists no sentinel"),
-        ({"REDIS_URL": "redis+sentinel://127.0.0.1:26379"}, "django_resque.E060", "/master"),
-        ({"SENTINEL_PASSWORD": 1234}, "django_resque.E062", "string"),
-        ({"ENQUEUE_REPLICAS": -1}, "django_resque.E063", "replicas"),
-        ({"ENQUEUE_REPLICAS": True}, "django_resque.E063", "replicas"),
-        ({"ENQUEUE_REPLICAS_TIMEOUT": 0}, "django_resque.E064", "milliseconds"),
-        ({"ENQUEUE_REPLICAS": 1, "ENQUEUE_REPLICAS_TIMEOUT": 5000}, "django_resque.E065", "5.0"),
-        ({"JOB_ID_TTL": 0}, "django_resque.E066", "seconds"),
+        ({"SENTINELS": SENTINELS}, "django_resque.E090", "SENTINEL_MASTER"),
+        ({"SENTINELS": "127.0.0.1:26379", "SENTINEL_MASTER": "m"}, "django_resque.E090", "pairs"),
+        ({"SENTINELS": [("h", "26379")], "SENTINEL_MASTER": "m"}, "django_resque.E090", "('h',"),
+        ({"SENTINEL_MASTER": "mymaster"}, "django_resque.E090", "lists no sentinel"),
+        ({"REDIS_URL": "redis+sentinel://127.0.0.1:26379"}, "django_resque.E090", "/master"),
+        ({"SENTINEL_PASSWORD": 1234}, "django_resque.E092", "string"),
+        ({"ENQUEUE_REPLICAS": -1}, "django_resque.E093", "replicas"),
+        ({"ENQUEUE_REPLICAS": True}, "django_resque.E093", "replicas"),
+        ({"ENQUEUE_REPLICAS_TIMEOUT": 0}, "django_resque.E094", "milliseconds"),
+        ({"ENQUEUE_REPLICAS": 1, "ENQUEUE_REPLICAS_TIMEOUT": 5000}, "django_resque.E095", "5.0"),
+        ({"JOB_ID_TTL": 0}, "django_resque.E096", "seconds"),
     ],
 )
 def test_bad_scale_out_settings_are_numbered_errors_that_say_what_to_write(
@@ -60,4 +60,4 @@ def test_bad_scale_out_settings_are_numbered_errors_that_say_what_to_write(
 
 def test_sentinels_and_a_django_redis_connection_together_are_refused():
     with with_resque(SENTINELS=SENTINELS, SENTINEL_MASTER="m", CONNECTION="default"):
-        assert "django_resque.E061" in ids(scale_out.check_scale_out())
+        assert "django_resque.E091" in ids(scale_out.check_scale_out())

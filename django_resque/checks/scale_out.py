@@ -1,4 +1,4 @@
-"""System checks for Redis behind Sentinel and acknowledged enqueues, django_resque.E060-E069."""
+"""System checks for Redis behind Sentinel and acknowledged enqueues, django_resque.E090-E099."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _check_sentinel(config: dict[str, Any]) -> list[CheckMessage]:
     messages: list[CheckMessage] = [
         Error(
             f"RESQUE[{key!r}] must be a string or None, not {config[key]!r}.",
-            id="django_resque.E062",
+            id="django_resque.E092",
         )
         for key in ("SENTINEL_USERNAME", "SENTINEL_PASSWORD")
         if config[key] is not None and not isinstance(config[key], str)
@@ -36,7 +36,7 @@ def _check_sentinel(config: dict[str, Any]) -> list[CheckMessage]:
                 Error(
                     "RESQUE['SENTINEL_MASTER'] is set but RESQUE['SENTINELS'] lists no sentinel.",
                     hint="List the sentinels as [('host', 26379), ...], or remove SENTINEL_MASTER.",
-                    id="django_resque.E060",
+                    id="django_resque.E090",
                 )
             )
         return messages
@@ -46,13 +46,13 @@ def _check_sentinel(config: dict[str, Any]) -> list[CheckMessage]:
                 "RESQUE['CONNECTION'] and Sentinel (RESQUE['SENTINELS'] or a redis+sentinel:// "
                 "REDIS_URL) are both set.",
                 hint="Use one: django_resque builds its own Sentinel client, so drop CONNECTION.",
-                id="django_resque.E061",
+                id="django_resque.E091",
             )
         )
     try:
         sentinel.read(config)
     except ValueError as exc:
-        messages.append(Error(str(exc), id="django_resque.E060"))
+        messages.append(Error(str(exc), id="django_resque.E090"))
     return messages
 
 
@@ -63,7 +63,7 @@ def _check_replicas(config: dict[str, Any]) -> list[CheckMessage]:
             Error(
                 f"RESQUE['ENQUEUE_REPLICAS'] is {replicas!r}; give how many replicas must "
                 "acknowledge each enqueue, 0 (the default: none) or more.",
-                id="django_resque.E063",
+                id="django_resque.E093",
             )
         ]
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms <= 0:
@@ -72,7 +72,7 @@ def _check_replicas(config: dict[str, Any]) -> list[CheckMessage]:
                 f"RESQUE['ENQUEUE_REPLICAS_TIMEOUT'] is {timeout_ms!r}; give the milliseconds "
                 "an enqueue waits for replicas, a positive whole number such as 1000.",
                 hint="Redis WAIT with 0 would wait for ever.",
-                id="django_resque.E064",
+                id="django_resque.E094",
             )
         ]
     socket_timeout = config["SOCKET_TIMEOUT"]
@@ -83,7 +83,7 @@ def _check_replicas(config: dict[str, Any]) -> list[CheckMessage]:
                 f"RESQUE['SOCKET_TIMEOUT'] ({socket_timeout} s).",
                 hint="The socket would time out while Redis still waits for replicas, and "
                 "every slow acknowledgement would read as a lost reply.",
-                id="django_resque.E065",
+                id="django_resque.E095",
             )
         ]
     return []
@@ -96,7 +96,7 @@ def _check_job_ids(config: dict[str, Any]) -> list[CheckMessage]:
             Error(
                 f"RESQUE['JOB_ID_TTL'] is {ttl!r}; give the seconds an explicit job id is "
                 "remembered, a positive number such as 86400.",
-                id="django_resque.E066",
+                id="django_resque.E096",
             )
         ]
     return []
