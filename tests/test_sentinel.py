@@ -7,8 +7,10 @@ notice after their one-second down-after-milliseconds.
 
 import os
 import signal
+import subprocess
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import redis as redis_py
@@ -19,7 +21,7 @@ from django_resque import EnqueueError, EnqueueOutcomeUnknown
 from django_resque.queues import lists as queues
 from django_resque.storage import connection
 from tests import jobs as test_jobs
-from tests.helpers import wait_until
+from tests.helpers import ROOT, manage, wait_until, worker_env
 from tests.sentinel_set import MASTER, SentinelSet, sentinel_supported
 
 _unsupported = sentinel_supported()
@@ -145,21 +147,51 @@ def _performed(ledger: str) -> list[str]:
     return [row[0] for row in test_jobs.read_ledger(ledger)]
 
 
-@pytest.mark.one_leg(leg=2)  # six redis-servers and a worker process: the subject is Redis
-@pytest.mark.parametrize("replicas", [1, 0])
-def test_after_the_primary_is_killed_producers_and_a_worker_follow_the_new_primary(
-    failover_set, start_worker, ledger, tmp_path, replicas
+@pytest.fixture
+def start_scheduler(tmp_path):
+    """Start `manage.py resque_scheduler` as a real process; kill it by pid at the end."""
+    started = []
+
+    def start(url):
+        out = (tmp_path / "scheduler.log").open("w")
+        started.append(
+            subprocess.Popen(
+                manage("resque_scheduler", "--interval", "0.2"),
+                env=worker_env(RESQUE_TEST_REDIS_URL=url),
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        out.close()
+        return started[-1]
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.one_leg(leg=2)  # six redis-servers and two processes: the subject is Redis
+@pytest.mark.parametrize(
+    ("replicas", "worker_args"),
+    [(1, ()), (0, ("--threads", "4"))],
+    ids=["enqueue-replicas-1-fork", "enqueue-replicas-0-threads"],
+)
+def test_after_the_primary_is_killed_producers_a_worker_and_the_scheduler_follow_the_new_primary(
+    failover_set, start_worker, start_scheduler, ledger, tmp_path, replicas, worker_args
 ):
     """With ENQUEUE_REPLICAS=1 nothing acknowledged is lost; without, the loss is only counted
     (replication is asynchronous: on loopback it is usually none, but nothing promises that)."""
     log = tmp_path / "worker.log"
     old_port = failover_set.primary.port
     with log.open("w") as out:
-        worker = start_worker(
-            "--queues", "default", env={"RESQUE_TEST_REDIS_URL": failover_set.url}, stdout=out
-        )
+        env = {"RESQUE_TEST_REDIS_URL": failover_set.url}
+        worker = start_worker("--queues", "default", *worker_args, env=env, stdout=out)
+    scheduler = start_scheduler(failover_set.url)
     wait_until(lambda: _direct(old_port).smembers("resque:workers"), timeout=30)
     with with_resque(REDIS_URL=failover_set.url, ENQUEUE_REPLICAS=replicas):
+        test_jobs.record.enqueue_in(timedelta(seconds=4), ledger, "delayed")  # due after failover
         producer = Producer(ledger)
         producer.start()
         wait_until(lambda: len(_performed(ledger)) >= 20, timeout=20)  # load is flowing
@@ -176,7 +208,8 @@ def test_after_the_primary_is_killed_producers_and_a_worker_follow_the_new_prima
         producer.join(timeout=10)
         acknowledged = [token for _, token in producer.acknowledged]
         if replicas:
-            wait_until(lambda: set(acknowledged) <= set(_performed(ledger)), timeout=20)
+            expected = {*acknowledged, "delayed"}  # the scheduler promoted it on the new primary
+            wait_until(lambda: expected <= set(_performed(ledger)), timeout=20)
         else:  # what is lost never comes: wait for the queue to drain instead
             wait_until(lambda: queues.size("default") == 0, timeout=20)
             time.sleep(0.5)  # the last reserved job finishes
@@ -193,5 +226,5 @@ def test_after_the_primary_is_killed_producers_and_a_worker_follow_the_new_prima
     )
     assert all(isinstance(e, EnqueueError) for e in producer.errors), producer.errors[:3]
     assert resumed - promoted < 10
-    assert worker.poll() is None
+    assert worker.poll() is None and scheduler.poll() is None
     assert "event=redis-unavailable" in log.read_text()  # it noticed, logged, and went on
