@@ -6,7 +6,10 @@ a time, and N with `enqueue_many` (chunks of 100), under ENQUEUE_REPLICAS = 0 an
 settings taking turns every repetition; prints jobs/s and µs per call, medians over the
 repetitions, and 1 ÷ 0. The queue is emptied (DEL) between runs; no worker runs.
 
-    .venv/bin/python bench/replicas.py [--jobs N] [--reps R]
+    .venv/bin/python bench/replicas.py [--jobs N] [--reps R] [--replicas 0|1]
+
+`--replicas` runs that setting alone (for timing whole processes from outside, as
+`farm-bench -- … --replicas 1 --vs '… --replicas 0'` does).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--replicas", type=int, choices=(0, 1), help="run only this setting")
     options = parser.parse_args()
     primary = RedisServer().start()
     replica = RedisServer(extra=["--replicaof", "127.0.0.1", str(primary.port)]).start()
@@ -38,7 +42,8 @@ def main() -> None:
 
         django.setup()
         _wait_for_link(primary)
-        report(measure(options.jobs, options.reps), options.jobs)
+        settings = (options.replicas,) if options.replicas is not None else (0, 1)
+        report(measure(options.jobs, options.reps, settings), options.jobs)
     finally:
         replica.stop()
         primary.stop()
@@ -57,7 +62,7 @@ def _wait_for_link(primary: RedisServer) -> None:
     raise SystemExit("the replica was not in sync within 20 s")
 
 
-def measure(jobs: int, reps: int) -> dict[tuple[str, int], list[float]]:
+def measure(jobs: int, reps: int, settings_: tuple[int, ...]) -> dict[tuple[str, int], list[float]]:
     """Seconds per run of each (api, replicas), the settings taking turns."""
     from django.conf import settings
     from django.test import override_settings
@@ -67,7 +72,7 @@ def measure(jobs: int, reps: int) -> dict[tuple[str, int], list[float]]:
 
     results: dict[tuple[str, int], list[float]] = {}
     for rep in range(reps):
-        for replicas in (0, 1) if rep % 2 == 0 else (1, 0):
+        for replicas in settings_ if rep % 2 == 0 else settings_[::-1]:
             with override_settings(RESQUE={**settings.RESQUE, "ENQUEUE_REPLICAS": replicas}):
                 for api in ("delay", "enqueue_many"):
                     get_redis().delete("resque:queue:bench")
@@ -84,8 +89,9 @@ def measure(jobs: int, reps: int) -> dict[tuple[str, int], list[float]]:
 def report(results: dict[tuple[str, int], list[float]], jobs: int) -> None:
     print(f"{'api':<14}{'ENQUEUE_REPLICAS':>18}{'jobs/s':>10}{'µs/job':>9}{'µs ÷ 0':>8}")
     for api in ("delay", "enqueue_many"):
-        base = statistics.median(results[(api, 0)])
-        for replicas in (0, 1):
+        runs = [replicas for replicas in (0, 1) if (api, replicas) in results]
+        base = statistics.median(results[(api, runs[0])])
+        for replicas in runs:
             seconds = statistics.median(results[(api, replicas)])
             print(
                 f"{api:<14}{replicas:>18}{jobs / seconds:>10.0f}{seconds / jobs * 1e6:>9.1f}"
