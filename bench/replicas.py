@@ -33,8 +33,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--replicas", type=int, choices=(0, 1), help="run only this setting")
     options = parser.parse_args()
-    primary = RedisServer().start()
-    replica = RedisServer(extra=["--replicaof", "127.0.0.1", str(primary.port)]).start()
+    at_once = ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"]  # sync in ms
+    primary = RedisServer(extra=at_once).start()
+    replica = RedisServer(extra=[*at_once, "--replicaof", "127.0.0.1", str(primary.port)]).start()
     try:
         os.environ["BENCH_REDIS_URL"] = primary.url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djbench.settings")

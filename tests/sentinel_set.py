@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
 
 import redis
@@ -21,6 +22,7 @@ from private_redis import find_binary, free_port  # isort: skip
 MASTER = "mymaster"
 
 
+@cache
 def sentinel_supported() -> str:
     """Return "" if the redis-server binary answers as a sentinel, else the reason it does not."""
     try:

@@ -40,7 +40,7 @@ def test_a_delayed_call_with_a_seen_id_stores_nothing_either(redis):
     assert redis.zcard("resque:delayed_queue_schedule") == 0
 
 
-def test_the_seen_id_is_forgotten_after_job_id_ttl(redis):
+def test_the_seen_id_is_kept_for_job_id_ttl_seconds(redis):
     with with_resque(JOB_ID_TTL=60):
         test_jobs.add.using(job_id="invoice-7").delay(1, 2)
     assert 55_000 < redis.pttl("resque:dj:seen:invoice-7") <= 60_000
