@@ -18,10 +18,11 @@ from django.conf import settings
 from django.test import override_settings
 
 from django_resque import EnqueueError, EnqueueOutcomeUnknown
+from django_resque.checks import deploy
 from django_resque.queues import lists as queues
 from django_resque.storage import connection
 from tests import jobs as test_jobs
-from tests.helpers import ROOT, manage, wait_until, worker_env
+from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
 from tests.sentinel_set import MASTER, SentinelSet, sentinel_supported
 
 _unsupported = sentinel_supported()
@@ -228,3 +229,12 @@ def test_after_the_primary_is_killed_producers_a_worker_and_the_scheduler_follow
     assert resumed - promoted < 10
     assert worker.poll() is None and scheduler.poll() is None
     assert "event=redis-unavailable" in log.read_text()  # it noticed, logged, and went on
+
+
+def test_the_deploy_check_reaches_redis_through_the_sentinels_or_says_none_named_it(sentinels):
+    with with_resque(REDIS_URL=sentinels.url):
+        assert "django_resque.E053" not in [m.id for m in deploy.check_redis_server()]
+    nobody = [("127.0.0.1", RedisServer().port)]  # never started: refused
+    with with_resque(SENTINELS=nobody, SENTINEL_MASTER=MASTER, SOCKET_CONNECT_TIMEOUT=1):
+        (message,) = [m for m in deploy.check_redis_server() if m.id == "django_resque.E053"]
+    assert "No master found" in message.msg and "SENTINELS" in message.hint
