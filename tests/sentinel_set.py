@@ -47,8 +47,17 @@ def sentinel_supported() -> str:
 class SentinelProcess:
     """One `redis-server --sentinel`, watching the primary named MASTER."""
 
-    def __init__(self, primary_port: int, *, quorum: int, down_after_ms: int) -> None:
+    def __init__(
+        self,
+        primary_port: int,
+        *,
+        quorum: int,
+        down_after_ms: int,
+        password: str | None = None,
+        node_password: str | None = None,
+    ) -> None:
         self.port = free_port()
+        self.password = password
         self.dir = tempfile.mkdtemp(prefix="resque-sentinel-")
         self.conf = Path(self.dir) / "sentinel.conf"
         self.conf.write_text(
@@ -58,6 +67,10 @@ class SentinelProcess:
             f"sentinel down-after-milliseconds {MASTER} {down_after_ms}\n"
             f"sentinel failover-timeout {MASTER} 3000\n"
             f"sentinel parallel-syncs {MASTER} 1\n"
+            # A sentinel's own password, which the other sentinels log in with too.
+            + (f"requirepass {password}\nsentinel sentinel-pass {password}\n" if password else "")
+            # The data nodes' password, for the sentinels' own connections to them.
+            + (f"sentinel auth-pass {MASTER} {node_password}\n" if node_password else "")
         )
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -71,7 +84,9 @@ class SentinelProcess:
         return self
 
     def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=1, decode_responses=True)
+        return redis.Redis(
+            port=self.port, password=self.password, socket_timeout=1, decode_responses=True
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -80,9 +95,21 @@ class SentinelProcess:
 
 
 class SentinelSet:
-    """A primary with `replicas` replicas under three sentinels; stop() ends them all by pid."""
+    """A primary with `replicas` replicas under three sentinels; stop() ends them all by pid.
 
-    def __init__(self, *, replicas: int = 2, down_after_ms: int = 1000) -> None:
+    `node_password`: the data nodes' requirepass (and masterauth); `sentinel_password`: the
+    sentinels' requirepass.
+    """
+
+    def __init__(
+        self,
+        *,
+        replicas: int = 2,
+        down_after_ms: int = 1000,
+        node_password: str | None = None,
+        sentinel_password: str | None = None,
+    ) -> None:
+        self.node_password, self.sentinel_password = node_password, sentinel_password
         self.primary = RedisServer(extra=_REPLICATION)
         self.replicas: list[RedisServer] = []
         self.sentinels: list[SentinelProcess] = []
@@ -99,17 +126,35 @@ class SentinelSet:
         return f"redis+sentinel://{hosts}/{MASTER}/0"
 
     def start(self) -> SentinelSet:
-        self.primary.start()
+        self._protect(self.primary.start())
+        auth = ["--masterauth", self.node_password] if self.node_password else []
         for _ in range(self.replica_count):
             follow = ["--replicaof", "127.0.0.1", str(self.primary.port)]
-            self.replicas.append(RedisServer(extra=[*_REPLICATION, *follow]).start())
+            replica = RedisServer(extra=[*_REPLICATION, *auth, *follow]).start()
+            self.replicas.append(self._protect(replica))
         for _ in range(3):
             sentinel = SentinelProcess(
-                self.primary.port, quorum=2, down_after_ms=self.down_after_ms
+                self.primary.port,
+                quorum=2,
+                down_after_ms=self.down_after_ms,
+                password=self.sentinel_password,
+                node_password=self.node_password,
             )
             self.sentinels.append(sentinel.start())
         self.wait_ready()
         return self
+
+    def _protect(self, server: RedisServer) -> RedisServer:
+        """Set the node password once the server answered (RedisServer.start PINGs without it)."""
+        if self.node_password:
+            client = redis.Redis(port=server.port, socket_timeout=2)
+            client.config_set("masterauth", self.node_password)
+            client.config_set("requirepass", self.node_password)
+        return server
+
+    def node(self, port: int) -> redis.Redis:
+        """A direct client on the data node at `port`."""
+        return redis.Redis(port=port, password=self.node_password, socket_timeout=2)
 
     def wait_ready(self, timeout: float = 20.0) -> None:
         """Wait until every sentinel sees the primary, its replicas and the other sentinels."""
@@ -123,7 +168,7 @@ class SentinelSet:
     def _replicas_online(self) -> bool:
         """True when the primary streams to every replica (WAIT counts only those)."""
         try:
-            info = redis.Redis(port=self.primary.port, socket_timeout=1).info("replication")
+            info = self.node(self.primary.port).info("replication")
         except (redis.RedisError, OSError):
             return False
         links = [info.get(f"slave{i}") for i in range(self.replica_count)]

@@ -238,3 +238,25 @@ def test_the_deploy_check_reaches_redis_through_the_sentinels_or_says_none_named
     with with_resque(SENTINELS=nobody, SENTINEL_MASTER=MASTER, SOCKET_CONNECT_TIMEOUT=1):
         (message,) = [m for m in deploy.check_redis_server() if m.id == "django_resque.E053"]
     assert "No master found" in message.msg and "SENTINELS" in message.hint
+
+
+def test_the_sentinels_and_the_data_nodes_each_take_their_own_password(redis):
+    protected = SentinelSet(replicas=1, node_password="node-pw", sentinel_password="sent-pw")
+    protected.start()
+    try:
+        resque = {
+            "SENTINELS": protected.addresses,
+            "SENTINEL_MASTER": MASTER,
+            "SENTINEL_PASSWORD": "sent-pw",
+            "REDIS_URL": "redis://:node-pw@unused/0",
+        }
+        with with_resque(**resque):
+            test_jobs.add.delay(1, 2)
+        assert protected.node(protected.primary.port).llen("resque:queue:default") == 1
+        with (
+            with_resque(**{**resque, "SENTINEL_PASSWORD": None}),
+            pytest.raises(EnqueueError, match="No master found.*Nothing was stored"),
+        ):
+            test_jobs.add.delay(1, 2)
+    finally:
+        protected.stop()
