@@ -83,7 +83,8 @@ def connect(conn: AbstractConnection) -> None:
     """Connect a kept connection that is not connected, by its own class's connect().
 
     A send on a closed connection would reconnect to the address it last had; connect() is
-    where a Sentinel-managed connection asks the sentinels where the primary is now.
+    where a Sentinel-managed connection asks the sentinels where the primary is now (see
+    redis/redis-py issue #3874).
     """
     if getattr(conn, "_sock", None) is None:
         conn.connect()
