@@ -100,3 +100,9 @@ if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
 # A test of the worker without huge pages starts it with RESQUE_TEST_HUGE_PAGES=0.
 if os.environ.get("RESQUE_TEST_HUGE_PAGES"):
     RESQUE["FORK_HUGE_PAGES"] = os.environ["RESQUE_TEST_HUGE_PAGES"] == "1"
+# Tests of many worker hosts give each worker process a hostname of its own, as a machine has.
+if os.environ.get("RESQUE_TEST_HOSTNAME"):
+    import socket
+
+    _hostname = os.environ["RESQUE_TEST_HOSTNAME"]
+    socket.gethostname = lambda: _hostname

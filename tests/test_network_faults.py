@@ -1,0 +1,99 @@
+"""Network faults between a worker host and Redis: cut links, black holes, lost replies.
+
+Each test puts a TCP proxy (tests/netproxy.py) between a real worker process (or the test's own
+client) and the test's redis-server, and fails the link while jobs run. Other workers connect
+directly, as hosts whose network is fine.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis as redis_py
+
+from django_resque.exceptions import EnqueueError
+from tests import jobs
+from tests.helpers import RedisServer, wait_until
+from tests.netproxy import NetProxy
+
+# Worker processes behind a failing link: about Redis and processes, not about Django.
+pytestmark = pytest.mark.one_leg(leg=1)
+
+# Heartbeat every 0.3 s, dead after 3 s without one; a black-holed command gives up after 1 s.
+FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "3"}
+
+
+@pytest.fixture
+def proxy(redis_server: RedisServer) -> Iterator[NetProxy]:
+    """A proxy in front of the session's redis-server, passing until the test fails it."""
+    running = NetProxy(redis_server.port).start()
+    yield running
+    running.stop()
+
+
+def started(ledger: str) -> list[list[str]]:
+    return [r for r in jobs.read_ledger(ledger) if r[0] == "start"]
+
+
+def ended(ledger: str) -> list[list[str]]:
+    return [r for r in jobs.read_ledger(ledger) if r[0] == "end"]
+
+
+def host_ids(redis: redis_py.Redis, host: str) -> list[str]:
+    return [w.decode() for w in redis.smembers("resque:workers") if w.startswith(host.encode())]
+
+
+def stop(worker: subprocess.Popen[str], log: Path | None = None) -> str:
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0, output
+    return log.read_text() if log is not None else output
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["succeeds", "fails"])
+def test_a_worker_cut_off_past_its_heartbeat_timeout_records_nothing_over_the_job_run_elsewhere(
+    redis, ledger, tmp_path, proxy, start_worker, fail
+):
+    release = tmp_path / "release"
+    log = tmp_path / "cut-off.log"
+    with log.open("w") as out:
+        env = {"RESQUE_TEST_REDIS_URL": proxy.url, "RESQUE_TEST_HOSTNAME": "cut-off", **FAST}
+        cut_off = start_worker("--queues", "default", "-v", "2", env=env, stdout=out)
+    handle = jobs.until_file.delay(ledger, "t", str(release), fail)
+    wait_until(lambda: started(ledger), timeout=30)
+    proxy.cut()
+    healthy = start_worker("--queues", "default", env={"RESQUE_TEST_HOSTNAME": "healthy", **FAST})
+    # The healthy host prunes the silent one (its heartbeat is 3 s old) and runs the job again.
+    (first, second) = wait_until(lambda: len(started(ledger)) == 2 and started(ledger), timeout=30)
+    assert first[2] != second[2]
+    Path(f"{release}.{second[2]}").touch()
+    wait_until(lambda: handle.status == ("failed" if fail else "succeeded"), timeout=30)
+    wait_until(lambda: redis.get("resque:stat:processed") == b"1", timeout=30)
+
+    proxy.heal()
+    Path(f"{release}.{first[2]}").touch()  # the cut-off run ends just as its link heals
+    wait_until(lambda: "event=was-pruned" in log.read_text(), timeout=30)
+    wait_until(lambda: host_ids(redis, "cut-off"), timeout=30)  # registered again
+    stop(healthy)
+    jobs.record.delay(ledger, "afterwards")  # the cut-off host goes on working
+    wait_until(lambda: [r for r in jobs.read_ledger(ledger) if r[0] == "afterwards"], timeout=30)
+    output = stop(cut_off, log)
+
+    assert len(ended(ledger)) == 2  # both runs ended; one outcome was recorded
+    assert redis.get("resque:stat:processed") == b"2"
+    assert int(redis.get("resque:stat:failed") or 0) == (1 if fail else 0)
+    assert redis.llen("resque:failed") == (1 if fail else 0)
+    if fail:
+        (failure,) = [json.loads(f) for f in redis.lrange("resque:failed", 0, -1)]
+        assert failure["worker"].startswith("healthy:")
+    info = handle.info()
+    assert info is not None and info.attempts == 2
+    if not fail:
+        assert handle.result == "t"
+    assert "Traceback" not in output
