@@ -1,4 +1,4 @@
-"""A TCP proxy on loopback that a test puts between a process and its redis-server, to fail the link.
+"""A TCP proxy on loopback that a test puts between a process and its redis-server.
 
 The proxy runs in a thread of the test (one selector loop) and forwards bytes both ways while it
 is in mode PASS. The test switches it while processes use it:
@@ -8,7 +8,7 @@ is in mode PASS. The test switches it while processes use it:
   peer that went silent: packets dropped by a firewall, a frozen VM, a half-dead NAT).
 - `delay(seconds)`: forward everything, each chunk `seconds` late.
 - `drop_next_reply()`: forward the next request, let Redis run it, then cut the link before
-  its reply reaches the client (a reply lost after a script ran).
+  its reply reaches the client (a reply lost after a script ran); calls add up.
 - `heal()`: back to PASS; connections cut or refused before stay gone, new ones are proxied.
 
 Nothing is mocked: both ends are real sockets, Redis runs what reaches it.
@@ -50,7 +50,7 @@ class NetProxy:
         self.mode = PASS
         self.latency = 0.0
         self.replies_dropped = 0  # how many times drop_next_reply() took effect
-        self._drop_next = False
+        self._drop_next = 0  # requests whose replies are still to be dropped
         self._lock = threading.Lock()
         self._links: dict[socket.socket, _Link] = {}
         self._later: list[tuple[float, int, socket.socket, bytes]] = []  # delayed chunks
@@ -106,7 +106,7 @@ class NetProxy:
     def drop_next_reply(self) -> None:
         """Let the next request through, then close its link before the reply is forwarded."""
         with self._lock:
-            self._drop_next = True
+            self._drop_next += 1
         self._wake()
 
     def heal(self) -> None:
@@ -207,8 +207,10 @@ class NetProxy:
 
     def _take_drop(self) -> bool:
         with self._lock:
-            drop, self._drop_next = self._drop_next, False
-        return drop
+            if not self._drop_next:
+                return False
+            self._drop_next -= 1
+        return True
 
     def _send_due(self) -> None:
         now = time.monotonic()

@@ -97,3 +97,67 @@ def test_a_worker_cut_off_past_its_heartbeat_timeout_records_nothing_over_the_jo
     if not fail:
         assert handle.result == "t"
     assert "Traceback" not in output
+
+
+def test_a_worker_whose_link_goes_silent_times_out_logs_it_and_works_again_once_it_heals(
+    redis, ledger, tmp_path, proxy, start_worker
+):
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        env = {"RESQUE_TEST_REDIS_URL": proxy.url, "RESQUE_TEST_SOCKET_TIMEOUT": "1", **FAST}
+        worker = start_worker("--queues", "default", env=env, stdout=out)
+    wait_until(lambda: redis.smembers("resque:workers"), timeout=30)
+    proxy.black_hole()  # connections are accepted, nothing comes back
+    silent_since = time.monotonic()
+    wait_until(lambda: "event=redis-unavailable" in log.read_text(), timeout=10)
+    assert time.monotonic() - silent_since < 5  # SOCKET_TIMEOUT (1 s), not forever
+    wait_until(lambda: log.read_text().count("event=redis-unavailable") >= 2, timeout=10)
+    assert worker.poll() is None  # waiting, not crashed
+    proxy.heal()
+    jobs.record.delay(ledger, "after")
+    wait_until(lambda: jobs.read_ledger(ledger), timeout=30)
+    output = stop(worker, log)
+    assert "Timeout reading from" in output or "Timeout connecting to" in output
+    assert "Traceback" not in output
+
+
+def test_delay_through_a_silent_link_raises_enqueue_error_within_the_socket_timeout(
+    redis, proxy, settings
+):
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": proxy.url, "SOCKET_TIMEOUT": 1.0}
+    jobs.add.delay(1, 2)  # the link works: the client is connected when it goes silent
+    proxy.black_hole()
+    began = time.monotonic()
+    with pytest.raises(EnqueueError, match="did not confirm") as silent:
+        jobs.add.delay(1, 2)
+    assert time.monotonic() - began < 3
+    assert silent.value.outcome_unknown is True  # sent, unanswered: it may be stored
+    proxy.cut()
+    with pytest.raises(EnqueueError, match="Nothing was stored") as refused:
+        jobs.add.delay(1, 2)
+    assert refused.value.outcome_unknown is False
+    proxy.heal()
+    jobs.add.delay(1, 2)
+    assert redis.llen("resque:queue:default") == 2
+
+
+def test_replies_lost_after_the_worker_s_scripts_ran_lose_no_job_and_run_none_twice(
+    redis, ledger, tmp_path, proxy, start_worker
+):
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        env = {"RESQUE_TEST_REDIS_URL": proxy.url, **FAST}
+        worker = start_worker("--queues", "default", "-v", "2", env=env, stdout=out)
+    wait_until(lambda: redis.smembers("resque:workers"), timeout=30)
+    tokens = [f"j{i}" for i in range(20)]
+    for done, token in enumerate(tokens, 1):
+        jobs.record.delay(ledger, token)
+        proxy.drop_next_reply()  # whatever the worker sends next runs; its reply never comes
+        wait_until(lambda n=done: proxy.replies_dropped == n, timeout=30)
+    wait_until(lambda: len(jobs.read_ledger(ledger)) >= len(tokens), timeout=60)
+    wait_until(lambda: redis.get("resque:stat:processed") == str(len(tokens)).encode(), timeout=30)
+    output = stop(worker, log)
+    assert sorted(r[0] for r in jobs.read_ledger(ledger)) == sorted(tokens)  # each exactly once
+    assert redis.llen("resque:queue:default") == 0
+    assert redis.get("resque:stat:processed") == str(len(tokens)).encode()
+    assert "Traceback" not in output

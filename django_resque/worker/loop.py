@@ -180,7 +180,7 @@ class Worker:
             queue, raw, payload, heartbeat=self.slot.heartbeat, idle=self._idle
         )
         outcome = self._settle(result)
-        self.slot.heartbeat.confirm()  # pruned while stalled or cut off? then Pruned: record nothing
+        self.slot.heartbeat.confirm()  # pruned while stalled or cut off? Pruned: record nothing
         if outcome is not None:
             self.slot.record(queue, raw, payload, outcome)
         self.recycling.job_done()
