@@ -19,13 +19,17 @@ import redis as redis_py
 
 from django_resque.exceptions import EnqueueError
 from tests import jobs
+from tests import test_scheduler_processes as scheduler_processes
 from tests.helpers import RedisServer, wait_until
 from tests.netproxy import NetProxy
+from tests.test_scheduler_processes import assert_each_slot_once, every_second, fired_slots
 
 # Worker processes behind a failing link: about Redis and processes, not about Django.
 pytestmark = pytest.mark.one_leg(leg=1)
 
 # Heartbeat every 0.3 s, dead after 3 s without one; a black-holed command gives up after 1 s.
+start_scheduler = scheduler_processes.start_scheduler  # the fixture, shared
+LEADER = "resque:dj:scheduler:leader"
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "3"}
 
 
@@ -161,3 +165,24 @@ def test_replies_lost_after_the_worker_s_scripts_ran_lose_no_job_and_run_none_tw
     assert redis.llen("resque:queue:default") == 0
     assert redis.get("resque:stat:processed") == str(len(tokens)).encode()
     assert "Traceback" not in output
+
+
+def test_a_scheduler_cut_off_past_its_lease_is_replaced_and_enqueues_nothing_when_it_is_back(
+    redis, proxy, start_scheduler
+):
+    every_second()
+    cut_off = start_scheduler(RESQUE_TEST_REDIS_URL=proxy.url, RESQUE_TEST_HOSTNAME="sched-a")
+    wait_until(lambda: (redis.get(LEADER) or b"").startswith(b"sched-a:"), timeout=60)
+    start_scheduler(RESQUE_TEST_HOSTNAME="sched-b")
+    wait_until(lambda: len(fired_slots(redis)) >= 2, timeout=60)
+    proxy.cut()
+    wait_until(lambda: (redis.get(LEADER) or b"").startswith(b"sched-b:"), timeout=60)
+    seen = len(fired_slots(redis))
+    wait_until(lambda: len(fired_slots(redis)) >= seen + 2, timeout=60)
+    proxy.heal()
+    log = Path(cut_off.log_path)  # type: ignore[attr-defined]
+    wait_until(lambda: "event=follower" in log.read_text() or "lease_lost" in log.read_text())
+    seen = len(fired_slots(redis))
+    wait_until(lambda: len(fired_slots(redis)) >= seen + 3, timeout=60)
+    assert (redis.get(LEADER) or b"").startswith(b"sched-b:")
+    assert_each_slot_once(fired_slots(redis))
