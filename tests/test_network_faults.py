@@ -60,15 +60,19 @@ def stop(worker: subprocess.Popen[str], log: Path | None = None) -> str:
     return log.read_text() if log is not None else output
 
 
-@pytest.mark.parametrize("fail", [False, True], ids=["succeeds", "fails"])
+@pytest.mark.parametrize(
+    ("fail", "threads"),
+    [(False, []), (True, []), (True, ["--threads", "2"])],
+    ids=["succeeds", "fails", "fails-threaded"],
+)
 def test_a_worker_cut_off_past_its_heartbeat_timeout_records_nothing_over_the_job_run_elsewhere(
-    redis, ledger, tmp_path, proxy, start_worker, fail
+    redis, ledger, tmp_path, proxy, start_worker, fail, threads
 ):
     release = tmp_path / "release"
     log = tmp_path / "cut-off.log"
     with log.open("w") as out:
         env = {"RESQUE_TEST_REDIS_URL": proxy.url, "RESQUE_TEST_HOSTNAME": "cut-off", **FAST}
-        cut_off = start_worker("--queues", "default", "-v", "2", env=env, stdout=out)
+        cut_off = start_worker("--queues", "default", "-v", "2", *threads, env=env, stdout=out)
     handle = jobs.until_file.delay(ledger, "t", str(release), fail)
     wait_until(lambda: started(ledger), timeout=30)
     proxy.cut()
