@@ -27,8 +27,8 @@ pytestmark = pytest.mark.one_leg(leg=2)  # Redis processes of their own
 
 # The ACL rule docs/scale-out.md gives for the namespace "resque" (keep the two the same).
 ACL_RULE = (
-    "~resque:* resetchannels -@all +@read +@write +@scripting +@connection +@transaction "
-    "-@dangerous +info +time"
+    "~resque:* resetchannels -@all +@list +@hash +@set +@sortedset +@string +@keyspace +@scripting "
+    "+@connection +@transaction -@dangerous +info +time"
 )
 
 
