@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -112,7 +113,7 @@ class HostGroup:
     rows: list[WorkerRow]
 
 
-def host_groups(rows: list[WorkerRow], everyone: list[WorkerInfo]) -> list[HostGroup]:
+def host_groups(rows: Iterable[WorkerRow], everyone: list[WorkerInfo]) -> list[HostGroup]:
     """Group a page's rows by host (they come sorted by id, so by host), with per-host counts."""
     workers = Counter(w.host for w in everyone)
     stale = Counter(w.host for w in everyone if w.is_stale)
