@@ -18,6 +18,10 @@ import pytest
 import redis as redis_py
 
 from django_resque.exceptions import EnqueueError
+from django_resque.jobs.outcome import Outcome
+from django_resque.jobs.payload import decode_or_none
+from django_resque.worker.loop import Worker
+from django_resque.worker.registration import register
 from tests import jobs
 from tests import test_scheduler_processes as scheduler_processes
 from tests.helpers import RedisServer, wait_until
@@ -217,3 +221,48 @@ def test_a_job_that_ends_during_a_short_cut_is_recorded_once_the_link_heals_not_
     assert len(started(ledger)) == 1
     assert redis.get("resque:stat:processed") == b"1"
     assert "event=redis-unavailable" in output and "Traceback" not in output
+
+
+def test_a_lost_reply_to_the_reserve_that_counted_a_job_does_not_count_it_again(
+    redis, proxy, settings
+):
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": proxy.url}
+    first, second = jobs.add.delay(1, 2), jobs.add.delay(3, 4)
+    worker = Worker(["default"])
+    register(worker.id, worker.slot.token)
+    queue, raw = worker.slot.reserve()
+    worker.slot.record(queue, raw, decode_or_none(raw), Outcome.success(3))
+    proxy.drop_next_reply()  # the reserve that counts the first job and takes the second
+    with pytest.raises(redis_py.ConnectionError):
+        worker.slot.reserve()
+    assert redis.get("resque:stat:processed") == b"1"  # it ran, its reply was lost
+    queue, raw = worker.slot.reserve()  # the second job, put back and taken again
+    assert decode_or_none(raw).id == second.id
+    assert redis.get("resque:stat:processed") == b"1"
+    assert first.status == "succeeded" and second.status == "running"
+    worker.slot.record(queue, raw, decode_or_none(raw), Outcome.success(7))
+    proxy.cut()  # this time the reserve never reaches Redis: its count is still to send
+    with pytest.raises(redis_py.ConnectionError):
+        worker.slot.reserve()
+    proxy.heal()
+    assert worker.slot.reserve() is None
+    assert redis.get("resque:stat:processed") == b"2"
+    assert second.status == "succeeded"
+
+
+def test_a_slow_link_delays_jobs_but_loses_and_repeats_none(
+    redis, ledger, tmp_path, proxy, start_worker
+):
+    proxy.delay(0.06)  # 120 ms per round trip: a link to another region
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        env = {"RESQUE_TEST_REDIS_URL": proxy.url, "RESQUE_TEST_SOCKET_TIMEOUT": "2", **FAST}
+        worker = start_worker("--queues", "default", env=env, stdout=out)
+    wait_until(lambda: redis.smembers("resque:workers"), timeout=30)
+    tokens = [f"s{i}" for i in range(5)]
+    for token in tokens:
+        jobs.record.delay(ledger, token)
+    wait_until(lambda: redis.get("resque:stat:processed") == b"5", timeout=60)
+    output = stop(worker, log)
+    assert sorted(r[0] for r in jobs.read_ledger(ledger)) == tokens
+    assert "event=redis-unavailable" not in output and "Traceback" not in output

@@ -118,6 +118,8 @@ def test_a_worker_and_delay_work_over_tls_with_a_client_certificate(
     plain = redis_py.Redis.from_url(server.url)
     assert plain.get("resque:stat:processed") == b"1"
     plain.flushdb()
+    checked = run_command("check", "--deploy", env={"RESQUE_TEST_REDIS_URL": url})
+    assert "django_resque.E" not in checked.stdout + checked.stderr, checked.stderr
 
 
 def test_tls_with_a_wrong_ca_or_a_foreign_client_certificate_is_a_clear_enqueue_error(

@@ -189,6 +189,13 @@ def requeue_own(worker_id: str, *, finished: str | None = None, crashed: bool = 
     return _requeue(worker_id, record, b"", held, push=push, count=count, unregister=False)
 
 
+def holds(worker_id: str, payload: bytes | None) -> bool:
+    """True if this worker's in-flight record holds exactly `payload`."""
+    record = _get(get_keys().worker(worker_id))
+    held = in_flight(record) if record else None
+    return held is not None and payload is not None and held.payload == payload
+
+
 def _id_of(payload: bytes) -> str | None:
     decoded = decode_or_none(payload)
     return decoded.id if decoded is not None else None

@@ -47,6 +47,7 @@ class Slot:
         self.success: finish.Success | None = None  # last job's success, stored by next reserve
         self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self.finished_id: str | None = None  # the last job recorded, whose record may linger
+        self.finished_raw: bytes | None = None  # and its payload
 
     # --- registration ---------------------------------------------------------------------
     def register(self, signals: Signals) -> None:
@@ -82,8 +83,7 @@ class Slot:
         The script also marks the job running in its status hash (attempts + 1, worker id).
         """
         if self.reclaim:  # the last reserve's reply may be lost: its payload is in our record
-            recovery.requeue_own(self.id, finished=self.finished_id)
-            self.reclaim = False
+            self._reclaim()
         self.reclaim = True
         result = self.reservation.take(self.finished, self.token, self.success)
         self.reclaim = False
@@ -92,6 +92,18 @@ class Slot:
         self.finished = 0
         self.success = None
         return result if isinstance(result, tuple) else None
+
+    def _reclaim(self) -> None:
+        """Put back what the last reserve, whose reply was lost, may have taken.
+
+        If our record still holds the job finished last, that reserve never ran: the count and
+        the success it carried are still to send. Otherwise it ran and sent them (its first
+        step deletes that record), so they are not sent twice.
+        """
+        if self.finished and not recovery.holds(self.id, self.finished_raw):
+            self.finished, self.success = 0, None
+        recovery.requeue_own(self.id, finished=self.finished_id)
+        self.reclaim = False
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
         """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
@@ -129,6 +141,7 @@ class Slot:
         finish.log(self.id, queue, payload, outcome)
         self.finished += 1
         self.finished_id = payload.id if payload is not None else None
+        self.finished_raw = raw
         self.reclaim = False
 
     def put_back(self) -> None:
