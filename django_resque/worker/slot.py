@@ -46,8 +46,7 @@ class Slot:
         self.finished = 0  # jobs performed but not yet counted in stat:processed
         self.success: finish.Success | None = None  # last job's success, stored by next reserve
         self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
-        self.finished_id: str | None = None  # the last job recorded, whose record may linger
-        self.finished_raw: bytes | None = None  # and its payload
+        self.finished_raw: bytes | None = None  # the last job recorded, whose record may linger
 
     # --- registration ---------------------------------------------------------------------
     def register(self, signals: Signals) -> None:
@@ -70,7 +69,7 @@ class Slot:
     def release(self, *, crashed: bool) -> None:
         """At shutdown: put back a job that never ran, count what is uncounted, unregister."""
         if self.reclaim:
-            recovery.requeue_own(self.id, finished=self.finished_id, crashed=crashed)
+            recovery.requeue_own(self.id, finished=self.finished_raw, crashed=crashed)
             self.reclaim = False
         self.store_success()
         unregister(self.id, self.finished)
@@ -102,7 +101,7 @@ class Slot:
         """
         if self.finished and not recovery.holds(self.id, self.finished_raw):
             self.finished, self.success = 0, None
-        recovery.requeue_own(self.id, finished=self.finished_id)
+        recovery.requeue_own(self.id, finished=self.finished_raw)
         self.reclaim = False
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
@@ -140,7 +139,6 @@ class Slot:
             outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
         finish.log(self.id, queue, payload, outcome)
         self.finished += 1
-        self.finished_id = payload.id if payload is not None else None
         self.finished_raw = raw
         self.reclaim = False
 
