@@ -23,6 +23,7 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 PASS, CUT, BLACK_HOLE = "pass", "cut", "black-hole"
@@ -250,7 +251,8 @@ class NetProxy:
         with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
 
-    def _wait_applied(self, done: object, timeout: float = 5.0) -> None:
+    def _wait_applied(self, done: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Return once the loop thread applied a switch (`done()`), so the test acts after it."""
         deadline = time.monotonic() + timeout
-        while not done() and time.monotonic() < deadline:  # type: ignore[operator]
+        while not done() and time.monotonic() < deadline:
             time.sleep(0.01)
