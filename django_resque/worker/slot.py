@@ -69,8 +69,7 @@ class Slot:
     def release(self, *, crashed: bool) -> None:
         """At shutdown: put back a job that never ran, count what is uncounted, unregister."""
         if self.reclaim:
-            recovery.requeue_own(self.id, finished=self.finished_raw, crashed=crashed)
-            self.reclaim = False
+            self._reclaim(crashed=crashed)
         self.store_success()
         unregister(self.id, self.finished)
         self.finished = 0
@@ -92,16 +91,16 @@ class Slot:
         self.success = None
         return result if isinstance(result, tuple) else None
 
-    def _reclaim(self) -> None:
-        """Put back what the last reserve, whose reply was lost, may have taken.
+    def _reclaim(self, *, crashed: bool = False) -> None:
+        """Put back what our record holds after a failed call (a reserve whose reply was lost).
 
-        If our record still holds the job finished last, that reserve never ran: the count and
+        If the record still holds the job finished last, that reserve never ran: the count and
         the success it carried are still to send. Otherwise it ran and sent them (its first
         step deletes that record), so they are not sent twice.
         """
         if self.finished and not recovery.holds(self.id, self.finished_raw):
             self.finished, self.success = 0, None
-        recovery.requeue_own(self.id, finished=self.finished_raw)
+        recovery.requeue_own(self.id, finished=self.finished_raw, crashed=crashed)
         self.reclaim = False
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
