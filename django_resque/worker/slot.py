@@ -46,7 +46,7 @@ class Slot:
         self.finished = 0  # jobs performed but not yet counted in stat:processed
         self.success: finish.Success | None = None  # last job's success, stored by next reserve
         self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
-        self.finished_id: str | None = None  # the last job recorded, whose record may linger
+        self.finished_raw: bytes | None = None  # the last job recorded, whose record may linger
 
     # --- registration ---------------------------------------------------------------------
     def register(self, signals: Signals) -> None:
@@ -69,8 +69,7 @@ class Slot:
     def release(self, *, crashed: bool) -> None:
         """At shutdown: put back a job that never ran, count what is uncounted, unregister."""
         if self.reclaim:
-            recovery.requeue_own(self.id, finished=self.finished_id, crashed=crashed)
-            self.reclaim = False
+            self._reclaim(crashed=crashed)
         self.store_success()
         unregister(self.id, self.finished)
         self.finished = 0
@@ -82,8 +81,7 @@ class Slot:
         The script also marks the job running in its status hash (attempts + 1, worker id).
         """
         if self.reclaim:  # the last reserve's reply may be lost: its payload is in our record
-            recovery.requeue_own(self.id, finished=self.finished_id)
-            self.reclaim = False
+            self._reclaim()
         self.reclaim = True
         result = self.reservation.take(self.finished, self.token, self.success)
         self.reclaim = False
@@ -92,6 +90,18 @@ class Slot:
         self.finished = 0
         self.success = None
         return result if isinstance(result, tuple) else None
+
+    def _reclaim(self, *, crashed: bool = False) -> None:
+        """Put back what our record holds after a failed call (a reserve whose reply was lost).
+
+        If the record still holds the job finished last, that reserve never ran: the count and
+        the success it carried are still to send. Otherwise it ran and sent them (its first
+        step deletes that record), so they are not sent twice.
+        """
+        if self.finished and not recovery.holds(self.id, self.finished_raw):
+            self.finished, self.success = 0, None
+        recovery.requeue_own(self.id, finished=self.finished_raw, crashed=crashed)
+        self.reclaim = False
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
         """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
@@ -128,7 +138,7 @@ class Slot:
             outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
         finish.log(self.id, queue, payload, outcome)
         self.finished += 1
-        self.finished_id = payload.id if payload is not None else None
+        self.finished_raw = raw
         self.reclaim = False
 
     def put_back(self) -> None:
