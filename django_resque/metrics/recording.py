@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
-from typing import Any
+from bisect import bisect_left
+from typing import Any, NamedTuple
 
 from django_resque.conf import get_config
-from django_resque.metrics.buckets import bucket_of
+from django_resque.metrics.buckets import BOUNDS_MS
 from django_resque.storage import scripts
 from django_resque.storage.keys import get_keys
 
@@ -38,9 +38,11 @@ MAX_MICROSECONDS = 10**13  # one duration or wait at most (116 days): hostile ti
 OFF_ARGS: list[Any] = ["", 0, 0, ""]  # _metrics.lua's arguments that record nothing
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One attempt as the worker measured it; its outcome is decided when it is recorded."""
+class Attempt(NamedTuple):
+    """One attempt as the worker measured it; its outcome is decided when it is recorded.
+
+    A tuple, not a dataclass: one is made per job on the worker's hot path.
+    """
 
     job: str  # the job's name, or UNKNOWN_JOB
     seconds: float  # from the reserve call's reply to the outcome's recording
@@ -79,20 +81,23 @@ class Tally:
         self.sent_at = time.monotonic()
 
     def add(self, attempt: Attempt, queue: str, outcome: int) -> None:
-        """Add one measured attempt, with its outcome, to the sums."""
+        """Add one measured attempt, with its outcome, to the sums (once per job: kept lean)."""
         if not self._head[0]:
             return
-        sums = self.jobs.get((attempt.job, queue, int(attempt.at // 60)))
+        key = (attempt.job, queue, int(attempt.at // 60))
+        sums = self.jobs.get(key)
         if sums is None:
-            sums = self.jobs[(attempt.job, queue, int(attempt.at // 60))] = [0, 0, 0, 0, {}]
+            sums = self.jobs[key] = [0, 0, 0, 0, {}]
         sums[0] += 1
-        sums[1] += outcome != SUCCEEDED
-        sums[2] += outcome == RETRIED
+        if outcome != SUCCEEDED:
+            sums[1] += 1
+            sums[2] += outcome == RETRIED
         sums[3] += _count_into(sums[4], attempt.seconds)
         if attempt.waited is not None:
-            wait = self.waits.get((queue, int(attempt.taken // 60)))
+            at = (queue, int(attempt.taken // 60))
+            wait = self.waits.get(at)
             if wait is None:
-                wait = self.waits[(queue, int(attempt.taken // 60))] = [0, 0, {}]
+                wait = self.waits[at] = [0, 0, {}]
             wait[0] += 1
             wait[1] += _count_into(wait[2], attempt.waited)
 
@@ -135,8 +140,12 @@ class Tally:
 
 def _count_into(histogram: dict[int, int], seconds: float) -> int:
     """Count one duration in its bucket; return it in microseconds (bounded)."""
-    micros = min(max(int(seconds * 1_000_000), 0), MAX_MICROSECONDS)
-    index = bucket_of(micros / 1000)
+    micros = int(seconds * 1_000_000)
+    if micros < 0:
+        micros = 0
+    elif micros > MAX_MICROSECONDS:
+        micros = MAX_MICROSECONDS
+    index = bisect_left(BOUNDS_MS, micros / 1000)  # buckets.bucket_of, inlined
     histogram[index] = histogram.get(index, 0) + 1
     return micros
 
