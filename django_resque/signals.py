@@ -1,5 +1,8 @@
 """Django signals the library sends about jobs, and the log line that goes with each.
 
+A failure is the exception: the worker that records it logs it, once, as `event=failed`
+(worker/finish.py), where it knows whether the job will be retried.
+
 * `job_enqueued` (in the enqueuing process, after Redis has the payload):
   sender=Job, job_id, job_name, queue, args, kwargs.
 * `job_started` (in the process performing the job): sender=Job, job_id, job_name, args,
@@ -80,13 +83,10 @@ def failed(
     error: str,
     will_retry: bool,
 ) -> None:
-    """Log and send job_failed; a receiver that raises is logged, never re-raised."""
-    logger.warning(
-        "event=failed job=%s id=%s attempt=%s will_retry=%s error=%s",
-        *info.logged(),
-        will_retry,
-        error,
-    )
+    """Send job_failed; a receiver that raises is logged, never re-raised.
+
+    Nothing is logged here: the worker logs the failure as it records it (worker/finish.py).
+    """
     if job_failed.receivers:  # send_robust: Django logs a receiver's exception
         job_failed.send_robust(
             sender=definition,

@@ -480,3 +480,13 @@ def rebuild_site(ledger: str, site: int, token: str = "") -> str:
 def unique_failing(ledger: str) -> None:
     write_ledger(ledger, "attempt")
     raise RuntimeError("fails every time")
+
+
+# --- tracing ------------------------------------------------------------------------------
+@job
+def current_span_ids() -> list[str]:
+    """The trace and span ids of the span current while the job runs, as hex."""
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    return [f"{context.trace_id:032x}", f"{context.span_id:016x}"]

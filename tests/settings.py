@@ -100,3 +100,8 @@ if os.environ.get("RESQUE_TEST_FORK_AHEAD"):
 # A test of the worker without huge pages starts it with RESQUE_TEST_HUGE_PAGES=0.
 if os.environ.get("RESQUE_TEST_HUGE_PAGES"):
     RESQUE["FORK_HUGE_PAGES"] = os.environ["RESQUE_TEST_HUGE_PAGES"] == "1"
+# Tracing tests start workers with RESQUE_TEST_OTEL_FILE: spans go to that file (tests/otel.py).
+if os.environ.get("RESQUE_TEST_OTEL_FILE"):
+    from tests.otel import export_to_file
+
+    export_to_file(os.environ["RESQUE_TEST_OTEL_FILE"])

@@ -46,7 +46,9 @@ class Monitor:
         self.seen: list[tuple[str, str, str]] = []  # (client port or "lua", command, args)
         self._marker = redis_py.Redis(**_where(redis))
         self._marker.ping()
-        self._monitor = redis.monitor().__enter__()
+        # No socket timeout: MONITOR is silent while a worker process boots, which may take
+        # longer than a client's default timeout on a loaded machine.
+        self._monitor = redis_py.Redis(**_where(redis), socket_timeout=None).monitor().__enter__()
         ready = threading.Event()
         self._reader = threading.Thread(target=self._read, args=(ready,), daemon=True)
         self._reader.start()

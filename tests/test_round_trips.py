@@ -35,7 +35,8 @@ def client_commands(redis: Any, action: Callable[[], object]) -> list[str]:
     kwargs = redis.connection_pool.connection_kwargs
     marker = redis_py.Redis(host=kwargs["host"], port=kwargs["port"], db=kwargs.get("db", 0))
     marker.ping()  # connected before MONITOR starts: its handshake is not counted
-    with redis.monitor() as monitor:
+    listener = redis_py.Redis(host=kwargs["host"], port=kwargs["port"], db=kwargs.get("db", 0))
+    with listener.monitor() as monitor:  # no socket timeout: it may be silent for a while
         ready = threading.Event()
 
         def read() -> None:
@@ -53,6 +54,7 @@ def client_commands(redis: Any, action: Callable[[], object]) -> list[str]:
         marker.echo(_MARK)
         reader.join(60)
     marker.close()
+    listener.close()
     return seen
 
 

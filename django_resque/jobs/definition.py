@@ -29,6 +29,7 @@ from django_resque.jobs.registry import (
 from django_resque.limits import spec as limit_spec
 from django_resque.limits.spec import Limits
 from django_resque.results import status
+from django_resque.tracing import producer as tracing
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -217,6 +218,7 @@ class Job(Generic[P, R]):
         Model instances become references the worker fetches afresh (see arguments.py). Its
         `queue_time` (php-resque's field, epoch seconds) says when it becomes runnable: now,
         unless a later time is given (a delayed call's due time); queue waits count from it.
+        Inside a trace, the payload carries its context (tracing/producer.py).
         """
         if kwargs:
             job_options.refuse_as_arguments(self.name, self.func, kwargs)
@@ -225,7 +227,10 @@ class Job(Generic[P, R]):
         if self.limits is not None:
             extras["limits"] = self.limits.field(args, kwargs, (json_args, json_kwargs))
         extras["queue_time"] = time.time() if queue_time is None else queue_time
-        return Payload(self.name, json_args, json_kwargs, id=new_job_id(), extras=extras)
+        job_id = new_job_id()
+        if tracing.active():  # the caller's trace context travels with the payload
+            tracing.stamp(extras, self.name, job_id, self.queue_name)
+        return Payload(self.name, json_args, json_kwargs, id=job_id, extras=extras)
 
 
 @overload

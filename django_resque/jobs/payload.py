@@ -6,6 +6,10 @@ only django_resque reads come after them: `kwargs` (when any are given) and `id`
 extras (among them `queue_time`, php-resque's field: epoch seconds when the payload becomes
 runnable, from which queue waits count). Every consumer in the Resque family ignores fields it
 does not know.
+
+Inside a trace, an OpenTelemetry propagator adds its own top-level fields (`traceparent`,
+`tracestate`, `baggage` with the default ones), as Ruby's Resque instrumentation does; they are
+extras here like any other (tracing/producer.py).
 """
 
 from __future__ import annotations

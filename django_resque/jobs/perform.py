@@ -27,6 +27,7 @@ from django_resque.jobs.membership import group_of
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode, decode_or_none
 from django_resque.jobs.registry import get_job
+from django_resque.tracing.consumer import Consumer, consuming
 
 if TYPE_CHECKING:
     from django_resque.jobs.definition import Job
@@ -41,19 +42,22 @@ def current_attempt() -> int:
     return _attempt.get()
 
 
-def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
+def perform(raw: bytes, decoded: Payload | None = None, *, queue: str | None = None) -> Outcome:
     """Run the job a payload names and return what came of it; never raises.
 
     This is the one place that catches BaseException from user code: whatever a job raises
     (SystemExit included) becomes a failure record instead of ending the worker. `decoded` is
-    the payload the worker already decoded from `raw`, so it is not parsed twice.
+    the payload the worker already decoded from `raw`, so it is not parsed twice. `queue`, the
+    queue it came from, is what the attempt's trace span names (tracing/consumer.py).
     """
     definition: Job[Any, Any] | None = None
     payload: Payload | None = None
+    span: Consumer | None = None
     token = _attempt.set(1)
     try:
         payload = decoded if decoded is not None else decode(raw)
         _attempt.set(retries.attempt_of(payload))
+        span = consuming(payload.job_name, payload.id, queue, _attempt.get(), payload.extras)
         definition = get_job(payload.job_name)
         if definition is None:
             raise UnknownJob(
@@ -63,8 +67,12 @@ def perform(raw: bytes, decoded: Payload | None = None) -> Outcome:
         with group_context.performing(group_of(payload.extras)):
             return _run(definition, payload)
     except BaseException as exc:  # noqa: BLE001  (the job boundary; see docstring)
+        if span is not None:
+            span.failed(exc)
         return _failed(definition, payload, exc)
     finally:
+        if span is not None:
+            span.end()
         _attempt.reset(token)
 
 

@@ -33,6 +33,8 @@ from django_resque.tasks_backend.compat import (
     task_finished,
     task_started,
 )
+from django_resque.tracing import consumer as tracing_consumer
+from django_resque.tracing import producer as tracing
 
 RUN_TASK_JOB = "django_resque.run_task"
 
@@ -70,7 +72,10 @@ def enqueue(
     job_args = [result_id, task.module_path, *json_args]
     # queue_time (php-resque's field): when the task becomes runnable, for queue waits
     due = task.run_after.timestamp() if task.run_after is not None else time.time()
-    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id, extras={"queue_time": due})
+    extras: dict[str, Any] = {"queue_time": due}
+    if tracing.active():  # the caller's trace context travels with the payload
+        tracing.stamp(extras, task.module_path, result_id, task.queue_name)
+    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id, extras=extras)
     fields = {
         "status": "scheduled" if task.run_after else "queued",
         "job": task.module_path,
@@ -160,6 +165,7 @@ def run_task(result_id: str, module_path: str, /, *args: Any, **kwargs: Any) -> 
             f"No django.tasks Task {module_path!r} is registered with ResqueBackend in this "
             "worker; put it in an app's tasks.py (autodiscovered) and deploy, then retry."
         )
+    tracing_consumer.rename(module_path)
     alias, sender = task.backend, type(task.get_backend())
     record = task_results.read(result_id) or {"status": "running"}
     result = build_result(task, result_id, record, alias)

@@ -58,7 +58,7 @@ class Executor:
     ) -> Result:
         """Perform one payload; `idle`: it found the worker idle, so its start latency counts."""
         if not self.fork:
-            return perform_here(raw, self.worker_id, heartbeat, self.signals, payload)
+            return perform_here(raw, self.worker_id, heartbeat, self.signals, payload, queue=queue)
         name = payload.job_name if payload is not None else "<malformed>"
         watch = ChildWatch(self.signals, heartbeat, job_timeout(name))
         forked: list[int] = []
@@ -68,7 +68,7 @@ class Executor:
             self.title(f"Forked {pid} at {local_now()}")
 
         title = f"resque-{__version__}: Processing {queue} since {local_now()} [{name}]"
-        outcome = self._fork_and_perform(raw, payload, title, on_fork, watch, idle=idle)
+        outcome = self._fork_and_perform(queue, raw, payload, title, on_fork, watch, idle=idle)
         kill_leftovers(forked[0])  # grandchildren the job left behind die with it
         if watch.verdict is Verdict.REQUEUE or watch.verdict is Verdict.ABANDONED:
             return watch.verdict
@@ -76,6 +76,7 @@ class Executor:
 
     def _fork_and_perform(
         self,
+        queue: str,
         raw: bytes,
         payload: Payload | None,
         title: str,
@@ -89,6 +90,7 @@ class Executor:
         if self.fork_ahead:
             return perform_in_spare(
                 raw,
+                queue=queue,
                 title=title,
                 child_setup=setup,
                 on_fork=on_fork,
@@ -104,6 +106,7 @@ class Executor:
         return perform_in_child(
             raw,
             payload,
+            queue=queue,
             in_child=in_child,
             on_fork=on_fork,
             tick=watch.tick,

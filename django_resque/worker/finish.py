@@ -174,17 +174,27 @@ def _metrics(tally: Tally | None, attempt: Attempt | None, queue: str, mode: str
 
 
 def log(worker_id: str, queue: str, payload: Payload | None, outcome: Outcome) -> None:
-    """Log what came of one job, as operators grep for it: event=done or event=failed."""
+    """Log what came of one job, as operators grep for it: event=done or event=failed.
+
+    This is the one line a failed attempt gets (the job_failed signal logs none): at WARNING
+    when the job will be retried, at ERROR when the failure is final.
+    """
     name = payload.job_name if payload is not None else "<malformed>"
     if outcome.ok:
         logger.info("worker=%s event=done queue=%s job=%s", worker_id, queue, name)
         return
-    logger.error(
-        "worker=%s event=failed queue=%s job=%s exception=%s error=%s",
+    will_retry = outcome.retry_in is not None
+    logger.log(
+        logging.WARNING if will_retry else logging.ERROR,
+        "worker=%s event=failed queue=%s job=%s exception=%s id=%s attempt=%s will_retry=%s "
+        "error=%s",
         worker_id,
         queue,
         name,
         outcome.exception,
+        payload.id if payload is not None and payload.id else "-",
+        outcome.attempt,
+        will_retry,
         outcome.error,
     )
 

@@ -28,6 +28,7 @@ from django.db import connections
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload
 from django_resque.jobs.perform import perform
+from django_resque.tracing import consumer as tracing
 from django_resque.worker.child_redis import ChildRedis
 from django_resque.worker.db_connections import database_connections
 
@@ -43,6 +44,7 @@ def perform_in_child(
     raw: bytes,
     decoded: Payload | None = None,
     *,
+    queue: str | None = None,
     in_child: Callable[[], None] | None = None,
     on_fork: Callable[[int], None] | None = None,
     tick: Callable[[int], None] | None = None,
@@ -60,7 +62,7 @@ def perform_in_child(
     pid = os.fork()
     if pid == 0:  # pragma: no cover  (runs in the child)
         os.close(read_end)
-        _run_child(raw, decoded, write_end, in_child)
+        _run_child(raw, decoded, queue, write_end, in_child)
     os.close(write_end)
     if on_fork is not None:
         on_fork(pid)
@@ -156,7 +158,11 @@ def _drain(fd: int) -> list[bytes]:
 
 
 def _run_child(
-    raw: bytes, decoded: Payload | None, write_end: int, in_child: Callable[[], None] | None
+    raw: bytes,
+    decoded: Payload | None,
+    queue: str | None,
+    write_end: int,
+    in_child: Callable[[], None] | None,
 ) -> None:
     code = 1
     try:
@@ -165,7 +171,7 @@ def _run_child(
         if in_child is not None:
             in_child()
         with database_connections():  # stale DB connections dropped around every job
-            outcome = perform(raw, decoded)
+            outcome = perform(raw, decoded, queue=queue)
         report(write_end, outcome)
         code = 0
     finally:
@@ -190,12 +196,15 @@ def libc() -> ctypes.CDLL:
 
 
 def report(fd: int, outcome: Outcome) -> None:
-    """Child: close its database connections, then write its report; the job is done then.
+    """Child: close its database connections, export its trace spans, then write its report;
+    the job is done then.
 
-    The parent goes on as soon as the report is in (see above), so what the job opened in the
-    database is closed now, not at the exit that follows.
+    The parent goes on as soon as the report is in (see above) and kills what is left of the
+    child's process group, so what the job opened in the database is closed now, and its spans
+    are exported now, not at the exit that follows (os._exit runs no exit handler).
     """
     connections.close_all()
+    tracing.flush()
     flag = CLEAN if child_redis.clean_in_child() else DIRTY
     write_all(fd, flag + outcome.to_json().encode("utf-8"))
 

@@ -49,12 +49,14 @@ def perform_here(
     heartbeat: Heartbeat,
     signals: Signals,
     decoded: Payload | None = None,
+    *,
+    queue: str | None = None,
 ) -> Outcome | None:
     """Perform in this process; None when this worker was pruned meanwhile (not ours to record)."""
     _keeper.start_job(worker_id, heartbeat, signals)
     try:
         with database_connections():
-            outcome = perform(raw, decoded)
+            outcome = perform(raw, decoded, queue=queue)
     finally:
         pruned = _keeper.end_job()
     if pruned:

@@ -44,6 +44,7 @@ _spare: _Child | None = None
 def perform_in_spare(
     raw: bytes,
     *,
+    queue: str | None = None,
     title: str,
     child_setup: Callable[[], None] | None = None,
     on_fork: Callable[[int], None] | None = None,
@@ -53,8 +54,9 @@ def perform_in_spare(
 ) -> Outcome:
     """Hand the payload to a child forked ahead (or fork one now); wait for its outcome.
 
-    `title` becomes the child's process title; `child_setup` runs in each child right after
-    its fork (before it has a job); `on_fork(pid)` and `tick(pid)` are as in fork.py.
+    `queue` is where the payload came from (the child's trace span names it); `title` becomes
+    the child's process title; `child_setup` runs in each child right after its fork (before
+    it has a job); `on_fork(pid)` and `tick(pid)` are as in fork.py.
     The next job's child is forked while this one works when `overlap` (a busy worker: the fork
     overlaps the job), else once it is done: on a machine with few cores, a fork running beside
     a job that was just handed over delays the job's start (bench/README.md has the figures),
@@ -64,10 +66,10 @@ def perform_in_spare(
     connections.close_all()  # a child must never share the parent's database sockets
     fork.child_redis.prepare()  # no child is working now, so the connection is ours to check
     fork.libc()
-    child = _take() or _fork(child_setup)
-    if not _hand_off(child, title, raw):  # it died while waiting: fork one that is alive
+    child, header = _take() or _fork(child_setup), (title, queue or "")
+    if not _hand_off(child, header, raw):  # it died while waiting: fork one that is alive
         child = _fork(child_setup)
-        if not _hand_off(child, title, raw):  # it died before reading its job (child_setup?)
+        if not _hand_off(child, header, raw):  # it died before reading its job (child_setup?)
             if on_fork is not None:
                 on_fork(child.pid)
             return Outcome.dirty_exit(f"Child pid {child.pid} exited before it got its job.")
@@ -115,9 +117,9 @@ def _fork(child_setup: Callable[[], None] | None) -> _Child:
     return _Child(pid, job_w, report_r, generation)
 
 
-def _hand_off(child: _Child, title: str, raw: bytes) -> bool:
+def _hand_off(child: _Child, header: tuple[str, str], raw: bytes) -> bool:
     try:
-        fork.write_all(child.job_w, _frame(title, raw))
+        fork.write_all(child.job_w, _frame(*header, raw))
         return True
     except BrokenPipeError:
         os.close(child.report_r)
@@ -144,10 +146,10 @@ def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> N
         _warm_up()
         message = _read_all(job_r)
         if message:
-            title, raw = _unframe(message)
+            title, queue, raw = _unframe(message)
             setproctitle(title)
             with database_connections():
-                outcome = perform(raw)
+                outcome = perform(raw, queue=queue)
             fork.report(report_w, outcome)
         code = 0
     finally:
@@ -170,15 +172,24 @@ def _warm_up() -> None:
     fork.child_redis.clean_in_child()
 
 
-def _frame(title: str, raw: bytes) -> bytes:
-    """Return the title's length (4 bytes), the title and the payload, so neither needs escaping."""
-    encoded = title.encode("utf-8", "backslashreplace")
-    return len(encoded).to_bytes(4, "big") + encoded + raw
+def _frame(title: str, queue: str, raw: bytes) -> bytes:
+    """Return the title and the queue, each after its length (4 bytes), then the payload, so
+    nothing needs escaping."""
+    head = b"".join(_sized(text.encode("utf-8", "backslashreplace")) for text in (title, queue))
+    return head + raw
 
 
-def _unframe(message: bytes) -> tuple[str, bytes]:
-    size = int.from_bytes(message[:4], "big")
-    return message[4 : 4 + size].decode("utf-8"), message[4 + size :]
+def _sized(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+def _unframe(message: bytes) -> tuple[str, str, bytes]:
+    texts = []
+    for _ in range(2):
+        size = int.from_bytes(message[:4], "big")
+        texts.append(message[4 : 4 + size].decode("utf-8"))
+        message = message[4 + size :]
+    return texts[0], texts[1], message
 
 
 def _read_all(fd: int) -> bytes:

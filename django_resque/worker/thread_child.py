@@ -6,8 +6,9 @@ or kills it (a timeout, TERM's grace period over, USR1). The parent keeps every 
 and decides what becomes of each job; the child only performs and reports.
 
 Both directions are frames on a pipe: a slot index (4 bytes), a length (4 bytes), then the
-payload (parent to child) or the Outcome as JSON (child to parent). A child that dies leaves
-the jobs it did not report to the parent, which learns its exit status through a pidfd.
+queue and the payload (parent to child) or the Outcome as JSON (child to parent). A child that
+dies leaves the jobs it did not report to the parent, which learns its exit status through a
+pidfd.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from setproctitle import setproctitle
 
 from django_resque import __version__
 from django_resque.jobs.outcome import Outcome
+from django_resque.tracing import consumer as tracing
 from django_resque.worker import fork
 from django_resque.worker.child_watch import kill_group
 from django_resque.worker.limits import limit_child_memory
@@ -68,7 +70,7 @@ class ThreadChild:
         """Retired (it takes no more jobs) but not yet exited."""
         return self.pid is not None and self._job_w < 0
 
-    def submit(self, index: int, raw: bytes) -> bool:
+    def submit(self, index: int, raw: bytes, queue: str = "") -> bool:
         """Hand a payload to the child (forked now if there is none); False if it is gone.
 
         A payload that could not be handed over never ran.
@@ -76,7 +78,7 @@ class ThreadChild:
         if self.pid is None:
             self.start()
         try:
-            _write_all(self._job_w, _frame(index, raw))
+            _write_all(self._job_w, _frame(index, _with_queue(queue, raw)))
         except BrokenPipeError:
             return False
         self.held.add(index)
@@ -176,10 +178,12 @@ def _serve(
                 buffer += chunk
                 while len(buffer) >= _HEADER and len(buffer) >= _HEADER + _header(buffer)[1]:
                     index, length = _header(buffer)
-                    pool.submit(index, buffer[_HEADER : _HEADER + length])
+                    pool.submit(index, *_without_queue(buffer[_HEADER : _HEADER + length]))
                     buffer = buffer[_HEADER + length :]
                     running += 1
-            for index, outcome in pool.completions():
+            if done := pool.completions():
+                tracing.flush()  # the parent may kill this child any time after the reports
+            for index, outcome in done:
                 _write_all(report_w, _frame(index, outcome.to_json().encode("utf-8")))
                 running -= 1
         code = 0
@@ -189,6 +193,17 @@ def _serve(
 
 def _frame(index: int, body: bytes) -> bytes:
     return index.to_bytes(4, "big") + len(body).to_bytes(4, "big") + body
+
+
+def _with_queue(queue: str, raw: bytes) -> bytes:
+    """A job's frame body: the queue's length (4 bytes), the queue, then the payload."""
+    name = queue.encode("utf-8", "backslashreplace")
+    return len(name).to_bytes(4, "big") + name + raw
+
+
+def _without_queue(body: bytes) -> tuple[bytes, str]:
+    size = int.from_bytes(body[:4], "big")
+    return body[4 + size :], body[4 : 4 + size].decode("utf-8")
 
 
 def _header(buffer: bytes) -> tuple[int, int]:

@@ -36,7 +36,7 @@ class ThreadPool:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._jobs: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[int, bytes, str] | None] = queue.SimpleQueue()
         self._done: collections.deque[Completion] = collections.deque()  # appends are atomic
         self._ready_r, self._ready_w = os.pipe()  # a byte per completion wakes the loop
         os.set_blocking(self._ready_r, False)
@@ -50,9 +50,10 @@ class ThreadPool:
             thread.start()
             self._threads.append(thread)
 
-    def submit(self, index: int, raw: bytes) -> bool:
-        """Hand a payload to the next free thread; the caller keeps to `size` at a time."""
-        self._jobs.put((index, raw))
+    def submit(self, index: int, raw: bytes, queue: str = "") -> bool:
+        """Hand a payload (from `queue`) to the next free thread; the caller keeps to `size` at
+        a time."""
+        self._jobs.put((index, raw, queue))
         return True
 
     def fileno(self) -> int:
@@ -82,10 +83,10 @@ class ThreadPool:
     def _run(self) -> None:
         self._event_loop.adopt_in_this_thread()
         while (job := self._jobs.get()) is not None:
-            index, raw = job
+            index, raw, from_queue = job
             try:
                 with database_connections():
-                    outcome = perform(raw, decode_or_none(raw))
+                    outcome = perform(raw, decode_or_none(raw), queue=from_queue or None)
             finally:
                 close_connections_of_this_thread()
             self._done.append((index, outcome))

@@ -201,7 +201,7 @@ class ThreadedWorker:
             slot.put_back()
             return
         self.running[index] = run
-        if not self.performer.submit(index, run.raw):  # the child died since its last report
+        if not self.performer.submit(index, run.raw, run.queue):  # the child died since its report
             logger.warning("worker=%s event=child-gone-at-hand-off action=requeue", slot.id)
             del self.running[index]
             slot.put_back()

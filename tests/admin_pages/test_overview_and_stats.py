@@ -36,6 +36,18 @@ def test_the_overview_lists_queues_with_sizes_and_paused_state(viewer):
     assert "default" in html and "paused" in html
 
 
+def test_the_overview_shows_each_queues_latency_and_unknown_as_a_dash(viewer, redis):
+    seconds, _ = redis.time()
+    queues.push("php", json.dumps({"class": "Mailer", "args": [], "queue_time": seconds - 190}))
+    queues.push("ruby", json.dumps({"class": "Billing::Charge", "args": [5]}))
+    html = viewer.get(OVERVIEW).content.decode()
+    assert ">Latency</th>" in html
+    php = html.split(">php</a></td>", 1)[1].split("</tr>", 1)[0]
+    ruby = html.split(">ruby</a></td>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="resque-latency">3 min</td>' in php
+    assert "—" in ruby and "no queue_time" in ruby and "0 s" not in ruby
+
+
 def test_stats_show_the_server_and_our_keys(viewer):
     jobs.add.delay(1, 2)
     html = viewer.get(STATS).content.decode()

@@ -9,6 +9,7 @@ import pytest
 from django_resque.queues import lists as queues
 from tests import jobs
 from tests.admin_pages.conftest import XSS, assert_escaped
+from tests.test_round_trips import client_commands
 
 LIST = "/admin/django_resque/queue/"
 DETAIL = "/admin/django_resque/queue/detail/"
@@ -159,3 +160,45 @@ def test_queue_names_job_names_and_args_are_escaped(operator, redis, probe):
         assert_escaped(response.content.decode())
     confirm = operator.post("/admin/django_resque/queue/clear/", {"queue": probe})
     assert_escaped(confirm.content.decode())
+
+
+def push_aged(redis, queue: str, age: float) -> None:
+    """Push a payload as php-resque writes it: its queue_time `age` seconds before Redis TIME."""
+    seconds, micros = redis.time()
+    queued = seconds + micros / 1_000_000 - age
+    queues.push(queue, json.dumps({"class": "Mailer", "args": [], "queue_time": queued}))
+
+
+def latency_cell(html: str, queue: str) -> str:
+    row = html.split(f">{queue}</a></td>", 1)[1].split("</tr>", 1)[0]
+    return row.split('<td class="resque-latency">', 1)[1].split("</td>", 1)[0]
+
+
+@pytest.mark.parametrize(("age", "shown"), [(40, "40 s"), (200, "3 min"), (7300, "2 h")])
+def test_the_latency_column_shows_the_oldest_jobs_age_in_words(viewer, redis, age, shown):
+    push_aged(redis, "mail", age)
+    push_aged(redis, "mail", 1)  # a younger job behind it does not lower the latency
+    html = viewer.get(LIST).content.decode()
+    assert ">Latency</th>" in html
+    assert latency_cell(html, "mail") == shown
+
+
+def test_a_ruby_payload_without_queue_time_has_an_unknown_latency_not_zero(viewer, redis):
+    queues.push("ruby", json.dumps({"class": "Billing::Charge", "args": [5]}))
+    redis.sadd("resque:queues", "idle")
+    html = viewer.get(LIST).content.decode()
+    ruby, idle = latency_cell(html, "ruby"), latency_cell(html, "idle")
+    assert "—" in ruby and "no queue_time" in ruby and "0 s" not in ruby
+    assert "—" in idle and 'title="No job is waiting."' in idle
+
+
+def test_latency_of_a_page_of_queues_reads_only_the_queues_shown(viewer, redis):
+    for n in range(30):
+        push_aged(redis, f"q{n:02}", 10)
+    pages: list[str] = []
+    sent = client_commands(
+        redis, lambda: pages.append(viewer.get(LIST, {"per_page": "25"}).content.decode())
+    )
+    assert pages[0].count('<td class="resque-latency">10 s</td>') == 25
+    # One TIME and one LINDEX per queue shown, in one pipeline: nothing for the other five.
+    assert (sent.count("TIME"), sent.count("LINDEX")) == (1, 25)

@@ -71,6 +71,25 @@ def test_every_page_opens_without_running_any_injected_script(page, screenshot, 
     assert dialogs == [] and errors == []
 
 
+def test_the_queues_and_overview_pages_show_latency_and_explain_an_unknown_one(
+    page, screenshot, redis
+):
+    seconds, _ = redis.time()
+    queues.push("php", json.dumps({"class": "Mailer", "args": [], "queue_time": seconds - 400}))
+    queues.push("ruby", json.dumps({"class": "Billing::Charge", "args": [5]}))
+    for name in ("queues", "overview"):
+        page.goto(page.base + PAGES[name])
+        header = page.locator("th", has_text="Latency")
+        assert header.count() == 1
+        column = header.evaluate("th => th.cellIndex")
+        php = page.locator("tr", has_text="php").locator("td").nth(column)
+        assert php.inner_text() == "6 min"
+        unknown = page.locator("tr", has_text="ruby").locator("td").nth(column).locator("span")
+        assert unknown.inner_text() == "—"
+        assert "no queue_time" in (unknown.get_attribute("title") or "")
+        screenshot(page, f"{name}-latency")
+
+
 def test_the_admin_index_links_every_resque_page(page):
     page.goto(page.base + "/admin/")
     for label in (
