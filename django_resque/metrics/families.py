@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from redis.exceptions import ResponseError
 
-from django_resque.metrics import buckets
-from django_resque.metrics.latency import oldest_ages
+from django_resque.metrics import buckets, queue_state
 from django_resque.metrics.steps import Step
 from django_resque.metrics.totals import read_totals
 from django_resque.monitoring import workers
@@ -101,31 +100,30 @@ def _durations(names: list[str]) -> list[Histogram]:
 
 
 def _queue_families() -> list[Family]:
-    names = queues.names()
-    sizes = queues.sizes(names)
-    ages = oldest_ages(names)
+    states = queue_state.describe(queues.names())  # the latency the admin and resque_stats show
     length = Family(
         "resque_queue_length",
         "gauge",
         "Jobs waiting on each queue (its list and its prioritised set).",
         ("queue",),
-        [((name,), float(sizes[name])) for name in names],
+        [((q.name,), float(q.size)) for q in states],
     )
     latency = Family(
         "resque_queue_latency_seconds",
         "gauge",
         "Age of the oldest job waiting on each queue: 0 when empty, NaN when unknown.",
         ("queue",),
-        [((name,), _age(sizes[name], ages[name])) for name in names],
+        [((q.name,), _age(q)) for q in states],
     )
     return [length, latency]
 
 
-def _age(size: int, age: float | None) -> float:
-    """0 for an empty queue (nothing waits); NaN for a head payload without queue_time."""
-    if age is not None:
-        return age
-    return 0.0 if size == 0 else UNKNOWN_AGE
+def _age(state: queue_state.QueueState) -> float:
+    """0 for an empty queue (nothing waits: alerts on the gauge stay quiet); NaN for a head payload
+    without queue_time (unknown, which no alert on `> x` mistakes for fresh)."""
+    if state.latency is not None:
+        return state.latency
+    return 0.0 if state.size == 0 else UNKNOWN_AGE
 
 
 def _resque_families() -> list[Family]:
