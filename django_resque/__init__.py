@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from django_resque.exceptions import (
         DontPerform,
         EnqueueError,
+        EnqueueOutcomeUnknown,
         InvalidJob,
         MalformedPayload,
         ResqueError,
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "DontPerform": "django_resque.exceptions",
     "EnqueueError": "django_resque.exceptions",
+    "EnqueueOutcomeUnknown": "django_resque.exceptions",
     "GroupNotFound": "django_resque.exceptions",
     "InvalidJob": "django_resque.exceptions",
     "MalformedPayload": "django_resque.exceptions",
@@ -44,6 +46,7 @@ _PUBLIC = {
 __all__ = [
     "DontPerform",
     "EnqueueError",
+    "EnqueueOutcomeUnknown",
     "Group",
     "GroupNotFound",
     "InvalidJob",

@@ -15,6 +15,7 @@ class ResqueConfig(AppConfig):
             jobs,
             limits,
             metrics,
+            scale_out,
             scheduler,
             settings,
         )

@@ -13,6 +13,13 @@ DEFAULTS: dict[str, Any] = {
     # Where Redis is: a URL, or CONNECTION naming a django-redis CACHES alias to share its pool.
     "REDIS_URL": "redis://localhost:6379/0",
     "CONNECTION": None,
+    # Redis behind Sentinel (docs/scale-out.md): the sentinels as (host, port) pairs and the
+    # name of the primary they monitor; REDIS_URL then only gives the data nodes' db and
+    # credentials (its host is not used). SENTINEL_USERNAME/PASSWORD log in to the sentinels.
+    "SENTINELS": [],
+    "SENTINEL_MASTER": None,
+    "SENTINEL_USERNAME": None,
+    "SENTINEL_PASSWORD": None,
     # Prefix of every key, without the colon; "resque" is what Ruby, PHP and Node use.
     "NAMESPACE": "resque",
     # Queues a worker listens to when neither --queues nor QUEUE is given, in priority order.
@@ -34,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
     # so each fork copies, and each child's exit frees, fewer page-table entries; False leaves
     # the heap as Python allocated it. See huge_pages.py.
     "FORK_HUGE_PAGES": True,
+    # Replicas that must acknowledge each enqueue (Redis WAIT) before .delay() returns, and
+    # the milliseconds to wait for them; fewer in time raise EnqueueError. 0: no wait.
+    "ENQUEUE_REPLICAS": 0,
+    "ENQUEUE_REPLICAS_TIMEOUT": 1000,
+    # Seconds an explicit job id given with .using(job_id=...) is remembered, so a retried
+    # enqueue with that id stores nothing twice.
+    "JOB_ID_TTL": 24 * 60 * 60,
     # Largest payload accepted at enqueue, in bytes.
     "MAX_PAYLOAD_BYTES": 1024 * 1024,
     # --- workers ---

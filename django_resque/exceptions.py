@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import redis
+from redis.sentinel import MasterNotFoundError
+
+_NOT_SENT = ("connecting to", "previous master is now a slave")
 
 
 class ResqueError(Exception):
@@ -29,10 +32,10 @@ class EnqueueError(ResqueError):
     def from_redis(cls, exc: redis.RedisError, what: str) -> EnqueueError:
         """Describe a Redis error met while storing `what`, saying whether it may be stored."""
         if cls.may_have_run(exc):
-            return cls(
+            return EnqueueOutcomeUnknown(
                 f"Redis did not confirm the enqueue of {what}: {exc}. It may be stored and run "
-                "anyway: enqueueing it again may run it twice (jobs must be idempotent).",
-                outcome_unknown=True,
+                "anyway: enqueue it again only with the same .using(job_id=...), which stores "
+                "it at most once."
             )
         return cls(f"Could not enqueue {what}: {exc}. Nothing was stored.")
 
@@ -41,9 +44,25 @@ class EnqueueError(ResqueError):
         """True unless the error shows the command never reached Redis or Redis refused it."""
         if isinstance(exc, redis.ResponseError | redis.DataError):
             return False  # Redis answered with an error (OOM, ...), or the client sent nothing
+        if isinstance(exc, MasterNotFoundError):
+            return False  # no sentinel named a primary: nothing was sent
         if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-            return "connecting to" not in str(exc)  # redis-py's words for a failed connect
+            # redis-py's words for a failed connect, and for a write a demoted primary refused
+            return not any(words in str(exc) for words in _NOT_SENT)
         return True
+
+
+class EnqueueOutcomeUnknown(EnqueueError):
+    """Raised when Redis may hold the payload but did not confirm it; `outcome_unknown` is True.
+
+    The reply was lost (a timeout, a connection cut after the command went out), or fewer
+    replicas than RESQUE["ENQUEUE_REPLICAS"] acknowledged it in time (the primary has it; a
+    failover may lose it). Retrying with the same explicit `.using(job_id=...)` is safe: an id
+    Redis has seen is not stored again.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, outcome_unknown=True)
 
 
 class MalformedPayload(ResqueError):

@@ -41,8 +41,8 @@ def worker_env(**extra: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
         PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
-        **extra,
     )
+    env.update(extra)  # PYTHONPATH too: a test may put a sitecustomize first (tests/clock_skew)
     return env
 
 

@@ -490,3 +490,21 @@ def current_span_ids() -> list[str]:
 
     context = trace.get_current_span().get_span_context()
     return [f"{context.trace_id:032x}", f"{context.span_id:016x}"]
+
+
+# --- network faults -------------------------------------------------------------------------
+@job
+def until_file(ledger: str, token: str, path: str, fail: bool) -> str:
+    """Ledger `start`, wait (30 s at most) for a file `<path>.<pid>`, ledger `end`; fail or return.
+
+    The test decides when each run of the job ends, to the moment: as a link heals, for instance.
+    """
+    write_ledger(ledger, "start", token, os.getpid())
+    for _ in range(3000):
+        if os.path.exists(f"{path}.{os.getpid()}"):
+            break
+        time.sleep(0.01)
+    write_ledger(ledger, "end", token, os.getpid())
+    if fail:
+        raise ValueError(f"{token} failed on purpose")
+    return token

@@ -78,7 +78,7 @@ RESQUE = {
     "DELAYED_BATCH_SIZE": int(os.environ.get("RESQUE_TEST_DELAYED_BATCH", "100")),
 }
 # Worker fault tests shorten heartbeats and timeouts for the worker processes they start.
-for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT"):
+for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT", "SOCKET_TIMEOUT"):
     if os.environ.get(f"RESQUE_TEST_{_key}"):
         RESQUE[_key] = float(os.environ[f"RESQUE_TEST_{_key}"])
 if os.environ.get("RESQUE_TEST_MAX_RECOVERIES"):
@@ -105,3 +105,10 @@ if os.environ.get("RESQUE_TEST_OTEL_FILE"):
     from tests.otel import export_to_file
 
     export_to_file(os.environ["RESQUE_TEST_OTEL_FILE"])
+
+# Tests of many worker hosts give each worker process a hostname of its own, as a machine has.
+if os.environ.get("RESQUE_TEST_HOSTNAME"):
+    import socket
+
+    _hostname = os.environ["RESQUE_TEST_HOSTNAME"]
+    socket.gethostname = lambda: _hostname

@@ -191,10 +191,23 @@ def test_a_finished_jobs_record_left_by_a_reserve_that_never_ran_is_not_run_agai
     assert redis.llen("resque:queue:default") == 0  # the finished job did not go back
 
 
+def test_a_finished_job_without_an_id_is_not_run_again_after_a_reserve_that_never_ran(redis):
+    finished = b'{"class":"tests.jobs.add","args":[1,2]}'  # as Ruby's Resque enqueues it
+    worker = reserved_worker(redis, payload=finished)
+    worker.executor.fork = False
+    worker.process("default", finished)
+    worker.slot.reclaim = True  # the next reserve failed before its script ran
+    assert worker.reserve() == ("default", b'{"class":"tests.jobs.record","args":["later"]}')
+    assert redis.llen("resque:queue:default") == 0
+    worker.reserve()
+    assert redis.get("resque:stat:processed") == b"1"  # counted once, by that next reserve
+
+
 def test_the_record_of_a_job_taken_after_the_finished_one_still_goes_back(redis):
     next_job = b'{"class":"tests.jobs.add","args":[3,4],"id":"b2"}'
     worker = reserved_worker(redis, payload=next_job)
-    worker.slot.finished_id = "a1"  # the job before this one; the lost reply was this one's
+    worker.slot.finished_raw = b'{"class":"tests.jobs.add","args":[1,2],"id":"a1"}'  # the job
+    # before this one; the lost reply was this one's
     worker.slot.reclaim = True
     assert worker.reserve() == ("default", next_job)
 

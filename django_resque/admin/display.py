@@ -7,6 +7,8 @@ text, and a lone surrogate (valid in JSON's `\\ud800`, not in UTF-8) is spelled 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +101,29 @@ class WorkerRow:
 def worker_row(worker: WorkerInfo) -> WorkerRow:
     """Pair a worker with its in-flight job as a page shows it."""
     return WorkerRow(worker, in_flight(worker.job))
+
+
+@dataclass(frozen=True, slots=True)
+class HostGroup:
+    """The rows of one host on a page, and how many workers the host has on every page."""
+
+    host: str
+    workers: int
+    stale: int
+    rows: list[WorkerRow]
+
+
+def host_groups(rows: Iterable[WorkerRow], everyone: list[WorkerInfo]) -> list[HostGroup]:
+    """Group a page's rows by host (they come sorted by id, so by host), with per-host counts."""
+    workers = Counter(w.host for w in everyone)
+    stale = Counter(w.host for w in everyone if w.is_stale)
+    groups: list[HostGroup] = []
+    for row in rows:
+        host = row.worker.host
+        if not groups or groups[-1].host != host:
+            groups.append(HostGroup(host, workers[host], stale[host], []))
+        groups[-1].rows.append(row)
+    return groups
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 
 from django_resque.admin.base import ResqueAdmin
-from django_resque.admin.display import in_flight, worker_row
+from django_resque.admin.display import host_groups, in_flight, worker_row
 from django_resque.admin.pagination import paginate
 from django_resque.monitoring import workers as worker_registry
 
@@ -33,6 +33,7 @@ class WorkerAdmin(ResqueAdmin):
             "Workers",
             page=page,
             page_range=page_range,
+            groups=host_groups(page.object_list, workers),
             hosts=len({w.host for w in workers}),
             stale=sum(w.is_stale for w in workers),
         )

@@ -72,7 +72,8 @@ def check_redis_server(
         return [
             Error(
                 f"Redis is not reachable: {health.error}",
-                hint="Check RESQUE['REDIS_URL'] (or CONNECTION) and that the server is running.",
+                hint="Check RESQUE['REDIS_URL'] (or CONNECTION, or SENTINELS) and that the "
+                "server is running.",
                 id="django_resque.E053",
             )
         ]

@@ -62,7 +62,12 @@ def _check_connection(config: dict[str, Any]) -> list[CheckMessage]:
             ]
         return []
     url = config["REDIS_URL"]
-    if not isinstance(url, str) or urlparse(url).scheme not in {"redis", "rediss", "unix"}:
+    if not isinstance(url, str) or urlparse(url).scheme not in {
+        "redis",
+        "rediss",
+        "unix",
+        "redis+sentinel",
+    }:
         return [
             Error(
                 f"RESQUE['REDIS_URL'] is {url!r}, not a Redis URL.",

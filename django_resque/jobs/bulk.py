@@ -65,6 +65,11 @@ def enqueue_many(
             f"{definition.name} is a unique job (unique={limits.unique!r}): each call must take "
             "its lock as it is enqueued, so call .delay() for each instead of enqueue_many."
         )
+    if definition.job_id is not None:
+        raise InvalidJob(
+            f"{definition.name}.using(job_id=...) names one call; call .delay() with it, "
+            "not enqueue_many."
+        )
     queue = definition.queue_name
     payloads = [_payload(definition, index, call) for index, call in enumerate(calls)]
     group = membership.group_id_for(definition.group)

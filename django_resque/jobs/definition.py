@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from django_resque.conf import get_config
 from django_resque.exceptions import InvalidJob
-from django_resque.jobs import bulk, delayed_calls, dispatch, hooks, membership
+from django_resque.jobs import bulk, delayed_calls, dispatch, hooks, idempotency, membership
 from django_resque.jobs import options as job_options
 from django_resque.jobs.arguments import json_arguments
 from django_resque.jobs.bulk import DEFAULT_CHUNK_SIZE, Call
@@ -72,6 +72,8 @@ class Job(Generic[P, R]):
     limits: Limits | None = dataclasses.field(default=None, init=False, repr=False)
     # The group a call joins (jobs/membership.py): the caller's, unless .using(group=...).
     group: Any = dataclasses.field(default=membership.CALLERS_GROUP, repr=False)
+    # The id of the one call made through .using(job_id=...): stored at most once (idempotency.py).
+    job_id: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not callable(self.func):
@@ -124,14 +126,19 @@ class Job(Generic[P, R]):
         on_commit: bool | None = None,
         database: str | None = None,
         group: Any = membership.CALLERS_GROUP,
+        job_id: str | None = None,
     ) -> Job[P, R]:
         """Return a copy of this definition with other options for one call site.
 
         `on_commit=False` sends at once even inside a transaction; `database` names the alias
         whose transaction the payload waits for (default "default"); `group` is the group the
-        calls join (a Group or its id; None for none; by default the caller's).
+        calls join (a Group or its id; None for none; by default the caller's); `job_id` the
+        call's id, which Redis stores at most once, so the call is safe to retry.
         """
         changed = self
+        if job_id is not None:
+            checked = idempotency.check_job_id(self.name, job_id, self.limits)
+            changed = dataclasses.replace(changed, job_id=checked)
         if group is not membership.CALLERS_GROUP:
             membership.group_id_for(group)  # a bad value fails here, at the call site
             changed = dataclasses.replace(changed, group=group)
@@ -178,7 +185,7 @@ class Job(Generic[P, R]):
         job_id = payload.id or ""
         marked = status.enqueued_fields(job_id, self.name) if self.store_result else None
         group = membership.group_of(payload.extras)
-        lock = limit_spec.lock_of(payload.extras, job_id)
+        lock = idempotency.enqueue_lock(payload.extras, job_id, explicit=self.job_id is not None)
         holder = dispatch.push(queue, payload.encode(), status=marked, group=group, lock=lock)
         if holder is None:
             hooks.after_enqueue(self, job_id, queue, args, kwargs)
@@ -227,7 +234,7 @@ class Job(Generic[P, R]):
         if self.limits is not None:
             extras["limits"] = self.limits.field(args, kwargs, (json_args, json_kwargs))
         extras["queue_time"] = time.time() if queue_time is None else queue_time
-        job_id = new_job_id()
+        job_id = self.job_id or new_job_id()
         if tracing.active():  # the caller's trace context travels with the payload
             tracing.stamp(extras, self.name, job_id, self.queue_name)
         return Payload(self.name, json_args, json_kwargs, id=job_id, extras=extras)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django_resque.jobs import dispatch, inline, membership
 from django_resque.jobs.handles import JobHandle
-from django_resque.limits.spec import lock_of
+from django_resque.jobs.idempotency import enqueue_lock
 from django_resque.queues import delayed
 from django_resque.results import status
 
@@ -33,8 +33,10 @@ def schedule(
     item = delayed.encode_item(payload, queue)
     job_id = payload.id or ""
     marked = status.enqueued_fields(job_id, job.name) if job.store_result else None
-    # A unique job's lock lasts while it waits, then its ttl.
-    lock = lock_of(payload.extras, job_id, wait=ts - time.time())
+    # A unique job's lock (or an explicit id's seen key) lasts while it waits, then its ttl.
+    lock = enqueue_lock(
+        payload.extras, job_id, explicit=job.job_id is not None, wait=ts - time.time()
+    )
     # Inside transaction.atomic() the item is stored on commit, dropped on rollback
     holder = dispatch.run(
         partial(

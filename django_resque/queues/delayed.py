@@ -15,15 +15,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import redis
 from django.conf import settings
 from django.utils import timezone
 
 from django_resque.conf import get_config
-from django_resque.exceptions import EnqueueError, InvalidJob
+from django_resque.exceptions import InvalidJob
 from django_resque.jobs.payload import Payload, to_json_args
 from django_resque.queues import lists as queues
-from django_resque.queues import promotion
+from django_resque.queues import promotion, replicas
 from django_resque.storage import scripts
 from django_resque.storage.codec import json_or, to_bytes, to_text
 from django_resque.storage.connection import get_redis
@@ -95,10 +94,7 @@ def push(
     if status is not None:
         script_keys.append(status[0])
         args += [status[1][0], queue, status[1][1]]
-    try:
-        reply = scripts.run("delay", script_keys, args)
-    except redis.RedisError as exc:
-        raise EnqueueError.from_redis(exc, f"a delayed job for {ts}") from exc
+    reply = replicas.run_enqueue("delay", script_keys, args, f"a delayed job for {ts}")
     return to_text(reply[0]) if isinstance(reply, list) else None
 
 

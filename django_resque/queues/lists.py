@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from django_resque.conf import get_config
-from django_resque.exceptions import EnqueueError
+from django_resque.exceptions import EnqueueError, EnqueueOutcomeUnknown
+from django_resque.queues import replicas
 from django_resque.storage import scripts
 from django_resque.storage.codec import to_bytes, to_text
 from django_resque.storage.connection import get_redis
@@ -47,10 +48,8 @@ def push(
     if status is not None:
         key_list.append(status[0])
         args.extend(status[1])
-    try:
-        reply = scripts.run("enqueue", key_list, [*args, *encoded])
-    except redis.RedisError as exc:
-        raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
+    what = f"a job on queue={queue!r}"
+    reply = replicas.run_enqueue("enqueue", key_list, [*args, *encoded], what)
     return to_text(reply[0]) if isinstance(reply, list) else None
 
 
@@ -66,25 +65,27 @@ def push_many(queue: str, payloads: list[str], *, chunk_size: int, group: str | 
     key_list = [keys.queues(), keys.queue(queue), keys.wake(queue)]
     header = [queue, WAKE_TOKEN_CAP, group or "", keys.group_prefix(), *_NO_LOCK]
     chunks = [encoded[i : i + chunk_size] for i in range(0, len(encoded), chunk_size)]
-    stored = 0
+    stored, wait = 0, replicas.wait_command()
     try:
         for start in range(0, len(chunks), CHUNKS_PER_ROUND_TRIP):
             batch = chunks[start : start + CHUNKS_PER_ROUND_TRIP]
-            replies = scripts.run_many(
-                "enqueue", [(key_list, [*header, *chunk]) for chunk in batch]
-            )
-            errors = [r for r in replies if isinstance(r, Exception)]
+            calls = [(key_list, [*header, *chunk]) for chunk in batch]
+            replies = scripts.run_many("enqueue", calls, then=wait)
+            acknowledged = replies.pop() if wait is not None else None
+            errors = [r for r in [*replies, acknowledged] if isinstance(r, Exception)]
             ok = zip(batch, replies, strict=True)
             stored += sum(len(chunk) for chunk, reply in ok if not isinstance(reply, Exception))
             if errors:
                 raise errors[0]
+            if acknowledged is not None:
+                replicas.check(int(acknowledged), f"{stored} payloads on queue={queue!r}")
     except redis.RedisError as exc:
         unknown = EnqueueError.may_have_run(exc)
-        raise EnqueueError(
+        message = (
             f"Could not enqueue all of {len(encoded)} payloads on queue={queue!r}; "
-            f"{'at least ' if unknown else ''}{stored} were stored: {exc}",
-            outcome_unknown=unknown,
-        ) from exc
+            f"{'at least ' if unknown else ''}{stored} were stored: {exc}"
+        )
+        raise (EnqueueOutcomeUnknown if unknown else EnqueueError)(message) from exc
     return stored
 
 

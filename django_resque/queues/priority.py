@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import redis
-
-from django_resque.exceptions import EnqueueError, InvalidJob
+from django_resque.exceptions import InvalidJob
 from django_resque.queues import lists as queues
+from django_resque.queues import replicas
 from django_resque.storage import scripts
 from django_resque.storage.connection import get_redis
 from django_resque.storage.keys import get_keys
@@ -64,11 +63,8 @@ def push(
     if status is not None:
         key_list.append(status[0])
         args.extend(status[1])
-    try:
-        scripts.run("enqueue_priority", key_list, args)
-        return None
-    except redis.RedisError as exc:
-        raise EnqueueError.from_redis(exc, f"a job on queue={queue!r}") from exc
+    replicas.run_enqueue("enqueue_priority", key_list, args, f"a job on queue={queue!r}")
+    return None
 
 
 def take(queue: str) -> bytes | None:

@@ -24,7 +24,7 @@ import redis
 from redis.connection import AbstractConnection
 from redis.exceptions import ResponseError
 
-from django_resque.storage.connection import get_redis
+from django_resque.storage.connection import READONLY, get_redis
 
 
 class Channel:
@@ -39,9 +39,11 @@ class Channel:
         """Send one command and return its reply (a Redis error reply is raised)."""
         conn = self._take()
         try:
+            connect(conn)
             conn.send_packed_command(conn.pack_command(*args))
             return conn.read_response()
-        except ResponseError:
+        except ResponseError as exc:
+            _leave_replica(conn, [exc])
             raise  # the reply was read whole: the connection is in step
         except BaseException:
             conn.disconnect()  # whatever was half sent or half read goes with the socket
@@ -56,8 +58,11 @@ class Channel:
         """
         conn = self._take()
         try:
+            connect(conn)
             conn.send_packed_command(conn.pack_commands(commands))
-            return [_reply(conn) for _ in commands]
+            replies = [_reply(conn) for _ in commands]
+            _leave_replica(conn, replies)
+            return replies
         except BaseException:
             conn.disconnect()
             raise
@@ -74,12 +79,32 @@ class Channel:
         return conn
 
 
+def connect(conn: AbstractConnection) -> None:
+    """Connect a kept connection that is not connected, by its own class's connect().
+
+    A send on a closed connection would reconnect to the address it last had; connect() is
+    where a Sentinel-managed connection asks the sentinels where the primary is now (see
+    redis/redis-py issue #3874).
+    """
+    if getattr(conn, "_sock", None) is None:
+        conn.connect()
+
+
 def _stale(conn: AbstractConnection) -> bool:
     """True for a connection holding a reply nobody read, or one the server has closed."""
     try:
         return bool(conn.can_read(timeout=0))
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         return True
+
+
+def _leave_replica(conn: AbstractConnection, replies: list[Any]) -> None:
+    """Disconnect from a server that refused a write as a replica (READONLY, also in a script).
+
+    Under Sentinel the next connect asks the sentinels for the new primary's address.
+    """
+    if any(isinstance(r, ResponseError) and READONLY in str(r) for r in replies):
+        conn.disconnect()
 
 
 def _reply(conn: AbstractConnection) -> Any:

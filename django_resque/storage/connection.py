@@ -14,6 +14,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from django_resque.conf import get_config
+from django_resque.storage import sentinel
+
+# A replica's answer to a write (READONLY, also inside a script's error): a demoted primary.
+READONLY = "You can't write against a read only replica"
 
 _client: redis.Redis | None = None
 _client_pid: int | None = None
@@ -53,12 +57,15 @@ def unavailable(exc: redis.RedisError) -> bool:
 
     A Redis at maxmemory with noeviction refuses writes that would grow it with an OOM error
     (inside a script, Redis 6 wraps it in the script's error), which passes once workers drain it.
+    A replica refuses writes with READONLY, which passes once clients reach the new primary.
     """
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         return True
-    if isinstance(exc, redis.exceptions.OutOfMemoryError):
-        return True
-    return isinstance(exc, redis.ResponseError) and "OOM command not allowed" in str(exc)
+    if isinstance(exc, redis.exceptions.OutOfMemoryError | redis.exceptions.ReadOnlyError):
+        return True  # READONLY: a primary demoted by a failover; its successor takes writes
+    return isinstance(exc, redis.ResponseError) and any(
+        words in str(exc) for words in ("OOM command not allowed", READONLY)
+    )
 
 
 def describe() -> str:
@@ -66,6 +73,11 @@ def describe() -> str:
     config = get_config()
     if config["CONNECTION"]:
         return f"the django-redis cache CACHES[{config['CONNECTION']!r}] (RESQUE['CONNECTION'])"
+    if sentinel.configured(config):
+        try:
+            return sentinel.read(config).describe()
+        except ValueError:
+            return "Sentinel (RESQUE['SENTINELS'] is not valid; see manage.py check)"
     return _masked(str(config["REDIS_URL"]))
 
 
@@ -91,7 +103,7 @@ def _build() -> redis.Redis:
 
 
 def build_client(*, single_connection: bool = False) -> redis.Redis:
-    """Return a new client for RESQUE["REDIS_URL"].
+    """Return a new client for RESQUE["REDIS_URL"], or on the primary behind RESQUE["SENTINELS"].
 
     No client-side retries: redis-py re-sends a command after a read timeout even when Redis
     already ran it, which would push a payload twice or move two jobs. A single-connection
@@ -99,18 +111,23 @@ def build_client(*, single_connection: bool = False) -> redis.Redis:
     periodic health-check PING, because its owner checks it before every fork instead.
     """
     config = get_config()
+    options: dict[str, Any] = {
+        "socket_timeout": config["SOCKET_TIMEOUT"],
+        "socket_connect_timeout": config["SOCKET_CONNECT_TIMEOUT"],
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0 if single_connection else 30,
+    }
+    if sentinel.configured(config):
+        try:
+            behind = sentinel.read(config)
+        except ValueError as exc:
+            raise ImproperlyConfigured(str(exc)) from exc
+        return sentinel.build_client(behind, options, single_connection=single_connection)
     url = config["REDIS_URL"]
     if not isinstance(url, str):
         raise ImproperlyConfigured(f"RESQUE['REDIS_URL'] must be a string, not {url!r}.")
     try:
-        return redis.Redis.from_url(
-            url,
-            socket_timeout=config["SOCKET_TIMEOUT"],
-            socket_connect_timeout=config["SOCKET_CONNECT_TIMEOUT"],
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0 if single_connection else 30,
-            single_connection_client=single_connection,
-        )
+        return redis.Redis.from_url(url, **options, single_connection_client=single_connection)
     except ValueError as exc:
         raise ImproperlyConfigured(
             f"RESQUE['REDIS_URL'] is not a Redis URL ({exc}); use redis://host:port/db, "

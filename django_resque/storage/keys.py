@@ -160,6 +160,11 @@ class Keys(GroupKeys, LimitKeys, MetricKeys):
         (queued), reserve.lua and job_finish.lua."""
         return self.job_prefix() + job_id
 
+    def job_id_seen(self, job_id: str) -> str:
+        """string, PX: an explicit job id (`.using(job_id=...)`) already enqueued, so a retry
+        stores nothing; SET NX by enqueue.lua / delay.lua, expires after JOB_ID_TTL."""
+        return self._k(f"dj:seen:{job_id}")
+
     def job_prefix(self) -> str:
         """prefix `<ns>:dj:job:`; prefix .. id = job(id). reserve.lua learns the id of the job
         whose hash it marks running only from the payload it pops."""

@@ -97,29 +97,49 @@ def run_after_blpop(
 
 
 def run_many(
-    name: str, calls: list[tuple[list[str], list[Any]]], client: redis.Redis | None = None
+    name: str,
+    calls: list[tuple[list[str], list[Any]]],
+    client: redis.Redis | None = None,
+    *,
+    then: tuple[Any, ...] | None = None,
 ) -> list[Any]:
     """Run lua/<name>.lua once per (keys, args) in one pipelined round trip, in order.
 
     Returns each call's reply, or the exception Redis answered it with (the others still ran).
     Calls that met NOSCRIPT (the script cache was empty) did nothing, so they alone are sent
-    again after loading the script; no call ever runs twice.
+    again after loading the script; no call ever runs twice. `then`: one more command sent
+    after the calls in the same write (and again after a retry), its reply last in the list.
     """
     source, sha = _script(name)
-    results = _pipelined(client, sha, calls)
+    results = _pipelined(client, sha, calls, then)
+    after = results.pop() if then is not None else None
     missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
     if missing:
         _load(client, source)
-        retried = _pipelined(client, sha, [calls[i] for i in missing])
+        retried = _pipelined(client, sha, [calls[i] for i in missing], then)
+        after = retried.pop() if then is not None else None
         for i, result in zip(missing, retried, strict=True):
             results[i] = result
-    return results
+    return results if then is None else [*results, after]
+
+
+def run_then(name: str, keys: list[str], args: list[Any], then: tuple[Any, ...]) -> tuple[Any, Any]:
+    """Run lua/<name>.lua, then `then` in the same write; both replies (an error is raised)."""
+    result, after = run_many(name, [(keys, args)], then=then)
+    for reply in (result, after):
+        if isinstance(reply, Exception):
+            raise reply
+    return result, after
 
 
 def _pipelined(
-    client: redis.Redis | None, sha: str, calls: list[tuple[list[str], list[Any]]]
+    client: redis.Redis | None,
+    sha: str,
+    calls: list[tuple[list[str], list[Any]]],
+    then: tuple[Any, ...] | None = None,
 ) -> list[Any]:
-    return channel.call_many([_command(sha, keys, args) for keys, args in calls], client)
+    commands = [_command(sha, keys, args) for keys, args in calls]
+    return channel.call_many([*commands, then] if then is not None else commands, client)
 
 
 def source(name: str) -> bytes:

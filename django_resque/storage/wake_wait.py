@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from redis.connection import AbstractConnection
 
+from django_resque.storage import channel
 from django_resque.storage.connection import get_redis
 
 
@@ -29,6 +30,7 @@ class WakeWait:
         if self._conn is None:
             self._conn = get_redis().connection_pool.get_connection()  # kept, never released
         try:
+            channel.connect(self._conn)  # under Sentinel: to the primary the sentinels name now
             self._conn.send_command("BLPOP", *wake_keys, timeout)
         except BaseException:
             self._conn.disconnect()

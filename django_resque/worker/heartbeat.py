@@ -32,6 +32,7 @@ class Heartbeat:
     token: str
     interval: float = field(default_factory=lambda: float(get_config()["HEARTBEAT_INTERVAL"]))
     _next: float = 0.0
+    _answered: bool = False  # the last beat got Redis's reply (it may have failed on the way)
 
     def due(self) -> bool:
         return time.monotonic() >= self._next
@@ -41,9 +42,20 @@ class Heartbeat:
         if self.due():
             self.beat()
 
+    def confirm(self) -> None:
+        """Beat unless the last beat was answered less than an interval ago; raise Pruned if pruned.
+
+        For a worker about to record an outcome: a beat that got no reply (Redis unreachable, a
+        cut link) says nothing of whether this incarnation was pruned meanwhile and its job run
+        elsewhere, so the worker asks again before it writes over that other run's result.
+        """
+        if self.due() or not self._answered:
+            self.beat()
+
     def beat(self) -> None:
         """Write the heartbeat now and prune if this worker got the lock."""
         self._next = time.monotonic() + self.interval
+        self._answered = False
         keys = get_keys()
         alive, got_lock = scripts.run(
             "heartbeat",
@@ -52,6 +64,7 @@ class Heartbeat:
         )
         if not alive:
             raise Pruned(f"worker {self.worker_id} was pruned as dead")
+        self._answered = True
         if got_lock:
             pruned = recovery.prune(self.worker_id)
             if pruned:

@@ -180,12 +180,29 @@ class Worker:
             queue, raw, payload, heartbeat=self.slot.heartbeat, idle=self._idle
         )
         outcome = self._settle(result)
-        self.slot.heartbeat.beat_if_due()  # stalled past the timeout? then Pruned: record nothing
+        self._confirm_alive()  # pruned while stalled or cut off? then Pruned: record nothing
         if outcome is not None:
             self.slot.record(queue, raw, payload, outcome)
         self.recycling.job_done()
         retries.maintain()  # promote due retries; at most once a second
         limit_records.maintain()
+
+    def _confirm_alive(self) -> None:
+        """Wait until Redis confirms this incarnation is alive, before recording an outcome.
+
+        A job that ended while Redis was out of reach keeps its outcome here until Redis
+        answers: giving up would put the finished job back on its queue to run again. Raises
+        Pruned if this worker was pruned meanwhile (its job ran elsewhere), and gives up with
+        the Redis error once a signal stops the worker (shutdown puts the job back).
+        """
+        while True:
+            try:
+                self.slot.heartbeat.confirm()
+                return
+            except redis.RedisError as exc:
+                if not connection.unavailable(exc) or self.signals.stopping:
+                    raise
+                wait_for_redis(exc, self.signals, self.id, self.interval)
 
     def _settle(self, result: Result) -> Outcome | None:
         """Return the outcome to record, after putting back or abandoning a job stopped early."""

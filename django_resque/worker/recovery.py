@@ -164,12 +164,13 @@ def _job_of(payload: bytes) -> tuple[str, bool]:
     return name, bool(definition is not None and definition.at_most_once)
 
 
-def requeue_own(worker_id: str, *, finished: str | None = None, crashed: bool = False) -> bool:
+def requeue_own(worker_id: str, *, finished: bytes | None = None, crashed: bool = False) -> bool:
     """Put this worker's own in-flight payload back at the head of its queue, uncounted.
 
     For a payload that never started, or was stopped by shutdown: no attempt is consumed.
-    `finished` is the id of the job this worker last finished: a reserve that failed without
-    running leaves that job's record in place, and such a record is dropped, not run again.
+    `finished` is the payload of the job this worker last finished: a reserve that failed
+    without running leaves that job's record in place, and such a record is dropped, not run
+    again (compared byte for byte: a payload need not carry an id).
     `crashed`: the worker is ending by a fault outside the job boundary, which the payload may
     have caused, so it counts as a recovery as a dead worker's would (MAX_RECOVERIES applies).
     """
@@ -180,13 +181,20 @@ def requeue_own(worker_id: str, *, finished: str | None = None, crashed: bool = 
     if held is None:
         _fail_unreadable(worker_id, record)
     push = held.payload if held else b""
-    if held is not None and finished and _id_of(held.payload) == finished:
-        logger.info("worker=%s event=finished-record-dropped id=%s", worker_id, finished)
+    if held is not None and finished is not None and held.payload == finished:
+        logger.info("worker=%s event=finished-record-dropped id=%s", worker_id, _id_of(finished))
         push = b""
     elif held is not None and crashed:
         push = _fate(worker_id, held, get_keys(), redis_now())
     count = crashed and bool(push)  # a dropped or failed payload needs no count
     return _requeue(worker_id, record, b"", held, push=push, count=count, unregister=False)
+
+
+def holds(worker_id: str, payload: bytes | None) -> bool:
+    """True if this worker's in-flight record holds exactly `payload`."""
+    record = _get(get_keys().worker(worker_id))
+    held = in_flight(record) if record else None
+    return held is not None and payload is not None and held.payload == payload
 
 
 def _id_of(payload: bytes) -> str | None:

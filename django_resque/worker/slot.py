@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from typing import Any
 
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload
@@ -50,8 +51,9 @@ class Slot:
         self.finished = 0  # jobs performed but not yet counted in stat:processed
         self.success: finish.Success | None = None  # last job's success, stored by next reserve
         self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
-        self.finished_id: str | None = None  # the last job recorded, whose record may linger
+        self.finished_raw: bytes | None = None  # the last job recorded, whose record may linger
         self.tally = recording.Tally()  # attempts measured, recorded by the next script call
+        self.unconfirmed: list[Any] = recording.OFF_ARGS  # the metrics of the last reserve call
         self.taken_at = 0.0  # monotonic time the payload held was taken: its duration starts
         self.taken_wall = 0.0  # the same moment by the clock: its wait ends
 
@@ -77,8 +79,7 @@ class Slot:
     def release(self, *, crashed: bool) -> None:
         """At shutdown: put back a job that never ran, count what is uncounted, unregister."""
         if self.reclaim:
-            recovery.requeue_own(self.id, finished=self.finished_id, crashed=crashed)
-            self.reclaim = False
+            self._reclaim(crashed=crashed)
         self.store_success()  # and the attempts measured
         unregister(self.id, self.finished)
         self.finished = 0
@@ -90,10 +91,9 @@ class Slot:
         The script also marks the job running in its status hash (attempts + 1, worker id).
         """
         if self.reclaim:  # the last reserve's reply may be lost: its payload is in our record
-            recovery.requeue_own(self.id, finished=self.finished_id)
-            self.reclaim = False
+            self._reclaim()
         self.reclaim = True
-        metrics = self.tally.script_args()  # the sums, when they are due
+        self.unconfirmed = metrics = self.tally.script_args()  # the sums, when they are due
         result = self.reservation.take(self.finished, self.token, self.success, metrics)
         self.reclaim = False
         if result == -1:
@@ -102,6 +102,19 @@ class Slot:
         self.success = None
         self.tally.sent(metrics)
         return self._taken(result)
+
+    def _reclaim(self, *, crashed: bool = False) -> None:
+        """Put back what our record holds after a failed call (a reserve whose reply was lost).
+
+        If the record still holds the job finished last, that reserve never ran: the count and
+        the success it carried are still to send. Otherwise it ran and sent them (its first
+        step deletes that record), so they are not sent twice.
+        """
+        if self.finished and not recovery.holds(self.id, self.finished_raw):
+            self.finished, self.success = 0, None
+            self.tally.sent(self.unconfirmed)  # and the metrics sums it carried
+        recovery.requeue_own(self.id, finished=self.finished_raw, crashed=crashed)
+        self.reclaim = False
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
         """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
@@ -154,7 +167,7 @@ class Slot:
             )
         finish.log(self.id, queue, payload, outcome)
         self.finished += 1
-        self.finished_id = payload.id if payload is not None else None
+        self.finished_raw = raw
         self.reclaim = False
 
     def _measured(self, payload: Payload | None) -> recording.Attempt:

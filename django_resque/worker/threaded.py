@@ -136,8 +136,8 @@ class ThreadedWorker:
     def turn(self) -> None:
         """One pass: beat, record what finished, watch the child, fill free slots, wait."""
         try:
-            for index, slot in enumerate(self.slots):
-                self._slot_call(index, slot.heartbeat.beat_if_due)
+            for index, slot in enumerate(self.slots):  # asks again after a beat went unanswered
+                self._slot_call(index, slot.heartbeat.confirm)  # before recording anything
             self.unrecorded.extend(self.performer.completions())
             self._record_unrecorded()
             self._watch()
@@ -275,15 +275,17 @@ class ThreadedWorker:
         try:
             return call()
         except Pruned:
-            run = self.running.get(index)
+            slot, run = self.slots[index], self.running.get(index)
             if run is None:
-                self.slots[index].reborn(self.redis_run_id)
-            elif self.child is not None:  # its job runs elsewhere now: stop it here
+                slot.reborn(self.redis_run_id)
+                return None
+            run.abandoned = True  # its job runs elsewhere now: its outcome, even one the child
+            if self.child is not None:  # reported already, is not ours to record; stop it here
+                token = slot.token
                 self._end_child(ChildEnd("abandoned"))
-                self.slots[index].reborn(self.redis_run_id)
-            else:
-                run.abandoned = True  # a thread cannot be stopped: its outcome is not recorded
-            return None
+                if slot.token == token:  # no report of it came: re-register here
+                    slot.reborn(self.redis_run_id)
+            return None  # a thread cannot be stopped: it is re-registered when its outcome comes
 
     def _pause(self) -> None:
         for index, slot in enumerate(self.slots):

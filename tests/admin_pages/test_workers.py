@@ -37,10 +37,24 @@ def test_a_busy_real_worker_shows_what_it_is_doing(viewer, start_worker, ledger)
 def test_workers_are_grouped_by_host_and_stale_ones_flagged(viewer, redis):
     register(redis, "alpha:1:default", heartbeat="2000-01-01T00:00:00Z")
     register(redis, "beta:2:low,high")
+    register(redis, "beta:3:default")
     html = viewer.get(LIST).content.decode()
-    assert ">alpha</th>" in html and ">beta</th>" in html
-    assert "1 stale" in html
+    assert '"resque-host">alpha</span> <span class="resque-host-count">1 worker, 1 stale<' in html
+    assert '"resque-host">beta</span> <span class="resque-host-count">2 workers<' in html
+    assert "3 workers on 2 hosts, <strong" in html
     assert "low, high" in html
+
+
+def test_a_host_s_count_covers_its_workers_on_every_page(viewer, redis):
+    for pid in range(1, 4):
+        register(redis, f"alpha:{pid}:default")
+    register(redis, "beta:9:default")
+    html = viewer.get(LIST, {"per_page": "2"}).content.decode()
+    assert '"resque-host">alpha</span> <span class="resque-host-count">3 workers<' in html
+    assert "beta" not in html  # on the next page
+    html = viewer.get(LIST, {"per_page": "2", "page": "2"}).content.decode()
+    assert '"resque-host">alpha</span> <span class="resque-host-count">3 workers<' in html
+    assert '"resque-host">beta</span> <span class="resque-host-count">1 worker<' in html
 
 
 def test_an_unknown_worker_is_a_404(viewer):

@@ -1,0 +1,262 @@
+"""Redis behind Sentinel, and enqueues acknowledged by replicas, against real processes.
+
+A primary, two replicas and three sentinels run as real redis-server processes on loopback
+ports (tests/sentinel_set.py); a failover is a SIGKILL of the primary, which the sentinels
+notice after their one-second down-after-milliseconds.
+"""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import redis as redis_py
+from django.conf import settings
+from django.test import override_settings
+
+from django_resque import EnqueueError, EnqueueOutcomeUnknown
+from django_resque.checks import deploy
+from django_resque.queues import lists as queues
+from django_resque.storage import connection
+from tests import jobs as test_jobs
+from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
+from tests.sentinel_set import MASTER, SentinelSet, sentinel_supported
+
+_unsupported = sentinel_supported()
+pytestmark = pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported")
+
+
+def with_resque(**changes):
+    return override_settings(RESQUE={**settings.RESQUE, **changes})
+
+
+@pytest.fixture(scope="module")
+def sentinels():
+    """One sentinel set for the tests that leave its primary alive."""
+    started = SentinelSet().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def failover_set():
+    """A sentinel set of the test's own, whose primary the test kills."""
+    started = SentinelSet().start()
+    yield started
+    started.stop()
+
+
+def _direct(port: int, db: int = 0) -> redis_py.Redis:
+    return redis_py.Redis(port=port, db=db, socket_timeout=2)
+
+
+def test_sentinel_settings_give_a_client_on_the_primary_the_sentinels_name(sentinels):
+    resque = {"SENTINELS": sentinels.addresses, "SENTINEL_MASTER": MASTER}
+    with with_resque(**resque, REDIS_URL="redis://:secret-not-used@ignored-host/0"):
+        client = connection.get_redis()
+        assert client.connection_pool.get_master_address() == ("127.0.0.1", sentinels.primary.port)
+        where = connection.describe()
+    assert f"primary '{MASTER}' (db 0)" in where
+    assert f"127.0.0.1:{sentinels.sentinels[0].port}" in where and "secret" not in where
+
+
+def test_a_redis_sentinel_url_names_the_sentinels_the_primary_and_the_db(sentinels, redis):
+    primary = _direct(sentinels.primary.port)
+    primary.flushall()
+    with with_resque(REDIS_URL=sentinels.url.replace("/0", "/3")):
+        test_jobs.add.delay(1, 2)
+        assert "(db 3)" in connection.describe()
+    assert _direct(sentinels.primary.port, db=3).llen("resque:queue:default") == 1
+
+
+def test_enqueue_replicas_returns_once_that_many_replicas_hold_the_payload(sentinels):
+    primary = _direct(sentinels.primary.port)
+    primary.flushall()
+    with with_resque(REDIS_URL=sentinels.url, ENQUEUE_REPLICAS=2):
+        test_jobs.add.delay(1, 2)
+        test_jobs.add.enqueue_many([(3, 4), (5, 6)])
+        # Straight after .delay() returns, each replica already has every payload.
+        assert [_direct(r.port).llen("resque:queue:default") for r in sentinels.replicas] == [3, 3]
+
+
+def test_too_few_replicas_in_time_is_outcome_unknown_with_the_payload_on_the_primary(sentinels):
+    primary = _direct(sentinels.primary.port)
+    primary.flushall()
+    settings_ = {"ENQUEUE_REPLICAS": 3, "ENQUEUE_REPLICAS_TIMEOUT": 100}
+    with with_resque(REDIS_URL=sentinels.url, **settings_):
+        with pytest.raises(EnqueueOutcomeUnknown, match="only 2 of 3 replica") as info:
+            test_jobs.add.delay(1, 2)
+        with pytest.raises(EnqueueOutcomeUnknown, match="of 3 replica"):
+            test_jobs.add.enqueue_many([(3, 4)])
+    assert info.value.outcome_unknown is True
+    assert primary.llen("resque:queue:default") == 2  # stored; only their durability is unknown
+
+
+def test_a_replica_refuses_an_enqueue_as_unavailable_and_nothing_is_stored(sentinels):
+    replica = sentinels.replicas[0]
+    with (
+        with_resque(REDIS_URL=f"redis://127.0.0.1:{replica.port}/0"),
+        pytest.raises(EnqueueError, match="Nothing was stored") as info,
+    ):
+        test_jobs.add.delay(1, 2)
+    assert info.value.outcome_unknown is False
+    assert "read only replica" in str(info.value)
+    assert isinstance(info.value.__cause__, redis_py.RedisError)
+    assert connection.unavailable(info.value.__cause__)
+
+
+@pytest.mark.one_leg(leg=2)  # a worker process against a replica: Redis, not Django, is the subject
+def test_a_worker_pointed_at_a_replica_waits_and_logs_instead_of_crashing(
+    sentinels, start_worker, tmp_path
+):
+    log = tmp_path / "worker.log"
+    url = f"redis://127.0.0.1:{sentinels.replicas[0].port}/0"
+    with log.open("w") as out:
+        worker = start_worker("--queues", "default", env={"RESQUE_TEST_REDIS_URL": url}, stdout=out)
+    wait_until(lambda: "event=redis-unavailable" in log.read_text(), timeout=30)
+    assert "read only replica" in log.read_text()
+    assert worker.poll() is None  # waiting for a primary, not crashed
+
+
+class Producer(threading.Thread):
+    """Enqueue record jobs one after another; keep the tokens Redis acknowledged, and errors."""
+
+    def __init__(self, ledger: str) -> None:
+        super().__init__(daemon=True)
+        self.ledger, self.stop = ledger, threading.Event()
+        self.acknowledged: list[tuple[float, str]] = []
+        self.errors: list[Exception] = []
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            token = f"p{n}"
+            try:
+                test_jobs.record.delay(self.ledger, token)
+                self.acknowledged.append((time.monotonic(), token))
+            except Exception as exc:  # every kind is kept: the test asserts they are EnqueueErrors
+                self.errors.append(exc)
+                time.sleep(0.02)
+            time.sleep(0.005)
+
+
+def _performed(ledger: str) -> list[str]:
+    return [row[0] for row in test_jobs.read_ledger(ledger)]
+
+
+@pytest.fixture
+def start_scheduler(tmp_path):
+    """Start `manage.py resque_scheduler` as a real process; kill it by pid at the end."""
+    started = []
+
+    def start(url):
+        out = (tmp_path / "scheduler.log").open("w")
+        started.append(
+            subprocess.Popen(
+                manage("resque_scheduler", "--interval", "0.2"),
+                env=worker_env(RESQUE_TEST_REDIS_URL=url),
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        out.close()
+        return started[-1]
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.one_leg(leg=2)  # six redis-servers and two processes: the subject is Redis
+@pytest.mark.parametrize(
+    ("replicas", "worker_args"),
+    [(1, ()), (0, ("--threads", "4"))],
+    ids=["enqueue-replicas-1-fork", "enqueue-replicas-0-threads"],
+)
+def test_after_the_primary_is_killed_producers_a_worker_and_the_scheduler_follow_the_new_primary(
+    failover_set, start_worker, start_scheduler, ledger, tmp_path, replicas, worker_args
+):
+    """With ENQUEUE_REPLICAS=1 nothing acknowledged is lost; without, the loss is only counted
+    (replication is asynchronous: on loopback it is usually none, but nothing promises that)."""
+    log = tmp_path / "worker.log"
+    old_port = failover_set.primary.port
+    with log.open("w") as out:
+        env = {"RESQUE_TEST_REDIS_URL": failover_set.url}
+        worker = start_worker("--queues", "default", *worker_args, env=env, stdout=out)
+    scheduler = start_scheduler(failover_set.url)
+    wait_until(lambda: _direct(old_port).smembers("resque:workers"), timeout=30)
+    with with_resque(REDIS_URL=failover_set.url, ENQUEUE_REPLICAS=replicas):
+        test_jobs.record.enqueue_in(timedelta(seconds=4), ledger, "delayed")  # due after failover
+        producer = Producer(ledger)
+        producer.start()
+        wait_until(lambda: len(_performed(ledger)) >= 20, timeout=20)  # load is flowing
+        killed = time.monotonic()
+        os.kill(failover_set.primary.pid, signal.SIGKILL)
+        wait_until(lambda: failover_set.master_port() not in (None, old_port), timeout=20)
+        promoted = time.monotonic()
+        mark = len(producer.acknowledged)
+        wait_until(lambda: len(producer.acknowledged) > mark, timeout=20)
+        first_after = producer.acknowledged[mark][1]
+        wait_until(lambda: first_after in _performed(ledger), timeout=20, interval=0.01)
+        resumed = time.monotonic()
+        producer.stop.set()
+        producer.join(timeout=10)
+        acknowledged = [token for _, token in producer.acknowledged]
+        if replicas:
+            expected = {*acknowledged, "delayed"}  # the scheduler promoted it on the new primary
+            wait_until(lambda: expected <= set(_performed(ledger)), timeout=20)
+        else:  # what is lost never comes: wait for the queue to drain instead
+            wait_until(lambda: queues.size("default") == 0, timeout=20)
+            time.sleep(0.5)  # the last reserved job finishes
+        assert queues.size("default") == 0
+    performed = _performed(ledger)
+    print(
+        f"\nfailover (ENQUEUE_REPLICAS={replicas}): new primary named "
+        f"{promoted - killed:.1f} s after the kill; the worker "
+        f"performed a job enqueued on it {resumed - promoted:.1f} s later; "
+        f"acknowledged={len(acknowledged)} lost={len(set(acknowledged) - set(performed))} "
+        f"performed twice={len(performed) - len(set(performed))} "
+        f"errors={len(producer.errors)} (outcome unknown: "
+        f"{sum(isinstance(e, EnqueueOutcomeUnknown) for e in producer.errors)})"
+    )
+    assert all(isinstance(e, EnqueueError) for e in producer.errors), producer.errors[:3]
+    assert resumed - promoted < 10
+    assert worker.poll() is None and scheduler.poll() is None
+    assert "event=redis-unavailable" in log.read_text()  # it noticed, logged, and went on
+
+
+def test_the_deploy_check_reaches_redis_through_the_sentinels_or_says_none_named_it(sentinels):
+    with with_resque(REDIS_URL=sentinels.url):
+        assert "django_resque.E053" not in [m.id for m in deploy.check_redis_server()]
+    nobody = [("127.0.0.1", RedisServer().port)]  # never started: refused
+    with with_resque(SENTINELS=nobody, SENTINEL_MASTER=MASTER, SOCKET_CONNECT_TIMEOUT=1):
+        (message,) = [m for m in deploy.check_redis_server() if m.id == "django_resque.E053"]
+    assert "No master found" in message.msg and "SENTINELS" in message.hint
+
+
+def test_the_sentinels_and_the_data_nodes_each_take_their_own_password(redis):
+    protected = SentinelSet(replicas=1, node_password="node-pw", sentinel_password="sent-pw")
+    protected.start()
+    try:
+        resque = {
+            "SENTINELS": protected.addresses,
+            "SENTINEL_MASTER": MASTER,
+            "SENTINEL_PASSWORD": "sent-pw",
+            "REDIS_URL": "redis://:node-pw@unused/0",
+        }
+        with with_resque(**resque):
+            test_jobs.add.delay(1, 2)
+        assert protected.node(protected.primary.port).llen("resque:queue:default") == 1
+        with (
+            with_resque(**{**resque, "SENTINEL_PASSWORD": None}),
+            pytest.raises(EnqueueError, match="No master found.*Nothing was stored"),
+        ):
+            test_jobs.add.delay(1, 2)
+    finally:
+        protected.stop()
