@@ -9,6 +9,7 @@ at start-up); nothing a payload names is imported.
 
 from __future__ import annotations
 
+import time
 import traceback
 from datetime import datetime
 from functools import partial
@@ -69,7 +70,9 @@ def enqueue(
     normal_kwargs: Any = normalize_json(dict(kwargs))
     json_args, json_kwargs = to_json_args(normal_args, normal_kwargs)
     job_args = [result_id, task.module_path, *json_args]
-    extras: dict[str, Any] = {}
+    # queue_time (php-resque's field): when the task becomes runnable, for queue waits
+    due = task.run_after.timestamp() if task.run_after is not None else time.time()
+    extras: dict[str, Any] = {"queue_time": due}
     if tracing.active():  # the caller's trace context travels with the payload
         tracing.stamp(extras, task.module_path, result_id, task.queue_name)
     payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id, extras=extras)
