@@ -77,6 +77,13 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_LEASE": 10.0,
     # Delayed items promoted per Lua script call (each call is atomic and short).
     "DELAYED_BATCH_SIZE": 100,
+    # --- metrics (docs/observability.md) ---
+    # Workers record each job's duration, outcome and queue wait under <ns>:dj:metrics: (in
+    # the script calls they already make); False records nothing.
+    "METRICS": True,
+    # A token a scraper sends as `Authorization: Bearer <token>` to read the Prometheus
+    # endpoint (urls.py `metrics/`) without a staff session; None: staff sessions only.
+    "METRICS_TOKEN": None,
 }
 
 

@@ -18,10 +18,11 @@ from functools import cache
 from django_resque.conf import get_config
 from django_resque.storage.group_keys import GroupKeys
 from django_resque.storage.limit_keys import LimitKeys
+from django_resque.storage.metric_keys import MetricKeys
 
 
 @dataclass(frozen=True, slots=True)
-class Keys(GroupKeys, LimitKeys):
+class Keys(GroupKeys, LimitKeys, MetricKeys):
     namespace: str
 
     def _k(self, name: str) -> str:
