@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django_resque.admin.metrics_table import duration, local
+from django_resque.admin.metrics_table import local
 from django_resque.metrics import buckets
 
 WIDTH = 720
@@ -30,6 +30,8 @@ class Cell:
     width: float
     opacity: float
     title: str
+    bucket: int
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +46,18 @@ class HeatMap:
     steps_per_column: int
 
 
+def bound(ms: int) -> str:
+    """Say a bucket's bound exactly: `750 ms`, `5.75 s`, `335 s`."""
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:g} s"
+
+
 def bucket_range(index: int) -> str:
     """Say which durations a bucket holds: `45 ms–65 ms`, `up to 20 ms`, `over 335 s`."""
     upper = buckets.upper_bound_ms(index)
     if index == 0:
-        return f"up to {duration(upper)}"
-    lower = duration(buckets.BOUNDS_MS[index - 1])
-    return f"over {lower}" if upper is None else f"{lower}–{duration(upper)}"
+        return f"up to {bound(buckets.BOUNDS_MS[0])}"
+    lower = bound(buckets.BOUNDS_MS[index - 1])
+    return f"over {lower}" if upper is None else f"{lower}–{bound(upper)}"
 
 
 def merged(heat: Sequence[Sequence[int]], per: int) -> list[list[int]]:
@@ -83,6 +90,8 @@ def heat_map(times: Sequence[datetime], heat: Sequence[Sequence[int]], fmt: str)
             width=round(width, 1),
             opacity=_opacity(columns[c][index], peak),
             title=_title(columns[c][index], index, starts[c] if c < len(starts) else None, span),
+            bucket=index,
+            count=columns[c][index],
         )
         for c in range(len(columns))
         for r, index in enumerate(shown)
@@ -98,7 +107,7 @@ def heat_map(times: Sequence[datetime], heat: Sequence[Sequence[int]], fmt: str)
         ticks=[
             (round(c * width, 1), local(starts[c], fmt))
             for c in range(0, min(len(starts), len(columns)), every)
-        ],,
+        ],
         peak=peak,
         steps_per_column=per,
     )
@@ -112,7 +121,7 @@ def _opacity(count: int, peak: int) -> float:
 
 def _bound(index: int) -> str:
     upper = buckets.upper_bound_ms(index)
-    return f"> {duration(buckets.BOUNDS_MS[-1])}" if upper is None else f"≤ {duration(upper)}"
+    return f"> {bound(buckets.BOUNDS_MS[-1])}" if upper is None else f"≤ {bound(upper)}"
 
 
 def _title(count: int, index: int, start: datetime | None, span: timedelta) -> str:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django_resque.admin import sorting
 from django_resque.admin.base import ResqueAdmin
 from django_resque.admin.chart import line_chart
+from django_resque.admin.display import text
 from django_resque.admin.heatmap import heat_map
 from django_resque.admin.metrics_table import (
     COLUMNS,
@@ -26,7 +27,6 @@ from django_resque.admin.metrics_table import (
     window_label,
     window_of,
 )
-from django_resque.admin.display import text
 from django_resque.admin.pagination import paginate
 from django_resque.metrics import reads
 from django_resque.results.timeline import Point
@@ -74,7 +74,9 @@ class MetricsAdmin(ResqueAdmin):
             fmt = time_format(detail.times)
             points = [
                 Point(t, runs, failures)
-                for t, runs, failures in zip(detail.times, detail.runs, detail.failures, strict=False)
+                for t, runs, failures in zip(
+                    detail.times, detail.runs, detail.failures, strict=False
+                )
             ]
             context = {
                 "chart": line_chart(points, fmt),

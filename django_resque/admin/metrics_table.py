@@ -65,9 +65,11 @@ def window_label(key: str) -> str:
 
 
 def duration(ms: float | None) -> str:
-    """Humanise milliseconds: `850 ms`, `12.3 s`, `4.5 min`, `2.0 h`; a dash for None."""
+    """Humanise milliseconds: `< 1 ms`, `850 ms`, `12.3 s`, `4.5 min`, `2.0 h`; None is a dash."""
     if ms is None or not math.isfinite(ms):
         return NOTHING
+    if 0 < ms < 1:
+        return "< 1 ms"
     if ms < 1000:
         return f"{ms:.0f} ms"
     if ms < 60_000:
@@ -97,7 +99,9 @@ def job_line(row: JobRow) -> JobLine:
 
 
 def wait_line(wait: QueueWait) -> WaitLine:
-    return WaitLine(text(wait.queue, NAME_CHARS), wait.jobs, duration(wait.p50_ms), duration(wait.p95_ms))
+    return WaitLine(
+        text(wait.queue, NAME_CHARS), wait.jobs, duration(wait.p50_ms), duration(wait.p95_ms)
+    )
 
 
 def time_format(times: list[datetime]) -> str:

@@ -10,7 +10,7 @@ as its sort arrows and priority numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,7 @@ def parse(o: str | None, count: int, default: str) -> Ordering:
     return ordering or (parse(default, count, "") if default else [])
 
 
-def _term(index: int, descending: bool) -> str:
+def _term(index: int, *, descending: bool) -> str:
     return f"{'-' if descending else ''}{index + 1}"
 
 
@@ -58,9 +58,9 @@ def headers(columns: Sequence[Column], ordering: Ordering) -> list[Header]:
     result = []
     for index, column in enumerate(columns):
         descending = sorted_on.get(index)
-        others = [_term(i, d) for i, d in ordering if i != index]
-        flipped = _term(index, not descending) if descending is not None else _term(index, False)
-        toggled = [_term(i, not d if i == index else d) for i, d in ordering]
+        others = [_term(i, descending=d) for i, d in ordering if i != index]
+        flipped = _term(index, descending=descending is False)
+        toggled = [_term(i, descending=d != (i == index)) for i, d in ordering]
         classes = ["sortable", f"column-{column.attr}"]
         if descending is not None:
             classes.append(f"sorted {'descending' if descending else 'ascending'}")
@@ -82,12 +82,14 @@ def sort(rows: Sequence[Any], columns: Sequence[Column], ordering: Ordering) -> 
     """Sort rows by the ordering's columns in turn; empty values (None) go last either way."""
     result = list(rows)
     for index, descending in reversed(ordering):
-        attr = columns[index].attr
-
-        def key(row: Any, attr: str = attr, descending: bool = descending) -> tuple[bool, Any]:
-            value = getattr(row, attr)
-            missing = value is None
-            return (not missing if descending else missing, 0 if missing else value)
-
-        result.sort(key=key, reverse=descending)
+        result.sort(key=_key(columns[index].attr, descending=descending), reverse=descending)
     return result
+
+
+def _key(attr: str, *, descending: bool) -> Callable[[Any], tuple[bool, Any]]:
+    def key(row: Any) -> tuple[bool, Any]:
+        value = getattr(row, attr)
+        missing = value is None
+        return (not missing if descending else missing, 0 if missing else value)
+
+    return key
