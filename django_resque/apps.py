@@ -10,7 +10,14 @@ class ResqueConfig(AppConfig):
     def ready(self) -> None:
         # Importing these registers system checks, setting_changed receivers and built-in jobs.
         from django_resque import conf  # noqa: F401
-        from django_resque.checks import deploy, jobs, limits, scheduler, settings  # noqa: F401
+        from django_resque.checks import (  # noqa: F401
+            deploy,
+            jobs,
+            limits,
+            metrics,
+            scheduler,
+            settings,
+        )
         from django_resque.jobs import model_methods  # noqa: F401
 
         autodiscover_modules("jobs")

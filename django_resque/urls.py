@@ -1,4 +1,5 @@
-"""URLs a project may include for the status views: `path("resque/", include(...))`."""
+"""URLs a project may include for the status views and the Prometheus endpoint:
+`path("resque/", include(...))`."""
 
 from django.urls import path
 
@@ -9,4 +10,5 @@ app_name = "django_resque"
 urlpatterns = [
     path("jobs/<str:job_id>/status/", views.job_status, name="job_status"),
     path("groups/<str:group_id>/status/", views.group_status, name="group_status"),
+    path("metrics/", views.metrics, name="metrics"),
 ]

@@ -6,24 +6,29 @@ include `django_resque.urls` (docs/results.md). A signed token from JobHandle.st
 groups.tokens.status_token) opens one job's (group's) status to whoever holds it; otherwise
 the user must be active staff holding RESQUE["STATUS_VIEW_PERMISSION"] (the admin's view
 permission on Resque by default). Backtraces are never sent.
+
+`metrics` serves the Prometheus text format (docs/observability.md) to the same staff, or to a
+scraper that sends `Authorization: Bearer <RESQUE["METRICS_TOKEN"]>`.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 import redis
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from django_resque.conf import get_config
 from django_resque.groups import browse
 from django_resque.groups import tokens as group_tokens
+from django_resque.metrics import exposition
 from django_resque.results import status, tokens
 from django_resque.storage.connection import describe
 
@@ -112,3 +117,36 @@ def group_status(request: HttpRequest, group_id: str) -> JsonResponse:
     if data is None:
         return JsonResponse({"id": group_id, "status": "unknown"}, status=404)
     return JsonResponse(data)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Return the Prometheus text format: 403 without a staff session or the bearer token,
+    503 (with Retry-After) when Redis does not answer."""
+    if not _may_scrape(request):
+        return _text("Send Authorization: Bearer <RESQUE['METRICS_TOKEN']>, or log in.", 403)
+    try:
+        body, content_type = exposition.render()
+    except redis.RedisError as exc:
+        logger.warning("event=metrics-view-redis-unavailable redis=%s error=%s", describe(), exc)
+        response = _text("Redis, the job store, is not answering.", 503)
+        response["Retry-After"] = "5"
+        return response
+    return HttpResponse(body, content_type=content_type)
+
+
+def _may_scrape(request: HttpRequest) -> bool:
+    """A matching bearer token (compared in constant time), or a user who may see statuses."""
+    token = get_config()["METRICS_TOKEN"]
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    matches = isinstance(token, str) and bool(token) and scheme.lower() == "bearer"
+    if matches and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return True
+    return can_view_status(getattr(request, "user", None))
+
+
+def _text(sentence: str, status_code: int) -> HttpResponse:
+    return HttpResponse(
+        sentence + "\n", status=status_code, content_type="text/plain; charset=utf-8"
+    )

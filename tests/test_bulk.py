@@ -25,6 +25,7 @@ def test_enqueue_many_writes_the_same_bytes_as_delay(redis):
     test_jobs.add.enqueue_many([(1, 2)])
     first, second = (json.loads(r) for r in redis.lrange("resque:queue:default", 0, -1))
     first.pop("id"), second.pop("id")
+    assert first.pop("queue_time") <= second.pop("queue_time")
     assert first == second
 
 

@@ -35,7 +35,7 @@ def test_a_job_call_stores_rubys_keys_first_then_kwargs_and_id(redis):
     (raw,) = redis.lrange(f"resque:delayed:{TS}", 0, -1)
     assert raw.decode() == (
         '{"class":"tests.jobs.add","args":[1,2],"queue":"default","kwargs":{"scale":3},'
-        f'"id":"{handle.id}"}}'
+        f'"id":"{handle.id}","queue_time":{TS}}}'  # when it is due: waits count from then
     )
     assert delayed.count() == 1
     assert delayed.timestamps() == [(WHEN, 1)]
@@ -69,7 +69,7 @@ def test_promotion_pushes_rubys_plain_payload_and_cleans_every_index(redis):
     assert promotion.promote_due(TS, lease="") == 2
     assert redis.lrange("resque:queue:mail", 0, -1) == [b'{"class":"Emailer","args":["x"]}']
     assert redis.lrange("resque:queue:default", 0, -1) == [
-        f'{{"class":"tests.jobs.add","args":[1,2],"id":"{handle.id}"}}'.encode()
+        f'{{"class":"tests.jobs.add","args":[1,2],"id":"{handle.id}","queue_time":{TS}}}'.encode()
     ]
     assert redis.smembers("resque:queues") == {b"mail", b"default"}
     assert redis.keys("resque:timestamps:*") == []

@@ -37,16 +37,14 @@ def test_using_returns_a_new_definition_and_leaves_the_original_alone():
     assert test_jobs.record.queue_name == "default"
 
 
-def test_delay_puts_a_payload_on_the_jobs_queue(redis):
+def test_delay_puts_a_payload_on_the_jobs_queue_with_the_time_it_was_queued(redis):
+    before = time.time()
     handle = test_jobs.add.delay(1, 2, scale=3)
     assert handle.queue == "default" and len(handle.id) == 32
     raw = redis.lpop("resque:queue:default")
-    assert (
-        raw
-        == (
-            '{"class":"tests.jobs.add","args":[1,2],"kwargs":{"scale":3},"id":"' + handle.id + '"}'
-        ).encode()
-    )
+    head = '{"class":"tests.jobs.add","args":[1,2],"kwargs":{"scale":3},"id":"' + handle.id + '"'
+    assert raw.startswith((head + ',"queue_time":').encode())
+    assert before <= json.loads(raw)["queue_time"] <= time.time()
     assert redis.smembers("resque:queues") == {b"default"}
 
 

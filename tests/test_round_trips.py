@@ -212,3 +212,26 @@ def test_a_job_with_limits_costs_no_extra_round_trip(redis, ledger):
     sent = client_commands(redis, lambda: reserved.append(worker.reserve()))
     assert sent == ["EVALSHA"]  # frees the slot, takes the next one: one call
     assert redis.hgetall(slots) == {worker.id.encode(): decode(reserved[1][1]).id.encode()}
+
+
+def test_metrics_travel_in_the_calls_a_worker_makes_anyway(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    test_jobs.add.delay(1, 1)
+    for name in ("reserve", "job_finish"):
+        redis.script_load(scripts.source(name))
+    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
+    reserved: list[Any] = []
+    sent = client_commands(redis, lambda: reserved.append(worker.reserve()))
+    assert sent == ["EVALSHA"]  # stores the success, records its metrics, takes the next
+    (job_key,) = redis.keys("resque:dj:metrics:job:m:*:tests.jobs.add")
+    (wait_key,) = redis.keys("resque:dj:metrics:wait:m:*:default")
+    assert redis.hget(job_key, "n") == b"1" and redis.hget(wait_key, "n") == b"2"
+    queue, second = reserved[0]
+    failure = Outcome.failure(ValueError("no"))
+    sent = client_commands(
+        redis, lambda: worker.slot.record(queue, second, decode(second), failure)
+    )
+    assert sent == ["EVALSHA"]  # the failure record and its metrics: one call
+    assert redis.hget(job_key, "n") == b"2" and redis.hget(job_key, "f") == b"1"
+    assert client_commands(redis, worker.reserve) == ["EVALSHA"]  # nothing more to send
+    assert redis.hget(job_key, "n") == b"2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -66,9 +67,12 @@ def test_a_bad_dynamic_config_is_refused_with_a_sentence_and_stores_nothing(redi
 
 
 def test_trigger_enqueues_the_entrys_job_now(redis):
+    before = time.time()
     handle = schedules.trigger("often")
     (raw,) = redis.lrange("resque:queue:low", 0, -1)
-    assert json.loads(raw) == {
+    payload = json.loads(raw)
+    assert before <= payload.pop("queue_time") <= time.time()  # triggered now: runnable now
+    assert payload == {
         "class": "tests.jobs.add",
         "args": [],
         "kwargs": {"a": 1, "b": 2},

@@ -1,6 +1,7 @@
 """ResqueBackend, tested the way Django's tests/tasks test its built-in backends."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -52,6 +53,7 @@ def test_enqueue_returns_a_ready_result_and_stores_a_resque_payload(redis):
     with pytest.raises(ValueError):
         result.return_value  # noqa: B018
     [payload] = payloads(redis)
+    assert 0 < time.time() - payload.pop("queue_time") < 60
     assert payload == {
         "class": "django_resque.run_task",
         "args": [result.id, "tests.tasks.add_task", 1, 2],

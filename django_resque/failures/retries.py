@@ -58,9 +58,14 @@ def delay_after(definition: Job[Any, Any], attempt: int, exc: BaseException | No
     return max(0.0, float(backoff(attempt)))
 
 
-def next_attempt(raw: bytes, payload: Payload, attempt: int) -> bytes:
-    """Return the payload of the next attempt: the same call with `attempt` raised by one."""
+def next_attempt(raw: bytes, payload: Payload, attempt: int, *, due: float | None = None) -> bytes:
+    """Return the payload of the next attempt: the same call with `attempt` raised by one.
+
+    Its `queue_time` becomes `due` (when the attempt may run), so its wait says how late it ran.
+    """
     extras = {**payload.extras, "attempt": attempt + 1}
+    if due is not None:
+        extras["queue_time"] = due
     nxt = Payload(
         payload.job_name, payload.args, payload.kwargs, payload.id or uuid.uuid4().hex, extras
     )

@@ -11,6 +11,7 @@ trips (docs/bulk.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,11 +41,13 @@ class Call:
         """(queue, payload JSON) of this call, for a group to enqueue once it has ended.
 
         The payload is built now, so bad arguments fail at Group.create(); it joins no group.
+        It has no `queue_time`: it becomes runnable when the group ends, a time not known yet.
         """
         if self.job is None:
             raise InvalidJob("A group callback needs a job's call: some_job.call(...).")
         payload = self.job.using(group=None).payload(self.args, self.kwargs)
-        return self.job.queue_name, payload.encode()
+        extras = {k: v for k, v in payload.extras.items() if k != "queue_time"}
+        return self.job.queue_name, dataclasses.replace(payload, extras=extras).encode()
 
 
 def enqueue_many(

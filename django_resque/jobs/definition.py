@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -208,10 +209,14 @@ class Job(Generic[P, R]):
         """Store this call to run at `when` (aware when USE_TZ); at once if that has passed."""
         return delayed_calls.schedule(self, when, args, kwargs)
 
-    def payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
+    def payload(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, queue_time: float | None = None
+    ) -> Payload:
         """Build the payload for one call, checking that its arguments are JSON.
 
-        Model instances become references the worker fetches afresh (see arguments.py).
+        Model instances become references the worker fetches afresh (see arguments.py). Its
+        `queue_time` (php-resque's field, epoch seconds) says when it becomes runnable: now,
+        unless a later time is given (a delayed call's due time); queue waits count from it.
         """
         if kwargs:
             job_options.refuse_as_arguments(self.name, self.func, kwargs)
@@ -219,6 +224,7 @@ class Job(Generic[P, R]):
         extras = membership.extras_for(self.group)
         if self.limits is not None:
             extras["limits"] = self.limits.field(args, kwargs, (json_args, json_kwargs))
+        extras["queue_time"] = time.time() if queue_time is None else queue_time
         return Payload(self.name, json_args, json_kwargs, id=new_job_id(), extras=extras)
 
 

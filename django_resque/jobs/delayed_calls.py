@@ -28,7 +28,7 @@ def schedule(
     ts = delayed.epoch(when)
     if ts <= time.time() or inline.enabled():  # INLINE performs it now, as Resque.inline does
         return job.delay(*args, **kwargs)
-    payload = job.payload(args, kwargs)
+    payload = job.payload(args, kwargs, queue_time=ts)  # a wait counts from when it is due
     queue = job.queue_name
     item = delayed.encode_item(payload, queue)
     job_id = payload.id or ""

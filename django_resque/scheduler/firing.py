@@ -56,7 +56,9 @@ def fire_entry(entry: ScheduleEntry, now: int, *, lease: str, grace: float) -> i
 def claim(entry: ScheduleEntry, slot: int, now: int, *, lease: str, fire: bool) -> int:
     """Claim one slot and enqueue it (or mark it passed) in one fenced script; 1 if enqueued."""
     keys = get_keys()
-    queue, payload = build_payload(entry, extras={"schedule": entry.name, "slot": slot})
+    # queue_time is the slot's firing time: a firing made late (catch-up) shows as a wait
+    extras = {"schedule": entry.name, "slot": slot, "queue_time": float(slot)}
+    queue, payload = build_payload(entry, extras=extras)
     lock = lock_of(payload.extras, payload.id or "") if fire else None
     result = scripts.run(
         "schedule_fire",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -94,7 +95,7 @@ def trigger(name: str) -> JobHandle:
     from django_resque.jobs.handles import JobHandle
 
     entry = _require(name)
-    queue, payload = build_payload(entry, extras={"schedule": name})
+    queue, payload = build_payload(entry, extras={"schedule": name, "queue_time": time.time()})
     job_id = payload.id or ""
     holder = queues.push(queue, payload.encode(), lock=lock_of(payload.extras, job_id))
     if holder is not None:

@@ -9,6 +9,7 @@ at start-up); nothing a payload names is imported.
 
 from __future__ import annotations
 
+import time
 import traceback
 from datetime import datetime
 from functools import partial
@@ -67,7 +68,9 @@ def enqueue(
     normal_kwargs: Any = normalize_json(dict(kwargs))
     json_args, json_kwargs = to_json_args(normal_args, normal_kwargs)
     job_args = [result_id, task.module_path, *json_args]
-    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id)
+    # queue_time (php-resque's field): when the task becomes runnable, for queue waits
+    due = task.run_after.timestamp() if task.run_after is not None else time.time()
+    payload = Payload(RUN_TASK_JOB, job_args, json_kwargs, id=result_id, extras={"queue_time": due})
     fields = {
         "status": "scheduled" if task.run_after else "queued",
         "job": task.module_path,

@@ -24,6 +24,8 @@ from django_resque.jobs.payload import Payload, decode_or_none
 from django_resque.jobs.perform import after_dirty_exit
 from django_resque.jobs.registry import get_job
 from django_resque.limits import records as limit_records
+from django_resque.metrics import recording
+from django_resque.metrics.recording import Attempt, Tally
 from django_resque.results import status, timeline
 from django_resque.storage import scripts
 from django_resque.storage.keys import get_keys
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _NO_STATUS = "-"  # a job id no status hash ever has
+_OUTCOMES = {"ok": recording.SUCCEEDED, "retry": recording.RETRIED, "fail": recording.FAILED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +65,11 @@ def success(payload: Payload | None, outcome: Outcome) -> Success | None:
     return Success(payload.id, _result_json(outcome.result), status.now_iso(), group, limits)
 
 
-def store_success(done: Success, worker_id: str) -> None:
-    """Store a success on its own, when no reserve call follows (pause, shutdown)."""
+def store_success(done: Success, worker_id: str, tally: Tally | None = None) -> None:
+    """Store a success on its own, when no reserve call follows (pause, shutdown).
+
+    The same call records the attempts `tally` holds.
+    """
     keys = get_keys()
     scripts.run(
         "job_finish",
@@ -78,12 +84,26 @@ def store_success(done: Success, worker_id: str) -> None:
             "",
             *_held(done.limits, worker_id, done.job_id),
             *_membership(done.group, done.job_id, done.finished_at),
+            *(tally.script_args() if tally is not None else ()),
         ],
     )
+    if tally is not None:
+        tally.clear()
 
 
-def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outcome:
-    """Store the outcome (status, retry or failure record); return it as finally decided."""
+def record(
+    raw: bytes,
+    outcome: Outcome,
+    *,
+    queue: str,
+    worker_id: str,
+    tally: Tally | None = None,
+    attempt: Attempt | None = None,
+) -> Outcome:
+    """Store the outcome (status, retry or failure record); return it as finally decided.
+
+    A worker passes its `tally` and the `attempt` it measured: the same call records them.
+    """
     payload, definition = _resolve(raw)
     if not outcome.ok and outcome.exception == "DirtyExit" and outcome.retry_in is None:
         outcome = after_dirty_exit(raw, outcome)
@@ -120,8 +140,11 @@ def record(raw: bytes, outcome: Outcome, *, queue: str, worker_id: str) -> Outco
             *[""] * (3 - len(extra)),
             *_held(limits, worker_id, payload.id if payload is not None else None),
             *_membership(group, member_id, now),
+            *_metrics(tally, attempt, queue, mode),
         ],
     )
+    if tally is not None:
+        tally.clear()
     return outcome
 
 
@@ -133,10 +156,19 @@ def _held(limits: str, worker_id: str, job_id: str | None) -> list[Any]:
 
 
 def _membership(group: str | None, member_id: str, now: str) -> list[Any]:
-    """job_finish.lua's ARGV[16 ..]: the group, the member id and the group settings."""
+    """job_finish.lua's ARGV[16 .. 25]: the group, the member id and the group settings."""
     if group is None:
-        return ["", ""]
+        return [""] * 10
     return [group, member_id, *group_records.script_args(now)]
+
+
+def _metrics(tally: Tally | None, attempt: Attempt | None, queue: str, mode: str) -> list[Any]:
+    """job_finish.lua's ARGV[26 .. 29]: the attempt measured, and those the tally held."""
+    if tally is None:
+        return []
+    if attempt is not None:
+        tally.add_attempt(attempt, queue, _OUTCOMES[mode])
+    return tally.script_args()
 
 
 def log(worker_id: str, queue: str, payload: Payload | None, outcome: Outcome) -> None:
@@ -165,8 +197,8 @@ def _mode_args(
         ensure_ascii=False,
     )
     if outcome.retry_in is not None and payload is not None:
-        nxt = retries.next_attempt(raw, payload, outcome.attempt)
         due = time.time() + outcome.retry_in
+        nxt = retries.next_attempt(raw, payload, outcome.attempt, due=due)
         logger.info(
             "event=retry-scheduled job=%s id=%s attempt=%s in=%.1fs",
             payload.job_name,

@@ -10,10 +10,11 @@ tokens (wait_and_take), so a job enqueued while it waits is taken in that one ro
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django_resque.groups import records as group_records
 from django_resque.limits import records as limit_records
+from django_resque.metrics import recording
 from django_resque.queues import lists as queues
 from django_resque.queues.priority import PRIORITY_SLOT
 from django_resque.results import status, timeline
@@ -43,40 +44,50 @@ class Reservation:
         self._dynamic = queues.is_dynamic(patterns)
 
     def take(
-        self, finished: int, token: str, done: Success | None
+        self, finished: int, token: str, done: Success | None, metrics: list[Any] | None = None
     ) -> tuple[str, bytes] | int | None:
-        """Count `finished` jobs, store `done`, take the next payload; -1 if we were pruned."""
-        names = self.queue_names()
-        keys, args = self._script_call(names, finished, token, done)
-        return self._again_if_diverted(scripts.run("reserve", keys, args), names, token)
+        """Count `finished` jobs, store `done`, take the next payload; -1 if we were pruned.
 
-    def wait_and_take(self, token: str) -> tuple[str, bytes] | int | None:
+        `metrics` are lua/_metrics.lua's arguments: the attempts they hold are recorded too
+        (None: record nothing, not even the wait of the payload taken).
+        """
+        metrics = recording.OFF_ARGS if metrics is None else metrics
+        names = self.queue_names()
+        keys, args = self._script_call(names, finished, token, done, metrics)
+        result = scripts.run("reserve", keys, args)
+        return self._again_if_diverted(result, names, token, metrics)
+
+    def wait_and_take(
+        self, token: str, metrics: list[Any] | None = None
+    ) -> tuple[str, bytes] | int | None:
         """Wait for a wake-up token or the poll interval, then take a payload: one round trip.
 
         Sent before the wait, the script takes its times from Redis TIME (not our clock). With
         no concrete queue to wait on (globs that match nothing yet) this just sleeps.
         """
+        metrics = recording.OFF_ARGS if metrics is None else metrics
         names = self.queue_names()
         if not names:
             time.sleep(self.interval)
             return None
-        keys, args = self._script_call(names, 0, token, None)
+        keys, args = self._script_call(names, 0, token, None, metrics)
         wake = [self.keys.wake(q) for q in names]
         result = scripts.run_after_blpop(wake, self.interval, "reserve", keys, args)
-        return self._again_if_diverted(result, names, token)
+        return self._again_if_diverted(result, names, token, metrics)
 
     def _again_if_diverted(
-        self, result: object, names: list[str], token: str
+        self, result: object, names: list[str], token: str, metrics: list[Any]
     ) -> tuple[str, bytes] | int | None:
         """The reserve's reply; called again while it answers that every payload it looked at
         had to wait on a limit (bounded work per call: the queues are not empty yet)."""
+        recorded = [*metrics[:-1], ""]  # the first call recorded the attempts
         while result == DIVERTED:
-            keys, args = self._script_call(names, 0, token, None)
+            keys, args = self._script_call(names, 0, token, None, recorded)
             result = scripts.run("reserve", keys, args)
         return _taken(result)
 
     def _script_call(
-        self, names: list[str], finished: int, token: str, done: Success | None
+        self, names: list[str], finished: int, token: str, done: Success | None, metrics: list[Any]
     ) -> tuple[list[str], list[object]]:
         """The reserve script's KEYS and ARGV (see the header of lua/reserve.lua)."""
         ok: tuple[object, ...] = ("", "", "", 0, "", *self._limit_settings, "")
@@ -89,7 +100,8 @@ class Reservation:
                 ok += tuple(group_records.script_args(done.finished_at))
         minute = self.keys.minute_stat("processed", timeline.minute_of())
         keys = [*self.reserve_keys(names), minute]
-        return keys, [finished, self.worker_id, token, self._job_prefix, *ok, *names, PRIORITY_SLOT]
+        head = [finished, self.worker_id, token, self._job_prefix]
+        return keys, [*head, *ok, *names, PRIORITY_SLOT, *metrics]
 
     def reserve_keys(self, names: list[str]) -> list[str]:
         """The reserve script's KEYS for these queues, built once per queue list (hot path)."""

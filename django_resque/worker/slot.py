@@ -6,17 +6,21 @@ has its own registration, incarnation token, heartbeat field and in-flight recor
 so recovery, the admin's Workers page and every Resque tool see each job in progress.
 
 The slot keeps the bookkeeping between its reserve script calls: jobs finished but not yet
-counted, the last success (stored by the next reserve, in the same round trip), and whether a
-payload may linger in its record because a reply was lost.
+counted, the last success (stored by the next reserve, in the same round trip), the attempts it
+measured and has not recorded (metrics/recording.py: they travel in the same calls), and whether
+a payload may linger in its record because a reply was lost.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload
+from django_resque.jobs.registry import get_job
+from django_resque.metrics import recording
 from django_resque.storage.keys import Keys
 from django_resque.worker import finish, recovery
 from django_resque.worker.heartbeat import Heartbeat, Pruned
@@ -47,6 +51,8 @@ class Slot:
         self.success: finish.Success | None = None  # last job's success, stored by next reserve
         self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self.finished_id: str | None = None  # the last job recorded, whose record may linger
+        self.tally = recording.Tally()  # attempts measured, recorded by the next script call
+        self.taken_at = 0.0  # monotonic time the payload held was taken: its duration starts
 
     # --- registration ---------------------------------------------------------------------
     def register(self, signals: Signals) -> None:
@@ -61,6 +67,7 @@ class Slot:
         explain_lost_registration(self.id, redis_run_id)
         self.finished = 0  # those jobs were put back by the pruner; not ours to count
         self.success = None  # nor to record: the job runs again
+        self.tally.clear()
         self.token = uuid.uuid4().hex
         self.heartbeat = Heartbeat(self.id, self.token)
         register(self.id, self.token)
@@ -71,7 +78,7 @@ class Slot:
         if self.reclaim:
             recovery.requeue_own(self.id, finished=self.finished_id, crashed=crashed)
             self.reclaim = False
-        self.store_success()
+        self.store_success()  # and the attempts measured
         unregister(self.id, self.finished)
         self.finished = 0
 
@@ -85,13 +92,16 @@ class Slot:
             recovery.requeue_own(self.id, finished=self.finished_id)
             self.reclaim = False
         self.reclaim = True
-        result = self.reservation.take(self.finished, self.token, self.success)
+        result = self.reservation.take(
+            self.finished, self.token, self.success, self.tally.script_args()
+        )
         self.reclaim = False
         if result == -1:
             raise Pruned(self.id)
         self.finished = 0
         self.success = None
-        return result if isinstance(result, tuple) else None
+        self.tally.clear()
+        return self._taken(result)
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
         """Wait for a wake-up token or the poll interval and take a payload, in one round trip.
@@ -100,20 +110,31 @@ class Slot:
         The caller takes over a payload at once (and with it `reclaim`).
         """
         self.reclaim = True  # a lost reply may leave a payload in our in-flight record
-        result = self.reservation.wait_and_take(self.token)
+        result = self.reservation.wait_and_take(self.token, self.tally.script_args())
         if isinstance(result, tuple) and (signals.stopping or signals.paused):
             recovery.requeue_own(self.id)  # QUIT/TERM or USR2 came while we waited
             result = None
         self.reclaim = False
         if result == -1:
             raise Pruned(self.id)
-        return result if isinstance(result, tuple) else None
+        self.tally.clear()
+        return self._taken(result)
+
+    def _taken(self, result: object) -> Reserved | None:
+        """The payload taken, if any: its duration is measured from now."""
+        if not isinstance(result, tuple):
+            return None
+        self.taken_at = time.monotonic()
+        return result
 
     def store_success(self) -> None:
-        """Store the last job's success now, when no reserve call will carry it soon."""
+        """Store the last job's success and the attempts measured now, when no reserve call
+        will carry them soon (one call, or none when there is nothing to store)."""
         if self.success is not None:
-            finish.store_success(self.success, self.id)
+            finish.store_success(self.success, self.id, self.tally)
             self.success = None
+        else:
+            self.tally.flush()
 
     # --- record ---------------------------------------------------------------------------
     def record(self, queue: str, raw: bytes, payload: Payload | None, outcome: Outcome) -> None:
@@ -122,10 +143,14 @@ class Slot:
         A success is stored by the next reserve call (which follows at once, or by shutdown or
         a pause), in the same round trip as the count of processed jobs.
         """
+        attempt = recording.Attempt(_label(payload), time.monotonic() - self.taken_at, time.time())
         if outcome.ok:
             self.success = finish.success(payload, outcome)
+            self.tally.add_attempt(attempt, queue, recording.SUCCEEDED)
         else:
-            outcome = finish.record(raw, outcome, queue=queue, worker_id=self.id)
+            outcome = finish.record(
+                raw, outcome, queue=queue, worker_id=self.id, tally=self.tally, attempt=attempt
+            )
         finish.log(self.id, queue, payload, outcome)
         self.finished += 1
         self.finished_id = payload.id if payload is not None else None
@@ -135,3 +160,10 @@ class Slot:
         """Put the job in our record back at the head of its queue (stopped before its end)."""
         recovery.requeue_own(self.id)
         self.reclaim = False
+
+
+def _label(payload: Payload | None) -> str:
+    """The job name an attempt is counted under: a registered job's, else one fixed label."""
+    if payload is not None and get_job(payload.job_name) is not None:
+        return payload.job_name
+    return recording.UNKNOWN_JOB

@@ -28,11 +28,15 @@
 --          makes it last until the next attempt is due
 -- ARGV[16] the job's group ('' = none) and ARGV[17] its member id: mode ok records it as a
 --          member that succeeded, mode fail as one that failed (_groups.lua group_done; a
---          retry keeps it pending); ARGV[18 .. 25] the group settings
+--          retry keeps it pending); ARGV[18 .. 25] the group settings ('' each without a group)
+-- ARGV[26 .. 29]  the metrics arguments (_metrics.lua; absent when the caller sends none): the
+--          attempt this call records and any others the worker still held
 --#include _failures
 --#include _groups
 --#include _limits
+--#include _metrics
 local mode = ARGV[1]
+metrics_record(metrics_settings(ARGV, 26))
 if ARGV[8] and ARGV[8] ~= '' then
   local spec, l = limits_of(ARGV[8]), limit_settings(ARGV, 11)
   if spec then

@@ -1,0 +1,8 @@
+-- metrics_flush.lua: record what a pausing or stopping worker measured and has not sent yet
+-- (no reserve or job_finish call will carry it soon; _metrics.lua).
+--
+-- KEYS: none (the keys are built from the prefix, as _metrics.lua describes)
+-- ARGV[1 .. 4]  the metrics arguments of _metrics.lua
+--#include _metrics
+metrics_record(metrics_settings(ARGV, 1))
+return 1
