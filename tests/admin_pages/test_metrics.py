@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import override_settings
 
 from django_resque.admin import heatmap
 from django_resque.metrics import buckets
 from django_resque.storage.keys import get_keys
 from tests import jobs
 from tests.admin_pages.conftest import XSS, assert_escaped
+from tests.helpers import RedisServer
 
 LIST = "/admin/django_resque/metrics/"
 DETAIL = "/admin/django_resque/metrics/detail/"
@@ -254,3 +256,14 @@ def test_hostile_names_and_damaged_hashes_in_redis_render_escaped(viewer, ran, r
     assert [cell.title.split(" at ")[0] for cell in detail.context["heat"].cells] == [
         "1 run of over 335 s"
     ]
+
+
+@pytest.mark.parametrize("url", [LIST, DETAIL])
+def test_with_redis_down_both_pages_say_so_with_a_503(viewer, settings, url):
+    down = f"redis://127.0.0.1:{RedisServer().port}/0"  # never started: connections are refused
+    with override_settings(RESQUE={**settings.RESQUE, "REDIS_URL": down}):
+        response = viewer.get(url, {"name": XSS[0], "window": "8h", "o": "-2"})
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Redis is unreachable" in html and down in html
+    assert_escaped(html)
