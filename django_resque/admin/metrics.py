@@ -49,7 +49,7 @@ class MetricsAdmin(ResqueAdmin):
         page, page_range = paginate(
             request, len(rows), lambda start, n: [job_line(r) for r in rows[start : start + n]]
         )
-        waits = sorted(reads.queue_waits(window), key=lambda w: w.queue)
+        waits = reads.queue_waits(window)  # sorted by queue name
         return self.render(
             request,
             "django_resque/admin/metrics.html",
@@ -69,19 +69,7 @@ class MetricsAdmin(ResqueAdmin):
         name = request.GET.get("name", "")
         detail = reads.job_detail(name, window) if 0 < len(name) <= NAME_LIMIT else None
         ran = detail is not None and (any(detail.runs) or any(detail.failures))
-        context: dict[str, Any] = {}
-        if detail is not None and ran:
-            fmt = time_format(detail.times)
-            points = [
-                Point(t, runs, failures)
-                for t, runs, failures in zip(
-                    detail.times, detail.runs, detail.failures, strict=False
-                )
-            ]
-            context = {
-                "chart": line_chart(points, fmt),
-                "heat": heat_map(detail.times, detail.heat, fmt),
-            }
+        context = charts(detail) if detail is not None and ran else {}
         shown = text(name, NAME_CHARS)
         return self.render(
             request,
@@ -102,3 +90,13 @@ class MetricsAdmin(ResqueAdmin):
             "window_label": window_label(window),
             "window_choices": [(key, window_label(key)) for key in reads.WINDOWS],
         }
+
+
+def charts(detail: reads.JobDetail) -> dict[str, Any]:
+    """A job's runs/failures chart and its duration heat map, over the same time labels."""
+    fmt = time_format(detail.times)
+    points = [
+        Point(t, runs, failures)
+        for t, runs, failures in zip(detail.times, detail.runs, detail.failures, strict=False)
+    ]
+    return {"chart": line_chart(points, fmt), "heat": heat_map(detail.times, detail.heat, fmt)}
