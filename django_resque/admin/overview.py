@@ -10,7 +10,6 @@ from django_resque.admin.base import ResqueAdmin
 from django_resque.admin.chart import line_chart
 from django_resque.admin.display import worker_row
 from django_resque.admin.pagination import clamp_int
-from django_resque.admin.queue_rows import queue_rows
 from django_resque.failures import registry as failures
 from django_resque.groups import browse as groups
 from django_resque.monitoring import workers as worker_registry
@@ -36,7 +35,7 @@ class OverviewAdmin(ResqueAdmin):
             request,
             "django_resque/admin/overview.html",
             "Resque overview",
-            queues=queue_rows(queues.describe(names[:QUEUES_SHOWN])),
+            queues=queues.describe(names[:QUEUES_SHOWN]),
             more_queues=max(len(names) - QUEUES_SHOWN, 0),
             busy=[worker_row(w) for w in busy[:WORKERS_SHOWN]],
             worker_count=len(workers),

@@ -11,7 +11,6 @@ from django.utils.http import urlencode
 from django_resque.admin.base import ResqueAdmin, action
 from django_resque.admin.display import queued_job
 from django_resque.admin.pagination import clamp_int, paginate
-from django_resque.admin.queue_rows import queue_rows
 from django_resque.queues import lists as queues
 
 
@@ -31,9 +30,7 @@ class QueueAdmin(ResqueAdmin):
         self.require_view(request)
         names = queues.names()
         page, page_range = paginate(
-            request,
-            len(names),
-            lambda start, n: queue_rows(queues.describe(names[start : start + n])),
+            request, len(names), lambda start, n: queues.describe(names[start : start + n])
         )
         return self.render(
             request,
