@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import time
-from importlib import resources
 
 import pytest
 
 from django_resque.metrics import buckets, reads, recording
+from django_resque.storage import scripts
 from django_resque.storage.keys import get_keys
 from tests import jobs as test_jobs
 from tests.helpers import run_command
@@ -32,13 +32,29 @@ def minute_key(redis, kind: str, name: str) -> str:
     return key.decode()
 
 
-def test_the_lua_buckets_are_those_of_buckets_py(redis):
-    source = (resources.files("django_resque.storage") / "lua" / "_metrics.lua").read_text()
-    probes = [0, 0.5, 19.99, *[b + d for b in buckets.BOUNDS_MS for d in (-0.5, 0, 0.5)], 1e9]
-    script = source + "\nlocal out = {}\nfor i, ms in ipairs(ARGV) do"
-    script += " out[i] = metric_bucket(tonumber(ms)) end\nreturn out"
-    answers = redis.eval(script, 0, *map(repr, probes))
-    assert [int(a) for a in answers] == [buckets.bucket_of(ms) for ms in probes]
+def test_sums_of_the_wrong_kinds_are_skipped_and_the_rest_recorded(redis):
+    good = ["tests.jobs.add", "default", int(time.time() // 60), 2, 1, 0, 3000, [0, 2]]
+    sums = {
+        "j": [
+            good,
+            ["tests.jobs.add", "default", "minute", 1, 0, 0, 5, [0, 1]],
+            ["x", "default", 1, -1, 0, 0, 5, [0, 1]],
+            [None, "default", 1, 1, 0, 0, 5, [0, 1]],
+            ["tests.jobs.add", "default", good[2], 1, 0, 0, 5, [99, 1, 3, "x", -1, 2]],
+            "not a list",
+        ],
+        "w": [["default", good[2], 1, 10, [0, 1]], ["default", "x"], {}],
+    }
+    scripts.run("metrics_flush", [], [*recording.Tally().script_args()[:3], json.dumps(sums)])
+    scripts.run("metrics_flush", [], [*recording.Tally().script_args()[:3], "not json"])
+    job = redis.hgetall(minute_key(redis, "job", "tests.jobs.add"))
+    assert job == {b"n": b"3", b"us": b"3005", b"f": b"1", b"0": b"2"}
+    assert redis.hgetall(minute_key(redis, "wait", "default")) == {
+        b"n": b"1",
+        b"us": b"10",
+        b"0": b"1",
+    }
+    assert redis.keys("resque:dj:metrics:job:*:x") == []
 
 
 def test_a_worker_counts_each_jobs_runs_and_failures_exactly(redis, ledger, work_here):

@@ -16,6 +16,7 @@ import redis as redis_py
 
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import Payload, decode
+from django_resque.metrics import recording
 from django_resque.queues import priority
 from django_resque.results import status
 from django_resque.storage import scripts
@@ -215,23 +216,38 @@ def test_a_job_with_limits_costs_no_extra_round_trip(redis, ledger):
 
 
 def test_metrics_travel_in_the_calls_a_worker_makes_anyway(redis):
-    worker, handle, raw = reserved_with_status(redis)
-    test_jobs.add.delay(1, 1)
+    for i in range(5):
+        test_jobs.add.delay(i, 1)
+    worker = Worker(["default"])
+    register(worker.id, worker.slot.token)
     for name in ("reserve", "job_finish"):
         redis.script_load(scripts.source(name))
-    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
-    reserved: list[Any] = []
-    sent = client_commands(redis, lambda: reserved.append(worker.reserve()))
-    assert sent == ["EVALSHA"]  # stores the success, records its metrics, takes the next
+
+    def work() -> None:
+        while (reserved := worker.reserve()) is not None:
+            queue, raw = reserved
+            failed = decode(raw).args == [0, 1]
+            outcome = Outcome.failure(ValueError("no")) if failed else Outcome.success(1)
+            worker.slot.record(queue, raw, decode(raw), outcome)
+
+    sent = client_commands(redis, work)
+    assert sent == ["EVALSHA"] * 7  # 5 jobs taken, the empty reserve, the failure's record
+    worker.shutdown()  # its call stores the last success and sends the sums held
     (job_key,) = redis.keys("resque:dj:metrics:job:m:*:tests.jobs.add")
     (wait_key,) = redis.keys("resque:dj:metrics:wait:m:*:default")
-    assert redis.hget(job_key, "n") == b"1" and redis.hget(wait_key, "n") == b"2"
-    queue, second = reserved[0]
-    failure = Outcome.failure(ValueError("no"))
-    sent = client_commands(
-        redis, lambda: worker.slot.record(queue, second, decode(second), failure)
-    )
-    assert sent == ["EVALSHA"]  # the failure record and its metrics: one call
-    assert redis.hget(job_key, "n") == b"2" and redis.hget(job_key, "f") == b"1"
-    assert client_commands(redis, worker.reserve) == ["EVALSHA"]  # nothing more to send
-    assert redis.hget(job_key, "n") == b"2"
+    assert redis.hget(job_key, "n") == b"5" and redis.hget(job_key, "f") == b"1"
+    assert redis.hget(wait_key, "n") == b"5"
+
+
+def test_a_reserve_call_carries_the_sums_once_they_are_due(redis):
+    worker, handle, raw = reserved_with_status(redis)
+    test_jobs.add.delay(1, 1)
+    redis.script_load(scripts.source("reserve"))
+    worker.slot.record("default", raw, decode(raw), Outcome.success(5))
+    assert worker.reserve() is not None  # just sent: the sums wait for the next second
+    assert redis.keys("resque:dj:metrics:*") == []
+    worker.slot.tally.sent_at -= recording.FLUSH_SECONDS
+    sent = client_commands(redis, worker.reserve)
+    assert sent == ["EVALSHA"]
+    (job_key,) = redis.keys("resque:dj:metrics:job:m:*:tests.jobs.add")
+    assert redis.hget(job_key, "n") == b"1"

@@ -15,4 +15,6 @@ RESQUE = {
     "FORK_AHEAD": os.environ.get("BENCH_FORK_AHEAD", "1") == "1",
     # BENCH_HUGE_PAGES=0 bench/run ... measures fork mode with the heap left in small pages
     "FORK_HUGE_PAGES": os.environ.get("BENCH_HUGE_PAGES", "1") == "1",
+    # BENCH_METRICS=0 turns the per-job metrics off (bench/metrics_overhead.py compares both)
+    "METRICS": os.environ.get("BENCH_METRICS", "1") == "1",
 }

@@ -2,8 +2,10 @@
 
 Wire format, as Ruby resque writes it: `{"class":"<job name>","args":[...]}` encoded compactly
 (`,` and `:` separators, no spaces) with non-ASCII kept as UTF-8, keys in that order. Fields that
-only django_resque reads come after them: `kwargs` (when any are given) and `id`. Every consumer
-in the Resque family ignores fields it does not know.
+only django_resque reads come after them: `kwargs` (when any are given) and `id`, then the
+extras (among them `queue_time`, php-resque's field: epoch seconds when the payload becomes
+runnable, from which queue waits count). Every consumer in the Resque family ignores fields it
+does not know.
 """
 
 from __future__ import annotations

@@ -1,29 +1,40 @@
 """What a worker slot measured and has not sent yet, as the arguments of lua/_metrics.lua.
 
-The worker adds one entry per attempt it records (job label, queue, outcome, duration, when
-it ended); the next script call it makes anyway carries them: the reserve call after a job,
-job_finish.lua for a failure, or at a pause or shutdown the calls made then (`flush`). The
-keys' lifetimes are set here, and the reads (windows.py) cover no more than they keep.
+The worker notes each attempt it records (job label, queue, outcome, duration, when it ended,
+how long its payload had waited); the tally adds them up per job, queue and minute, and per
+queue and minute for the waits, with their histograms (buckets.py). A script call the worker
+makes anyway carries the sums: a reserve call once FLUSH_SECONDS have passed since the last
+send (so Redis does the same small work whether a slot runs ten jobs a second or a thousand),
+job_finish.lua for a failure, and at a pause or a shutdown the calls made then (`flush`). A
+worker killed with -9 loses at most that last second of figures, never a job.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django_resque.conf import get_config
+from django_resque.metrics.buckets import bucket_of
 from django_resque.storage import scripts
 from django_resque.storage.keys import get_keys
 
 # The label of attempts whose payload names no registered job: one label, so payloads with
 # made-up names cannot create keys without bound.
 UNKNOWN_JOB = "(unknown)"
-# Outcomes, as _metrics.lua numbers them.
+# Outcomes of an attempt.
 SUCCEEDED, RETRIED, FAILED = 0, 1, 2
 # Minute keys serve the 8 h window, hour keys the 3 d one; each lives an hour or so beyond.
 MINUTE_TTL = 9 * 3600
 HOUR_TTL = 75 * 3600
+# A slot sends what it holds with its next reserve call once this many seconds have passed,
+# or once it holds this many sums (job, queue and minute; or queue and minute).
+FLUSH_SECONDS = 1.0
+MAX_SUMS = 200
+MAX_MICROSECONDS = 10**13  # one duration or wait at most (116 days): hostile times stay bounded
 OFF_ARGS: list[Any] = ["", 0, 0, ""]  # _metrics.lua's arguments that record nothing
 
 
@@ -34,6 +45,8 @@ class Attempt:
     job: str  # the job's name, or UNKNOWN_JOB
     seconds: float  # from the reserve call's reply to the outcome's recording
     at: float  # epoch seconds when it ended (the worker's clock): the minute it counts in
+    waited: float | None = None  # seconds from the payload's queue_time to its taking
+    taken: float = 0.0  # epoch seconds when it was taken: the minute its wait counts in
 
 
 def enabled() -> bool:
@@ -41,36 +54,92 @@ def enabled() -> bool:
     return get_config()["METRICS"] is not False
 
 
-class Tally:
-    """One slot's attempts not yet recorded in Redis, and the settings that go with them."""
+def waited(extras: dict[str, Any], taken: float) -> float | None:
+    """Seconds a payload waited: `taken` minus its `queue_time`; None without a usable one."""
+    queued = extras.get("queue_time")
+    if not isinstance(queued, int | float) or isinstance(queued, bool):
+        return None
+    if not math.isfinite(queued) or queued <= 0:
+        return None
+    return max(0.0, taken - queued)
 
-    __slots__ = ("_head", "entries")
+
+class Tally:
+    """One slot's sums not yet recorded in Redis, and the settings that go with them."""
+
+    __slots__ = ("_head", "jobs", "sent_at", "waits")
 
     def __init__(self) -> None:
-        self.entries: list[list[Any]] = []
         on = enabled()
         self._head = [get_keys().metrics_prefix(), MINUTE_TTL, HOUR_TTL] if on else ["", 0, 0]
+        # (job, queue, minute) -> [attempts, failed, retried, microseconds, {bucket: count}]
+        self.jobs: dict[tuple[str, str, int], list[Any]] = {}
+        # (queue, minute) -> [jobs, microseconds, {bucket: count}]
+        self.waits: dict[tuple[str, int], list[Any]] = {}
+        self.sent_at = time.monotonic()
 
-    def add(self, job: str, queue: str, outcome: int, seconds: float, at: float) -> None:
-        """Note one attempt: its label, queue, outcome, duration and when it ended."""
-        if self._head[0]:
-            self.entries.append([job, queue, outcome, int(seconds * 1_000_000), int(at)])
+    def add(self, attempt: Attempt, queue: str, outcome: int) -> None:
+        """Add one measured attempt, with its outcome, to the sums."""
+        if not self._head[0]:
+            return
+        sums = self.jobs.get((attempt.job, queue, int(attempt.at // 60)))
+        if sums is None:
+            sums = self.jobs[(attempt.job, queue, int(attempt.at // 60))] = [0, 0, 0, 0, {}]
+        sums[0] += 1
+        sums[1] += outcome != SUCCEEDED
+        sums[2] += outcome == RETRIED
+        sums[3] += _count_into(sums[4], attempt.seconds)
+        if attempt.waited is not None:
+            wait = self.waits.get((queue, int(attempt.taken // 60)))
+            if wait is None:
+                wait = self.waits[(queue, int(attempt.taken // 60))] = [0, 0, {}]
+            wait[0] += 1
+            wait[1] += _count_into(wait[2], attempt.waited)
 
-    def add_attempt(self, attempt: Attempt, queue: str, outcome: int) -> None:
-        """Note one measured attempt with its outcome."""
-        self.add(attempt.job, queue, outcome, attempt.seconds, attempt.at)
-
-    def script_args(self, *, entries: bool = True) -> list[Any]:
-        """_metrics.lua's arguments: with the entries held, or (entries=False) none."""
-        held = json.dumps(self.entries, separators=(",", ":")) if entries and self.entries else ""
+    def script_args(self, *, now: bool = False) -> list[Any]:
+        """_metrics.lua's arguments: with the sums when `now` or when they are due, else none."""
+        held = ""
+        if (self.jobs or self.waits) and (now or self._due()):
+            held = json.dumps(
+                {
+                    "j": [[*key, *sums[:4], _flat(sums[4])] for key, sums in self.jobs.items()],
+                    "w": [[*key, *sums[:2], _flat(sums[2])] for key, sums in self.waits.items()],
+                },
+                separators=(",", ":"),
+            )
         return [*self._head, held]
 
+    def sent(self, args: list[Any]) -> None:
+        """A script call with these arguments succeeded: forget the sums it carried."""
+        if args[-1]:
+            self.clear()
+
     def clear(self) -> None:
-        """Forget the entries: a script call recorded them (or they are not ours to record)."""
-        self.entries.clear()
+        """Forget the sums (recorded, or not ours to record) and start a new period."""
+        self.jobs.clear()
+        self.waits.clear()
+        self.sent_at = time.monotonic()
 
     def flush(self) -> None:
-        """Record the entries held now, in one call (a pause or a shutdown: no call follows)."""
-        if self.entries:
-            scripts.run("metrics_flush", [], self.script_args())
-            self.entries.clear()
+        """Record the sums held now, in one call (a pause or a shutdown: no call follows)."""
+        if self.jobs or self.waits:
+            args = self.script_args(now=True)
+            scripts.run("metrics_flush", [], args)
+            self.sent(args)
+
+    def _due(self) -> bool:
+        if len(self.jobs) + len(self.waits) >= MAX_SUMS:
+            return True
+        return time.monotonic() - self.sent_at >= FLUSH_SECONDS
+
+
+def _count_into(histogram: dict[int, int], seconds: float) -> int:
+    """Count one duration in its bucket; return it in microseconds (bounded)."""
+    micros = min(max(int(seconds * 1_000_000), 0), MAX_MICROSECONDS)
+    index = bucket_of(micros / 1000)
+    histogram[index] = histogram.get(index, 0) + 1
+    return micros
+
+
+def _flat(histogram: dict[int, int]) -> list[int]:
+    return [n for pair in histogram.items() for n in pair]

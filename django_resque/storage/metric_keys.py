@@ -2,7 +2,8 @@
 
 Part of the key map (keys.py): `Keys` inherits these methods. Each names a key under
 `<ns>:dj:metrics:`. The worker's reserve and job_finish scripts write them through
-`_metrics.lua`, which learns job and queue names from data and appends them to
+`_metrics.lua` (the sums a worker slot sends about once a second), which learns job and queue
+names from the worker's arguments and appends them to
 `metrics_prefix()` in the same forms as the methods below. A name comes last in every key, so
 names holding `:` (Ruby's `Billing::Charge`) cannot collide with another key.
 
@@ -35,7 +36,7 @@ class MetricKeys:
     def metrics_wait(self, step: str, period: int, queue: str) -> str:
         """hash with TTL: how long the jobs taken from one queue in one minute or hour had
         waited since their payload's `queue_time`: n, us and the buckets; written by
-        reserve.lua as it takes a payload."""
+        reserve.lua and job_finish.lua with the worker's sums."""
         return f"{self.metrics_prefix()}wait:{step}:{period}:{queue}"
 
     def metrics_totals(self) -> str:
@@ -45,6 +46,6 @@ class MetricKeys:
         return f"{self.metrics_prefix()}totals"
 
     def metrics_duration(self, job_name: str) -> str:
-        """hash, no TTL: one job's all-time duration histogram: `us` and the buckets (their
-        sum is the count); written by reserve.lua and job_finish.lua, read by Prometheus."""
+        """hash, no TTL: one job's all-time duration histogram: `n`, `us` and the buckets;
+        written by reserve.lua and job_finish.lua, read by the Prometheus export."""
         return f"{self.metrics_prefix()}duration:{job_name}"

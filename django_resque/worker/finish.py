@@ -68,9 +68,10 @@ def success(payload: Payload | None, outcome: Outcome) -> Success | None:
 def store_success(done: Success, worker_id: str, tally: Tally | None = None) -> None:
     """Store a success on its own, when no reserve call follows (pause, shutdown).
 
-    The same call records the attempts `tally` holds.
+    The same call records the sums `tally` holds.
     """
     keys = get_keys()
+    metrics = tally.script_args(now=True) if tally is not None else []
     scripts.run(
         "job_finish",
         [keys.job(done.job_id)],
@@ -84,11 +85,11 @@ def store_success(done: Success, worker_id: str, tally: Tally | None = None) -> 
             "",
             *_held(done.limits, worker_id, done.job_id),
             *_membership(done.group, done.job_id, done.finished_at),
-            *(tally.script_args() if tally is not None else ()),
+            *metrics,
         ],
     )
     if tally is not None:
-        tally.clear()
+        tally.sent(metrics)
 
 
 def record(
@@ -116,6 +117,7 @@ def record(
     if outcome.ok and job_id == _NO_STATUS and group is None and not limits:
         return outcome  # nothing to write: success costs no round trip without a status
     mode, extra = _mode_args(raw, payload, outcome, queue=queue, worker_id=worker_id)
+    metrics = _metrics(tally, attempt, queue, mode)
     now = status.now_iso()
     scripts.run(
         "job_finish",
@@ -140,11 +142,11 @@ def record(
             *[""] * (3 - len(extra)),
             *_held(limits, worker_id, payload.id if payload is not None else None),
             *_membership(group, member_id, now),
-            *_metrics(tally, attempt, queue, mode),
+            *metrics,
         ],
     )
     if tally is not None:
-        tally.clear()
+        tally.sent(metrics)
     return outcome
 
 
@@ -163,12 +165,12 @@ def _membership(group: str | None, member_id: str, now: str) -> list[Any]:
 
 
 def _metrics(tally: Tally | None, attempt: Attempt | None, queue: str, mode: str) -> list[Any]:
-    """job_finish.lua's ARGV[26 .. 29]: the attempt measured, and those the tally held."""
+    """job_finish.lua's ARGV[26 .. 29]: the attempt measured, with the sums the tally held."""
     if tally is None:
         return []
     if attempt is not None:
-        tally.add_attempt(attempt, queue, _OUTCOMES[mode])
-    return tally.script_args()
+        tally.add(attempt, queue, _OUTCOMES[mode])
+    return tally.script_args(now=True)
 
 
 def log(worker_id: str, queue: str, payload: Payload | None, outcome: Outcome) -> None:

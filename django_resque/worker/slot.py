@@ -53,6 +53,7 @@ class Slot:
         self.finished_id: str | None = None  # the last job recorded, whose record may linger
         self.tally = recording.Tally()  # attempts measured, recorded by the next script call
         self.taken_at = 0.0  # monotonic time the payload held was taken: its duration starts
+        self.taken_wall = 0.0  # the same moment by the clock: its wait ends
 
     # --- registration ---------------------------------------------------------------------
     def register(self, signals: Signals) -> None:
@@ -92,15 +93,14 @@ class Slot:
             recovery.requeue_own(self.id, finished=self.finished_id)
             self.reclaim = False
         self.reclaim = True
-        result = self.reservation.take(
-            self.finished, self.token, self.success, self.tally.script_args()
-        )
+        metrics = self.tally.script_args()  # the sums, when they are due
+        result = self.reservation.take(self.finished, self.token, self.success, metrics)
         self.reclaim = False
         if result == -1:
             raise Pruned(self.id)
         self.finished = 0
         self.success = None
-        self.tally.clear()
+        self.tally.sent(metrics)
         return self._taken(result)
 
     def wait_and_reserve(self, signals: Signals) -> Reserved | None:
@@ -110,21 +110,22 @@ class Slot:
         The caller takes over a payload at once (and with it `reclaim`).
         """
         self.reclaim = True  # a lost reply may leave a payload in our in-flight record
-        result = self.reservation.wait_and_take(self.token, self.tally.script_args())
+        metrics = self.tally.script_args()
+        result = self.reservation.wait_and_take(self.token, metrics)
         if isinstance(result, tuple) and (signals.stopping or signals.paused):
             recovery.requeue_own(self.id)  # QUIT/TERM or USR2 came while we waited
             result = None
         self.reclaim = False
         if result == -1:
             raise Pruned(self.id)
-        self.tally.clear()
+        self.tally.sent(metrics)
         return self._taken(result)
 
     def _taken(self, result: object) -> Reserved | None:
         """The payload taken, if any: its duration is measured from now."""
         if not isinstance(result, tuple):
             return None
-        self.taken_at = time.monotonic()
+        self.taken_at, self.taken_wall = time.monotonic(), time.time()
         return result
 
     def store_success(self) -> None:
@@ -143,10 +144,10 @@ class Slot:
         A success is stored by the next reserve call (which follows at once, or by shutdown or
         a pause), in the same round trip as the count of processed jobs.
         """
-        attempt = recording.Attempt(_label(payload), time.monotonic() - self.taken_at, time.time())
+        attempt = self._measured(payload)
         if outcome.ok:
             self.success = finish.success(payload, outcome)
-            self.tally.add_attempt(attempt, queue, recording.SUCCEEDED)
+            self.tally.add(attempt, queue, recording.SUCCEEDED)
         else:
             outcome = finish.record(
                 raw, outcome, queue=queue, worker_id=self.id, tally=self.tally, attempt=attempt
@@ -155,6 +156,13 @@ class Slot:
         self.finished += 1
         self.finished_id = payload.id if payload is not None else None
         self.reclaim = False
+
+    def _measured(self, payload: Payload | None) -> recording.Attempt:
+        """The attempt just ended, as this slot measured it (duration, wait)."""
+        waited = recording.waited(payload.extras, self.taken_wall) if payload else None
+        return recording.Attempt(
+            _label(payload), time.monotonic() - self.taken_at, time.time(), waited, self.taken_wall
+        )
 
     def put_back(self) -> None:
         """Put the job in our record back at the head of its queue (stopped before its end)."""

@@ -1,9 +1,11 @@
 -- _metrics.lua: record what workers measured, for metrics/ (`--#include _metrics`).
 --
--- storage/metric_keys.py describes every key and field. reserve.lua records the attempts the
--- worker finished since its last call and the wait of the payload it takes; job_finish.lua
--- records a failed attempt (and any the worker still held); metrics_flush.lua what a pausing
--- or stopping worker still holds.
+-- storage/metric_keys.py describes every key and field. The worker adds its attempts up per
+-- job, queue and minute, and the waits per queue and minute, with their bucket counts
+-- (metrics/recording.py), and sends the sums with a call it makes anyway: reserve.lua,
+-- job_finish.lua, or metrics_flush.lua when it pauses or stops. Each sum goes into its minute
+-- hash and its hour hash (minute // 60); attempts also into the all-time `totals` and
+-- `duration:<job>` hashes.
 --
 -- Every write goes through redis.pcall: a metrics key that holds something else (another type,
 -- a field that is no integer, a sum at its limit) or a Redis at maxmemory loses that figure
@@ -12,85 +14,89 @@
 -- The arguments, METRICS_ARGS of them from index i (metrics_settings):
 --   ARGV[i]    <ns>:dj:metrics:  the prefix (Keys.metrics_prefix); '' = metrics are off
 --   ARGV[i+1]  seconds a minute key lives   ARGV[i+2]  seconds an hour key lives
---   ARGV[i+3]  the attempts to record ('' = none): JSON [[job, queue, outcome, us, at], ...]
---              with outcome 0 succeeded, 1 failed and retried, 2 failed for good; us the
---              duration in microseconds; at the epoch second it ended (the worker's clock)
+--   ARGV[i+3]  the sums to record ('' = none), JSON
+--              {"j": [[job, queue, minute, attempts, failed, retried, us, [bucket, count, ...]]],
+--               "w": [[queue, minute, jobs, us, [bucket, count, ...]]]}
+--              us: microseconds; bucket: 0 .. 26 (metrics/buckets.py)
 local METRICS_ARGS = 4
--- metrics/buckets.py BOUNDS_MS (tests/test_metrics_recording.py checks they agree)
-local METRIC_BOUNDS_MS = {20, 30, 45, 65, 100, 150, 225, 335, 500, 750, 1100, 1700, 2500,
-  3800, 5750, 8500, 13000, 20000, 30000, 45000, 65000, 100000, 150000, 225000, 335000}
-local METRIC_MAX_US = 1e13  -- one figure at most (116 days), so hostile times cannot overflow
-
--- The bucket a duration in milliseconds falls in, as buckets.bucket_of (bisect_left).
-local function metric_bucket(ms)
-  local lo, hi = 1, #METRIC_BOUNDS_MS + 1
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    if METRIC_BOUNDS_MS[mid] < ms then lo = mid + 1 else hi = mid end
-  end
-  return string.format('%d', lo - 1)
-end
+local METRIC_BUCKETS = 27
 
 local function metrics_settings(argv, i)
   if not argv[i] or argv[i] == '' then return nil end
   return {prefix = argv[i], minute_ttl = tonumber(argv[i + 1]), hour_ttl = tonumber(argv[i + 2]),
-    entries = argv[i + 3] or ''}
+    sums = argv[i + 3] or ''}
 end
 
--- One figure into a step's hash: count, sum and bucket; the TTL is set on its first count.
-local function metric_add(key, us, ttl)
-  if redis.pcall('HINCRBY', key, 'n', 1) == 1 then redis.pcall('EXPIRE', key, ttl) end
-  redis.pcall('HINCRBY', key, 'us', string.format('%.0f', us))
-  redis.pcall('HINCRBY', key, metric_bucket(us / 1000), 1)
+local function metric_int(value)
+  return string.format('%d', value)
 end
 
-local function metric_steps(m, kind, at, name)
-  local minute, hour = math.floor(at / 60), math.floor(at / 3600)
-  return {
-    {m.prefix .. kind .. ':m:' .. string.format('%d', minute) .. ':' .. name, m.minute_ttl},
-    {m.prefix .. kind .. ':h:' .. string.format('%d', hour) .. ':' .. name, m.hour_ttl},
-  }
+local function metric_count(value)  -- a whole number >= 0, or nil
+  if type(value) ~= 'number' or value ~= value or value < 0 or value > 1e15 then return nil end
+  return math.floor(value)
 end
 
-local function metric_attempt(m, job, queue, outcome, us, at)
-  for _, step in ipairs(metric_steps(m, 'job', at, job)) do
-    metric_add(step[1], us, step[2])
-    if outcome > 0 then redis.pcall('HINCRBY', step[1], 'f', 1) end
-    if outcome == 1 then redis.pcall('HINCRBY', step[1], 'r', 1) end
+-- Add a sum to a step's hash: count, microseconds and bucket counts; the TTL is set when the
+-- count is first written.
+local function metric_add(key, n, us, histogram, ttl)
+  if redis.pcall('HINCRBY', key, 'n', metric_int(n)) == n and ttl then
+    redis.pcall('EXPIRE', key, ttl)
   end
-  local totals, pair = m.prefix .. 'totals', '\n' .. queue .. '\n' .. job
-  redis.pcall('HINCRBY', totals, 'p' .. pair, 1)
-  if outcome > 0 then redis.pcall('HINCRBY', totals, 'f' .. pair, 1) end
-  if outcome == 1 then redis.pcall('HINCRBY', totals, 'r' .. pair, 1) end
-  local duration = m.prefix .. 'duration:' .. job
-  redis.pcall('HINCRBY', duration, 'us', string.format('%.0f', us))
-  redis.pcall('HINCRBY', duration, metric_bucket(us / 1000), 1)
-end
-
--- Record the attempts of ARGV[i+3]; entries that are not [string, string, 0-2, number,
--- number] are skipped (the worker writes them, so none should be).
-local function metrics_record(m)
-  if not m or m.entries == '' then return end
-  local ok, entries = pcall(cjson.decode, m.entries)
-  if not ok or type(entries) ~= 'table' then return end
-  for _, e in ipairs(entries) do
-    local job, queue, outcome, us, at = e[1], e[2], e[3], e[4], e[5]
-    if type(job) == 'string' and type(queue) == 'string' and (outcome == 0 or outcome == 1
-        or outcome == 2) and type(us) == 'number' and type(at) == 'number' then
-      metric_attempt(m, job, queue, outcome, math.min(math.max(us, 0), METRIC_MAX_US), at)
+  redis.pcall('HINCRBY', key, 'us', metric_int(us))
+  if type(histogram) ~= 'table' then return end
+  for j = 1, #histogram - 1, 2 do
+    local bucket, count = metric_count(histogram[j]), metric_count(histogram[j + 1])
+    if bucket and count and count > 0 and bucket < METRIC_BUCKETS then
+      redis.pcall('HINCRBY', key, metric_int(bucket), metric_int(count))
     end
   end
 end
 
--- Record how long a payload taken from `queue` waited: Redis TIME `now` - its queue_time
--- (epoch seconds). A payload without a usable queue_time is not counted.
-local function metrics_wait(m, queue, decoded, now)
-  if not m then return end
-  local queued = decoded['queue_time']
-  if type(queued) ~= 'number' or queued ~= queued or queued <= 0 or queued >= 1e12 then return end
-  local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
-  local us = math.min(math.max((t - queued) * 1000000, 0), METRIC_MAX_US)
-  for _, step in ipairs(metric_steps(m, 'wait', t, queue)) do
-    metric_add(step[1], us, step[2])
+local function metric_steps(m, kind, minute, name)
+  return {
+    {m.prefix .. kind .. ':m:' .. metric_int(minute) .. ':' .. name, m.minute_ttl},
+    {m.prefix .. kind .. ':h:' .. metric_int(math.floor(minute / 60)) .. ':' .. name, m.hour_ttl},
+  }
+end
+
+local function metric_job(m, s)
+  local job, queue, minute, n, failed, retried, us = s[1], s[2], metric_count(s[3]),
+    metric_count(s[4]), metric_count(s[5]), metric_count(s[6]), metric_count(s[7])
+  if type(job) ~= 'string' or type(queue) ~= 'string' or not (minute and n and failed
+      and retried and us) or n == 0 then
+    return
+  end
+  for _, step in ipairs(metric_steps(m, 'job', minute, job)) do
+    metric_add(step[1], n, us, s[8], step[2])
+    if failed > 0 then redis.pcall('HINCRBY', step[1], 'f', metric_int(failed)) end
+    if retried > 0 then redis.pcall('HINCRBY', step[1], 'r', metric_int(retried)) end
+  end
+  local totals, pair = m.prefix .. 'totals', '\n' .. queue .. '\n' .. job
+  redis.pcall('HINCRBY', totals, 'p' .. pair, metric_int(n))
+  if failed > 0 then redis.pcall('HINCRBY', totals, 'f' .. pair, metric_int(failed)) end
+  if retried > 0 then redis.pcall('HINCRBY', totals, 'r' .. pair, metric_int(retried)) end
+  metric_add(m.prefix .. 'duration:' .. job, n, us, s[8], nil)
+end
+
+local function metric_wait(m, s)
+  local queue, minute, n, us = s[1], metric_count(s[2]), metric_count(s[3]), metric_count(s[4])
+  if type(queue) ~= 'string' or not (minute and n and us) or n == 0 then return end
+  for _, step in ipairs(metric_steps(m, 'wait', minute, queue)) do
+    metric_add(step[1], n, us, s[5], step[2])
+  end
+end
+
+-- Record the sums of ARGV[i+3]; a sum whose fields are not of the documented kinds is skipped
+-- (the worker writes them, so none should be).
+local function metrics_record(m)
+  if not m or m.sums == '' then return end
+  local ok, sums = pcall(cjson.decode, m.sums)
+  if not ok or type(sums) ~= 'table' then return end
+  for _, kind in ipairs({{'j', metric_job}, {'w', metric_wait}}) do
+    if type(sums[kind[1]]) == 'table' then
+      for _, s in ipairs(sums[kind[1]]) do
+        if type(s) == 'table' then kind[2](m, s) end
+      end
+    end
   end
 end

@@ -30,7 +30,7 @@
 --          member that succeeded, mode fail as one that failed (_groups.lua group_done; a
 --          retry keeps it pending); ARGV[18 .. 25] the group settings ('' each without a group)
 -- ARGV[26 .. 29]  the metrics arguments (_metrics.lua; absent when the caller sends none): the
---          attempt this call records and any others the worker still held
+--          sums of the attempt this call records and of those the worker still held
 --#include _failures
 --#include _groups
 --#include _limits

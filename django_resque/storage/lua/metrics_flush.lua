@@ -1,5 +1,5 @@
--- metrics_flush.lua: record what a pausing or stopping worker measured and has not sent yet
--- (no reserve or job_finish call will carry it soon; _metrics.lua).
+-- metrics_flush.lua: record the sums a pausing or stopping worker measured and has not sent
+-- yet (no reserve or job_finish call will carry them soon; _metrics.lua).
 --
 -- KEYS: none (the keys are built from the prefix, as _metrics.lua describes)
 -- ARGV[1 .. 4]  the metrics arguments of _metrics.lua

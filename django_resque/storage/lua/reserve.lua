@@ -44,8 +44,8 @@
 --          group settings; F = 16 without a group, 24 with one
 -- ARGV[F .. F-1+n]  queue names, in the order of KEYS[7 ..]
 -- ARGV[F+n]         the slot marker older versions put in lists for prioritised payloads
--- ARGV[F+n+1 .. F+n+4]  the metrics arguments (_metrics.lua): the attempts finished since the
---          last call are recorded with the counts, and the payload taken has its wait recorded
+-- ARGV[F+n+1 .. F+n+4]  the metrics arguments (_metrics.lua): the sums of the attempts (and
+--          waits) the worker measured since it last sent them, when it sends them now
 -- Returns {queue name, payload}; false when every queue is empty or paused; -1 when pruned; -2
 -- when MAX_DIVERTED payloads in a row had to wait on a limit (the worker calls again at once:
 -- the work of one call stays bounded).
@@ -116,8 +116,7 @@ if finished > 0 then
     redis.call('EXPIRE', KEYS[#KEYS], 90000)  -- once per minute key, not once per job
   end
 end
-local metrics = metrics_settings(ARGV, #ARGV - METRICS_ARGS + 1)
-metrics_record(metrics)
+metrics_record(metrics_settings(ARGV, #ARGV - METRICS_ARGS + 1))
 -- One EXISTS answers "is anything paused?" for the usual case where nothing is, instead of a GET
 -- plus one SISMEMBER per queue on every reserve.
 local paused = redis.call('EXISTS', KEYS[4], KEYS[5]) > 0
@@ -151,7 +150,6 @@ for i = 1, n do
           payload = cjson.encode(raw)  -- keep the record valid JSON: store a bad payload as text
         else
           mark_started(decoded, now)
-          metrics_wait(metrics, name, decoded, now)
         end
         redis.call('SET', KEYS[1], '{"queue":' .. cjson.encode(name) .. ',"run_at":"'
           .. iso_utc(now) .. '","payload":' .. payload .. '}')
