@@ -226,6 +226,7 @@ def test_a_job_with_nothing_recorded_gets_a_page_that_says_so(viewer, ran):
     assert response.status_code == 200
     html = response.content.decode()
     assert "No run of the job “tests.jobs.never_ran” was recorded in the last 3 d." in html
+    assert "A longer window" not in html  # 3 d is the longest
     assert "resque-heatmap" not in html
 
 
@@ -233,7 +234,9 @@ def test_a_job_with_nothing_recorded_gets_a_page_that_says_so(viewer, ran):
 def test_odd_or_hostile_names_in_the_url_get_an_escaped_page(viewer, ran, name):
     response = viewer.get(DETAIL, {"name": name, "window": "nonsense"})
     assert response.status_code == 200
-    assert "was recorded in the last 1 h" in response.content.decode()
+    assert "was recorded in the last 1 h. A longer window may have some." in (
+        response.content.decode()
+    )
     assert_escaped(response.content.decode())
 
 
