@@ -89,6 +89,7 @@ def test_a_job_that_raises_becomes_a_failure_record_with_rubys_fields(redis, wor
         "id",
     ]
     assert re.fullmatch(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \w+", record["failed_at"])
+    assert isinstance(record["payload"].pop("queue_time"), float)  # php-resque's field
     assert record["payload"] == {"class": "tests.jobs.fail", "args": ["boom"], "id": handle.id}
     assert (record["exception"], record["error"], record["queue"]) == (
         "ValueError",

@@ -1,9 +1,9 @@
 """How long jobs waited on each queue before a worker took them, over a window.
 
-A wait is the time from a payload's `queue_time` (when it became runnable) to the moment the
-reserve script took it, by Redis TIME; payloads without `queue_time` (Ruby's, Node's) are not
-counted. The queues read are those of Resque's `queues` set and those the workers have
-counted jobs for, at most MAX_QUEUES.
+A wait is the time from a payload's `queue_time` (when it became runnable) to the moment a
+worker's reserve call returned it, by that worker's clock; payloads without `queue_time`
+(Ruby's, Node's) are not counted. The queues read are those of Resque's `queues` set and those
+the workers have counted jobs for, at most MAX_QUEUES.
 """
 
 from __future__ import annotations
