@@ -63,3 +63,8 @@ class JobGroup(_Page):
 class Limit(_Page):
     class Meta(_Page.Meta):
         verbose_name = "limit"
+
+
+class Metrics(_Page):
+    class Meta(_Page.Meta):
+        verbose_name = verbose_name_plural = "metrics"

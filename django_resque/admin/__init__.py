@@ -9,6 +9,7 @@ from django_resque.admin.delayed import DelayedJobAdmin
 from django_resque.admin.failed import FailedJobAdmin
 from django_resque.admin.groups import JobGroupAdmin
 from django_resque.admin.limits import LimitAdmin
+from django_resque.admin.metrics import MetricsAdmin
 from django_resque.admin.overview import OverviewAdmin
 from django_resque.admin.queues import QueueAdmin
 from django_resque.admin.schedules import ScheduleAdmin
@@ -24,3 +25,4 @@ admin.site.register(models.JobGroup, JobGroupAdmin)
 admin.site.register(models.Schedule, ScheduleAdmin)
 admin.site.register(models.Stats, StatsAdmin)
 admin.site.register(models.Limit, LimitAdmin)
+admin.site.register(models.Metrics, MetricsAdmin)

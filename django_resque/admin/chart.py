@@ -23,8 +23,11 @@ class Chart:
     total_failed: int
 
 
-def line_chart(points: list[Point]) -> Chart:
-    """Scale the series to the chart box; the y axis tops out at the busiest minute."""
+def line_chart(points: list[Point], label: str = "%H:%M") -> Chart:
+    """Scale the series to the chart box; the y axis tops out at the busiest minute.
+
+    `label` is the strftime format of the time axis's ticks.
+    """
     peak = max([1, *(p.processed for p in points), *(p.failed for p in points)])
     step = WIDTH / max(len(points) - 1, 1)
 
@@ -35,7 +38,7 @@ def line_chart(points: list[Point]) -> Chart:
 
     every = max(len(points) // 6, 1)
     ticks = [
-        (i * step, timezone.localtime(p.minute).strftime("%H:%M"))
+        (i * step, timezone.localtime(p.minute).strftime(label))
         for i, p in enumerate(points)
         if i % every == 0
     ]

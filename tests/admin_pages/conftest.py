@@ -18,6 +18,7 @@ MODELS = (
     "stats",
     "jobgroup",
     "limit",
+    "metrics",
 )
 
 # Strings that break out of HTML text or attributes if anything forgets to escape them.

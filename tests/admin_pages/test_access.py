@@ -15,6 +15,7 @@ PAGES = [
     "/admin/django_resque/stats/",
     "/admin/django_resque/jobgroup/",
     "/admin/django_resque/limit/",
+    "/admin/django_resque/metrics/",
 ]
 ACTIONS = [
     "/admin/django_resque/failedjob/retry/",

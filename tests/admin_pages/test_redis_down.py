@@ -25,6 +25,8 @@ PAGES = [
     "/admin/django_resque/jobgroup/detail/?id=abc",
     "/admin/django_resque/limit/",
     "/admin/django_resque/limit/detail/?k=tests.jobs.sync",
+    "/admin/django_resque/metrics/",
+    "/admin/django_resque/metrics/detail/?name=tests.jobs.add&window=3d",
 ]
 ACTIONS = [
     ("/admin/django_resque/queue/clear/", {"queue": "default"}),

@@ -30,6 +30,7 @@ PAGES = {
     "stats": "/admin/django_resque/stats/",
     "groups": "/admin/django_resque/jobgroup/",
     "limits": "/admin/django_resque/limit/",
+    "metrics-list": "/admin/django_resque/metrics/",  # metrics.png is test_metrics_in_chromium's
 }
 
 
@@ -101,6 +102,7 @@ def test_the_admin_index_links_every_resque_page(page):
         "Schedules",
         "Stats",
         "Groups",
+        "Metrics",
     ):
         assert page.get_by_role("link", name=label, exact=True).count() >= 1
 
