@@ -74,6 +74,26 @@ def test_the_wider_windows_read_hour_keys(redis):
     assert reads.job_table("1h", now=NOW) == []
 
 
+@pytest.mark.parametrize("offset", [0, 1, 1234, 3599])
+def test_the_eight_hour_table_reads_whole_hours_from_hour_keys_and_agrees_with_the_minutes(
+    redis, offset
+):
+    now = NOW + offset
+    last = int(now // 60)
+    first = last - 8 * 60 + 1
+    minutes = [first - 1, first, first + 1, -(-first // 60) * 60 - 1, -(-first // 60) * 60]
+    minutes += [last - 61, last - 1, last]
+    for minute in dict.fromkeys(minutes):  # as the worker writes: a minute and its hour alike
+        for step, period in (("m", minute), ("h", minute // 60)):
+            put_job(redis, step, period, "app.send", durations_ms=[minute % 7 + 1])
+    inside = [m for m in dict.fromkeys(minutes) if first <= m <= last]
+    cover = reads.WINDOWS["8h"].cover(now)
+    assert len(cover) < 60 + 10  # not 480 keys a job
+    (row,) = reads.job_table("8h", now=now)
+    assert row.runs == len(inside)
+    assert row.total_ms == sum(m % 7 + 1 for m in inside)
+
+
 def test_a_job_detail_has_one_step_per_minute_with_its_heat_map(redis):
     put_job(redis, "m", MINUTE, "app.send", durations_ms=[10, 500], failed=1)
     put_job(redis, "m", MINUTE - 2, "app.send", durations_ms=[100_000_000])

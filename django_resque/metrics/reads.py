@@ -1,8 +1,9 @@
 """What the workers measured, read over a window: the per-job table and one job's detail.
 
-Bounded work: one pipelined HGETALL per job name and step of the window (O(keys in the
-window)), in chunks; data that is missing, of another type or not numbers reads as zero.
-The queue waits are in waits.py and re-exported here.
+Bounded work: one pipelined HGETALL per job name and key of the window, in chunks (the table
+reads a long window of minutes mostly from hour keys: `Window.cover`); data that is missing,
+of another type or not numbers reads as zero. The queue waits are in waits.py and re-exported
+here.
 """
 
 from __future__ import annotations
@@ -59,13 +60,13 @@ class JobDetail:
 
 def job_table(window: str = "1h", now: float | None = None) -> list[JobRow]:
     """Every job that ran in the window, with its figures; unsorted (the caller sorts)."""
-    span = window_named(window)
+    cover = window_named(window).cover(now)
     names = job_names()
-    periods = span.periods(now)
-    steps = read_hashes(_job_keys(span, periods, names))
+    keys = get_keys()
+    steps = read_hashes([keys.metrics_job(step, p, name) for name in names for step, p in cover])
     rows = []
     for index, name in enumerate(names):
-        row = _row(name, steps[index * len(periods) : (index + 1) * len(periods)])
+        row = _row(name, steps[index * len(cover) : (index + 1) * len(cover)])
         if row.runs:
             rows.append(row)
     return rows
@@ -75,7 +76,8 @@ def job_detail(name: str, window: str = "1h", now: float | None = None) -> JobDe
     """One job's runs, failures and duration heat map per step (zeros where it did not run)."""
     span = window_named(window)
     periods = span.periods(now)
-    steps = read_hashes(_job_keys(span, periods, [name]))
+    keys = get_keys()
+    steps = read_hashes([keys.metrics_job(span.step, p, name) for p in periods])
     return JobDetail(
         name=name,
         window=span.name,
@@ -84,11 +86,6 @@ def job_detail(name: str, window: str = "1h", now: float | None = None) -> JobDe
         failures=[s.failed for s in steps],
         heat=[list(s.counts) for s in steps],
     )
-
-
-def _job_keys(span: Window, periods: list[int], names: list[str]) -> list[str]:
-    keys = get_keys()
-    return [keys.metrics_job(span.step, p, name) for name in names for p in periods]
 
 
 def _row(name: str, steps: list[Step]) -> JobRow:

@@ -48,14 +48,13 @@ class WaitSeries:
 
 def queue_waits(window: str = "1h", now: float | None = None) -> list[QueueWait]:
     """Every known queue's waits over the window, sorted by name (jobs 0 where none were taken)."""
-    span = window_named(window)
+    cover = window_named(window).cover(now)
     names = _queue_names()
-    periods = span.periods(now)
     keys = get_keys()
-    steps = read_hashes([keys.metrics_wait(span.step, p, q) for q in names for p in periods])
+    steps = read_hashes([keys.metrics_wait(step, p, q) for q in names for step, p in cover])
     rows = []
     for index, queue in enumerate(names):
-        mine = steps[index * len(periods) : (index + 1) * len(periods)]
+        mine = steps[index * len(cover) : (index + 1) * len(cover)]
         counts = add(s.counts for s in mine)
         rows.append(
             QueueWait(
