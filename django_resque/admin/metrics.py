@@ -78,6 +78,7 @@ class MetricsAdmin(ResqueAdmin):
             crumb=shown,
             name=name,
             shown=shown,
+            chart_label=f"Runs and failures of {shown} over the last {window_label(window)}",
             ran=ran,
             **self.windows(window),
             **context,
