@@ -234,3 +234,18 @@ def test_a_payload_that_crashes_the_worker_outside_the_job_is_failed_after_max_r
     (record,) = [json.loads(r) for r in redis.lrange("resque:failed", 0, -1)]
     assert record["exception"] == "PruneDeadWorkerDirtyExit"
     assert "recovered 2 times already (MAX_RECOVERIES=2)" in record["error"]
+
+
+def test_a_registration_gone_before_the_first_beat_is_made_again(redis):
+    """As when Redis is flushed between a worker's register and its first heartbeat."""
+    from django_resque.storage import health
+    from django_resque.storage.keys import get_keys
+    from django_resque.worker.heartbeat import Heartbeat
+    from django_resque.worker.os_signals import Signals
+    from django_resque.worker.slot import Slot
+
+    slot = Slot("host:1:default", ["default"], 0.2, get_keys())
+    slot.heartbeat = Heartbeat(slot.id, "a-token-redis-never-saw")  # its first beat is refused
+    slot.register(Signals(shutdown_timeout=1.0), health.run_id())
+    assert redis.hget("resque:dj:incarnations", slot.id) == slot.token.encode()
+    assert redis.sismember("resque:workers", slot.id)

@@ -129,7 +129,7 @@ class Worker:
     def startup(self) -> None:
         """Claim our id, register, and ready the heap for cheap forks (signals handled by now)."""
         self.redis_run_id = health.run_id()  # a restart without data is told from a prune
-        self.slot.register(self.signals)
+        self.slot.register(self.signals, self.redis_run_id)
         db_connections.manage_connections_in_this_process()  # drop stale DB connections per job
         prepare_heap_for_forks(self.id, libc() if self.huge_pages else None)
         logger.info("worker=%s event=started queues=%s", self.id, ",".join(self.patterns))

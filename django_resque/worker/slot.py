@@ -58,11 +58,18 @@ class Slot:
         self.taken_wall = 0.0  # the same moment by the clock: its wait ends
 
     # --- registration ---------------------------------------------------------------------
-    def register(self, signals: Signals) -> None:
-        """Claim the id (waiting out a live predecessor), register and send the first beat."""
+    def register(self, signals: Signals, redis_run_id: str) -> None:
+        """Claim the id (waiting out a live predecessor), register and send the first beat.
+
+        A registration gone by the first beat (Redis flushed or restarted empty in between, or
+        a prune) is made again, as for a slot pruned later on.
+        """
         claim_id(self.id, self.interval, signals)
         register(self.id, self.token)
-        self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
+        try:
+            self.heartbeat.beat()  # first heartbeat, and a prune if it is our turn (as Ruby does)
+        except Pruned:
+            self.reborn(redis_run_id)
 
     def reborn(self, redis_run_id: str) -> None:
         """Re-register under a new token after being pruned while alive (SIGSTOP, frozen VM)."""

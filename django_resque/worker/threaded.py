@@ -104,7 +104,7 @@ class ThreadedWorker:
     def startup(self) -> None:
         self.redis_run_id = health.run_id()
         for slot in self.slots[self._registered :]:  # retried while Redis is down: go on
-            slot.register(self.signals)
+            slot.register(self.signals, self.redis_run_id)
             self._registered += 1
         db_connections.manage_connections_in_this_process()  # each job thread closes its own
         if self.pool is not None:
