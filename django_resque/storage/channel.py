@@ -82,9 +82,9 @@ class Channel:
 def connect(conn: AbstractConnection) -> None:
     """Connect a kept connection that is not connected, by its own class's connect().
 
-    A send on a closed connection would reconnect to the address it last had; connect() is
-    where a Sentinel-managed connection asks the sentinels where the primary is now (see
-    redis/redis-py issue #3874).
+    A send on a closed connection reconnects to the address it last had, skipping the
+    Sentinel lookup; connect() is where a Sentinel-managed connection asks the sentinels where
+    the primary is now, so after a failover it reaches the new one.
     """
     if getattr(conn, "_sock", None) is None:
         conn.connect()
