@@ -85,21 +85,12 @@ class Job(Generic[P, R]):
             )
         if self.queue is not None:
             validate_queue_name(self.queue)
-        if self.timeout is not None and (
-            isinstance(self.timeout, bool)
-            or not isinstance(self.timeout, int | float)
-            or not 0 < self.timeout < float("inf")
-        ):
-            raise InvalidJob(
-                f"@job(timeout={self.timeout!r}) is not valid: give a positive number of seconds, "
-                "or None for RESQUE['JOB_TIMEOUT']."
-            )
-        if not isinstance(self.at_most_once, bool):
-            raise InvalidJob(f"@job(at_most_once={self.at_most_once!r}) must be True or False.")
         self._check_options()
 
     def _check_options(self) -> None:
         name, put = self.name, object.__setattr__
+        put(self, "timeout", job_options.check_timeout(self.timeout))
+        put(self, "at_most_once", job_options.check_at_most_once(self.at_most_once))
         put(self, "retries", job_options.check_retries(name, self.retries))
         put(self, "retry_on", job_options.exception_classes(name, "retry_on", self.retry_on))
         put(self, "give_up_on", job_options.exception_classes(name, "give_up_on", self.give_up_on))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -88,6 +89,23 @@ def hooks(name: str, option: str, value: object) -> tuple[Hook, ...]:
 def check_store_result(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidJob(f"@job(store_result={value!r}) on {name}: pass True or False.")
+    return value
+
+
+def check_timeout(value: object) -> float | None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf
+    ):
+        raise InvalidJob(
+            f"@job(timeout={value!r}) is not valid: give a positive number of seconds, "
+            "or None for RESQUE['JOB_TIMEOUT']."
+        )
+    return value
+
+
+def check_at_most_once(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidJob(f"@job(at_most_once={value!r}) must be True or False.")
     return value
 
 
