@@ -118,7 +118,7 @@ def slow_once(ledger: str, token: str, seconds: float) -> None:
     write_ledger(ledger, "end", token, os.getpid())
 
 
-@job(timeout=1)
+@job(timeout=2)
 def hang_with_grandchild(ledger: str) -> None:
     """Ignore SIGALRM, leave a grandchild, and hang: only the parent's kill can end this."""
     import signal
