@@ -219,7 +219,8 @@ def test_a_wrong_password_is_not_enqueued_and_nothing_is_stored(acl_url, redis, 
     with pytest.raises(EnqueueError, match="invalid username-password pair") as refused:
         jobs.add.delay(1, 2)
     assert refused.value.outcome_unknown is False
-    assert "Nothing was stored" in str(refused.value) and "not-the-password" not in str(refused.value)
+    message = str(refused.value)
+    assert "Nothing was stored" in message and "not-the-password" not in message
     assert redis.llen("resque:queue:default") == 0
 
 
