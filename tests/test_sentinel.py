@@ -21,7 +21,7 @@ from django.test import override_settings
 from django_resque import EnqueueError, EnqueueOutcomeUnknown
 from django_resque.checks import deploy
 from django_resque.queues import lists as queues
-from django_resque.storage import connection
+from django_resque.storage import connection, sentinel
 from tests import jobs as test_jobs
 from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
 from tests.sentinel_set import MASTER, SentinelSet, sentinel_supported
@@ -62,6 +62,30 @@ def test_sentinel_settings_give_a_client_on_the_primary_the_sentinels_name(senti
         where = connection.describe()
     assert f"primary '{MASTER}' (db 0)" in where
     assert f"127.0.0.1:{sentinels.sentinels[0].port}" in where and "secret" not in where
+
+
+def test_a_kept_connection_that_reconnects_asks_the_sentinels_where_the_primary_is(sentinels):
+    with with_resque(REDIS_URL=sentinels.url):
+        client = connection.build_client(single_connection=True)  # as a forked child's
+    try:
+        conn = client.connection
+        conn.disconnect()
+        conn.port = RedisServer().port  # the address it had: a primary gone since (refused)
+        assert client.ping()
+        assert conn.port == sentinels.primary.port
+    finally:
+        client.close()
+
+
+def test_a_rediss_url_under_sentinel_gives_tls_connections_that_follow_the_primary(sentinels):
+    resque = {"SENTINELS": sentinels.addresses, "SENTINEL_MASTER": MASTER}
+    with with_resque(**resque, REDIS_URL="rediss://unused/0?ssl_cert_reqs=none"):
+        tls = connection.get_redis().connection_pool
+    with with_resque(**resque, REDIS_URL="redis://unused/0"):
+        plain = connection.get_redis().connection_pool
+    assert tls.connection_class is sentinel.FollowingSSLConnection
+    assert tls.connection_kwargs["ssl_cert_reqs"] == "none"
+    assert plain.connection_class is sentinel.FollowingConnection
 
 
 def test_a_redis_sentinel_url_names_the_sentinels_the_primary_and_the_db(sentinels, redis):
