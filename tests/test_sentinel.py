@@ -316,11 +316,13 @@ def _enqueue_delayed(ledger: str) -> bool:
 
 
 @pytest.mark.one_leg(leg=2)  # six redis-servers and two workers: the subject is Redis
-def test_forked_children_reach_the_new_primary_after_the_old_one_is_killed(
-    failover_set, start_worker, ledger, tmp_path
+@pytest.mark.parametrize("old_primary", ["killed", "demoted"])
+def test_forked_children_reach_the_new_primary_after_a_failover(
+    failover_set, start_worker, ledger, tmp_path, old_primary
 ):
     """Worker A's child for its next job was forked ahead, with the worker's kept connection,
-    before the failover; worker B's child runs a job across it and tries its command again."""
+    before the failover; worker B's child runs a job across it and tries its command again.
+    A demoted primary (SENTINEL FAILOVER) lives on as a replica that answers writes READONLY."""
     old_port, release = failover_set.primary.port, tmp_path / "release"
     env = {"RESQUE_TEST_REDIS_URL": failover_set.url}
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
@@ -333,8 +335,14 @@ def test_forked_children_reach_the_new_primary_after_the_old_one_is_killed(
         test_jobs.push_when_told.using(queue="qb").delay(ledger, "across", str(release))
         wait_until(lambda: test_jobs.read_ledger(ledger), timeout=30)  # started, waiting
         time.sleep(0.5)  # worker A's next child is forked ahead by now, with the connection
-        os.kill(failover_set.primary.pid, signal.SIGKILL)
+        if old_primary == "killed":
+            os.kill(failover_set.primary.pid, signal.SIGKILL)
+        else:
+            failover_set.sentinels[0].client().execute_command("SENTINEL", "FAILOVER", MASTER)
         wait_until(lambda: failover_set.master_port() not in (None, old_port), timeout=20)
+        if old_primary == "demoted":  # until the sentinels turn it into a replica (and close
+            # its clients), the old primary takes writes that its resync then loses
+            wait_until(lambda: _role(old_port) == "slave", timeout=30)
         new = _direct(failover_set.master_port())
         release.touch()  # B's job sends its command now, over its child's connection
         wait_until(lambda: _enqueue_on("qa"), timeout=20)
@@ -345,6 +353,10 @@ def test_forked_children_reach_the_new_primary_after_the_old_one_is_killed(
                 print(f"--- {log.name} ---\n{log.read_text()[-3000:]}")  # shown if it fails
     assert new.llen("resque:failed") == 0, new.lrange("resque:failed", 0, -1)
     assert new.get("resque:stat:failed") is None
+
+
+def _role(port: int) -> str:
+    return str(_direct(port).info("replication")["role"])
 
 
 def _enqueue_on(queue: str) -> bool:
