@@ -48,7 +48,7 @@ class FollowingConnection(SentinelManagedConnection):
     redis-py's own asks only in connect(): a command on a connection that was dropped (the
     primary died, or was demoted and closed it) reconnects to the address it last had, which
     is the old primary. A client that keeps one connection (a forked child's, child_redis.py)
-    would never leave it. See https://github.com/redis/redis-py/issues/3874.
+    would never leave it.
     """
 
     # redis-py's signature, positional flag and all
