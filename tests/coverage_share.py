@@ -5,20 +5,24 @@ starts) costs about half again its run time. Under RESQUE_TEST_LEG each test is 
 leg only: a `one_leg` test on the leg it runs on, any other test on the leg its node id hashes to.
 The legs' data files are combined afterwards, so the report covers every test once.
 
-A test left unmeasured stops this process's Coverage for its duration and takes
-COVERAGE_PROCESS_CONFIG (coverage's `patch = ["subprocess"]` variable) out of the environment,
-so the processes it starts run untraced too. Without RESQUE_TEST_LEG, or without coverage, this
-plugin does nothing.
+A test left unmeasured runs with this thread's trace function (coverage's tracer) and the one
+new threads get set aside, and without COVERAGE_PROCESS_CONFIG (coverage's `patch =
+["subprocess"]` variable) in the environment, so the processes it starts run untraced too. The
+Coverage object itself keeps running: stopping it would leave coverage's `patch = ["fork",
+"_exit"]` hooks in forked children without a current measurement, and those children then save
+the parent's data into the parent's own data file. A child forked during such a test is traced
+as usual. Without RESQUE_TEST_LEG, or when nothing traces this process, this plugin does nothing.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import zlib
 from collections.abc import Iterator
 
 import pytest
-from coverage import Coverage
 
 _SUBPROCESS_VARIABLE = "COVERAGE_PROCESS_CONFIG"
 
@@ -34,14 +38,17 @@ def measured_on(item: pytest.Item) -> str:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     leg = os.environ.get("RESQUE_TEST_LEG")
-    coverage = Coverage.current()
-    if not leg or coverage is None or measured_on(item) == leg:
+    tracer = sys.gettrace()
+    if not leg or tracer is None or measured_on(item) == leg:
         return (yield)
+    new_threads = threading.gettrace()
     variable = os.environ.pop(_SUBPROCESS_VARIABLE, None)
-    coverage.stop()
+    sys.settrace(None)
+    threading.settrace(None)  # type: ignore[arg-type]
     try:
         return (yield)
     finally:
-        coverage.start()
+        threading.settrace(new_threads)  # type: ignore[arg-type]
+        sys.settrace(tracer)
         if variable is not None:
             os.environ[_SUBPROCESS_VARIABLE] = variable
