@@ -25,17 +25,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     on one leg each, shared out so that both legs take about as long. Tests of Django APIs that
     differ between the legs (django.tasks, the admin, checks, the ORM) run on both. Run without
     RESQUE_TEST_LEG, pytest runs them all.
+
+    The leg's own long tests go first: pytest-xdist's worksteal hands each process a share
+    of the list and lets an idle one take from the end of another's, so short tests at the end
+    fill the gaps instead of one long test running alone last.
     """
     leg = os.environ.get("RESQUE_TEST_LEG")
     if not leg:
         return
+    long_ones = set()
     for item in items:
         marker = item.get_closest_marker("one_leg")
         if marker is None:
             continue
         own = str(marker.kwargs.get("leg", 1))
-        if own != leg:
+        if own == leg:
+            long_ones.add(item.nodeid)
+        else:
             item.add_marker(pytest.mark.skip(reason=f"one_leg: runs on leg {own} of scripts/test"))
+    items.sort(key=lambda item: item.nodeid not in long_ones)
 
 
 @pytest.fixture(scope="session")
