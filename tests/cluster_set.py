@@ -57,10 +57,14 @@ def cluster_supported() -> str:
 
 
 class ClusterSet:
-    """Three primaries, each with one replica; stop() ends every node by pid."""
+    """Three primaries, each with one replica; stop() ends every node by pid.
 
-    def __init__(self, *, node_timeout_ms: int = 1000) -> None:
-        self.bus_ports = [free_port() for _ in range(6)]
+    `extra_replicas` more replicas follow the first primary (slots 0-5460, where the tag
+    `{resque}` hashes), so after its failover the new primary still has a replica to WAIT for.
+    """
+
+    def __init__(self, *, node_timeout_ms: int = 1000, extra_replicas: int = 0) -> None:
+        self.bus_ports = [free_port() for _ in range(6 + extra_replicas)]
         self.nodes = [RedisServer(extra=_cluster_args(node_timeout_ms, p)) for p in self.bus_ports]
 
     @property
@@ -79,7 +83,8 @@ class ClusterSet:
             last = SLOTS - 1 if i == 2 else (i + 1) * step - 1
             self.client(node.port).execute_command("CLUSTER ADDSLOTSRANGE", i * step, last)
         wait_until(lambda: all(self._knows_all(n.port) for n in self.nodes), timeout=30)
-        for primary, replica in zip(self.nodes[:3], self.nodes[3:], strict=True):
+        primaries = [*self.nodes[:3], *[self.nodes[0]] * (len(self.nodes) - 6)]
+        for primary, replica in zip(primaries, self.nodes[3:], strict=True):
             node_id = self.client(primary.port).execute_command("CLUSTER MYID")
             self.client(replica.port).execute_command("CLUSTER REPLICATE", node_id)
         self.wait_ok()

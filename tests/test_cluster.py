@@ -5,7 +5,10 @@ once for the module; each test empties its primaries first. Under CLUSTER every 
 namespace carries the hash tag `{resque}`, so the namespace lives in one slot on one primary.
 """
 
+import contextlib
+import signal
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
@@ -21,7 +24,7 @@ from django_resque.scheduler.loop import Scheduler
 from django_resque.storage import connection
 from django_resque.storage.keys import Keys, get_keys
 from tests import jobs
-from tests.cluster_set import ClusterSet, cluster_supported
+from tests.cluster_set import ClusterSet, cluster_supported, wait_for_new_owner
 from tests.helpers import ROOT, RedisServer, manage, run_command, wait_until, worker_env
 
 _unsupported = cluster_supported()
@@ -239,3 +242,121 @@ def test_a_plain_redis_named_as_a_cluster_is_a_clear_error(redis_server, setting
     with pytest.raises(EnqueueError, match="Cluster") as raised:
         jobs.add.delay(1, 2)
     assert raised.value.outcome_unknown is False
+
+
+class Producer(threading.Thread):
+    """Enqueue record jobs one after another; keep the tokens Redis acknowledged, and errors."""
+
+    def __init__(self, ledger: str) -> None:
+        super().__init__(daemon=True)
+        self.ledger, self.stop = ledger, threading.Event()
+        self.acknowledged: list[tuple[float, str]] = []
+        self.errors: list[Exception] = []
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            token = f"p{n}"
+            try:
+                jobs.record.delay(self.ledger, token)
+                self.acknowledged.append((time.monotonic(), token))
+            except Exception as exc:  # every kind is kept: the test asserts they are EnqueueErrors
+                self.errors.append(exc)
+                time.sleep(0.02)
+            time.sleep(0.05)  # about 20 jobs a second, which four forking workers keep up with
+
+
+@pytest.fixture
+def failover_cluster():
+    """A cluster of the test's own, whose first primary (the namespace's) has two replicas."""
+    started = ClusterSet(extra_replicas=1).start()
+    yield started
+    started.stop()
+
+
+def _enqueue_delayed(ledger: str) -> bool:
+    try:
+        jobs.record.enqueue_in(timedelta(seconds=1), ledger, "delayed")
+    except EnqueueError:  # the client may still be finding the new owner
+        return False
+    return True
+
+
+@pytest.mark.one_leg(leg=2)  # seven redis-servers and six processes: the subject is Redis
+@pytest.mark.parametrize(
+    ("replicas", "worker_args"),
+    [(1, ("--count", "4")), (0, ("--threads", "4"))],
+    ids=["enqueue-replicas-1-count-4", "enqueue-replicas-0-threads-4"],
+)
+def test_after_the_slot_s_primary_is_killed_producers_workers_and_scheduler_follow_its_replica(
+    failover_cluster, start_worker, ledger, tmp_path, settings, replicas, worker_args
+):
+    """With ENQUEUE_REPLICAS=1 nothing acknowledged is lost; without, the loss is only counted."""
+    cluster, log = failover_cluster, tmp_path / "worker.log"
+    old = cluster.owner_of("{resque}:queues")
+    with log.open("w") as out:
+        worker = start_worker(
+            "--queues", "default", *worker_args, env=cluster_env(cluster), stdout=out
+        )
+    scheduler_log = (tmp_path / "scheduler.log").open("w")
+    scheduler = subprocess.Popen(
+        manage("resque_scheduler", "--interval", "0.2"),
+        env=worker_env(**cluster_env(cluster)),
+        cwd=ROOT,
+        stdout=scheduler_log,
+        stderr=subprocess.STDOUT,
+    )
+    scheduler_log.close()
+    settings.RESQUE = {
+        **settings.RESQUE,
+        "REDIS_URL": cluster.url,
+        "CLUSTER": True,
+        "ENQUEUE_REPLICAS": replicas,
+    }
+    producer = Producer(ledger)
+    try:
+        wait_until(lambda: cluster.client(old.port).scard("{resque}:workers") >= 4, timeout=30)
+        producer.start()
+        wait_until(lambda: len(_performed(ledger)) >= 20, timeout=30)  # load is flowing
+        killed = time.monotonic()
+        old.stop(signal.SIGKILL)
+        promoted = wait_for_new_owner(cluster, "{resque}:queues", old.port, timeout=30)
+        mark = len(producer.acknowledged)
+        wait_until(lambda: len(producer.acknowledged) > mark, timeout=30)
+        first_after = producer.acknowledged[mark][1]
+        wait_until(lambda: first_after in _performed(ledger), timeout=30, interval=0.01)
+        resumed = time.monotonic()
+        wait_until(lambda: _enqueue_delayed(ledger), timeout=20)  # promoted on the new primary
+        producer.stop.set()
+        producer.join(timeout=10)  # what it acknowledged is final from here
+        acknowledged = [token for _, token in producer.acknowledged]
+        if replicas:
+            expected = {*acknowledged, "delayed"}
+            with contextlib.suppress(AssertionError):
+                wait_until(lambda: expected <= set(_performed(ledger)), timeout=60)
+            missing = expected - set(_performed(ledger))
+            assert not missing, f"acknowledged but never performed: {sorted(missing)}"
+        else:  # what is lost never comes: wait for the queue to drain instead
+            wait_until(lambda: queues.size("default") == 0, timeout=30)
+            time.sleep(0.5)  # the last reserved job finishes
+    finally:  # a failed wait must not leave the producer enqueueing into later tests
+        producer.stop.set()
+        producer.join(timeout=10)
+        scheduler.kill()
+        scheduler.wait(timeout=10)
+        print(f"--- worker log ---\n{log.read_text()[-4000:]}")  # shown if the test fails
+    performed = _performed(ledger)
+    print(
+        f"\ncluster failover (ENQUEUE_REPLICAS={replicas}, {' '.join(worker_args)}): the "
+        f"replica took the slot {promoted - killed:.1f} s after the kill; the workers "
+        f"performed a job enqueued on it {resumed - promoted:.1f} s later; "
+        f"acknowledged={len(acknowledged)} lost={len(set(acknowledged) - set(performed))} "
+        f"performed twice={len(performed) - len(set(performed))} "
+        f"errors={len(producer.errors)} (outcome unknown: "
+        f"{sum(isinstance(e, EnqueueOutcomeUnknown) for e in producer.errors)})"
+    )
+    assert all(isinstance(e, EnqueueError) for e in producer.errors), producer.errors[:3]
+    assert resumed - promoted < 10
+    assert worker.poll() is None and scheduler.returncode == -signal.SIGKILL
+    assert "event=redis-unavailable" in log.read_text()  # it noticed, logged, and went on
