@@ -61,10 +61,15 @@ class ClusterSet:
 
     `extra_replicas` more replicas follow the first primary (slots 0-5460, where the tag
     `{resque}` hashes), so after its failover the new primary still has a replica to WAIT for.
+    `replicas=False`: the three primaries alone (bench/cluster.py).
     """
 
-    def __init__(self, *, node_timeout_ms: int = 1000, extra_replicas: int = 0) -> None:
-        self.bus_ports = [free_port() for _ in range(6 + extra_replicas)]
+    def __init__(
+        self, *, node_timeout_ms: int = 1000, extra_replicas: int = 0, replicas: bool = True
+    ) -> None:
+        self.replicas = replicas
+        count = 6 + extra_replicas if replicas else 3
+        self.bus_ports = [free_port() for _ in range(count)]
         self.nodes = [RedisServer(extra=_cluster_args(node_timeout_ms, p)) for p in self.bus_ports]
 
     @property
@@ -83,7 +88,8 @@ class ClusterSet:
             last = SLOTS - 1 if i == 2 else (i + 1) * step - 1
             self.client(node.port).execute_command("CLUSTER ADDSLOTSRANGE", i * step, last)
         wait_until(lambda: all(self._knows_all(n.port) for n in self.nodes), timeout=30)
-        primaries = [*self.nodes[:3], *[self.nodes[0]] * (len(self.nodes) - 6)]
+        followed = [*self.nodes[:3], *[self.nodes[0]] * max(0, len(self.nodes) - 6)]
+        primaries = followed[: len(self.nodes) - 3]
         for primary, replica in zip(primaries, self.nodes[3:], strict=True):
             node_id = self.client(primary.port).execute_command("CLUSTER MYID")
             self.client(replica.port).execute_command("CLUSTER REPLICATE", node_id)
@@ -109,7 +115,7 @@ class ClusterSet:
                         return False
                 except redis.RedisError:
                     return False
-            return all(self.replicas_of(port) for port in self.primary_ports())
+            return not self.replicas or all(self.replicas_of(p) for p in self.primary_ports())
 
         wait_until(ready, timeout=timeout, interval=0.05)
 
