@@ -360,3 +360,22 @@ def test_after_the_slot_s_primary_is_killed_producers_workers_and_scheduler_foll
     assert resumed - promoted < 10
     assert worker.poll() is None and scheduler.returncode == -signal.SIGKILL
     assert "event=redis-unavailable" in log.read_text()  # it noticed, logged, and went on
+
+
+def test_a_slot_no_primary_serves_is_a_503_page_and_a_wait_for_the_worker(
+    on_cluster, admin_client, settings
+):
+    owner = on_cluster.client(on_cluster.owner_of("{resque}:queues").port)
+    slot = key_slot(b"resque")
+    assert admin_client.get("/admin/django_resque/overview/").status_code == 200
+    owner.execute_command("CLUSTER DELSLOTS", slot)  # no node serves it: CLUSTERDOWN
+    try:
+        response = admin_client.get("/admin/django_resque/overview/")
+        assert response.status_code == 503
+        with pytest.raises(EnqueueError, match="Nothing was stored") as raised:
+            jobs.add.using(on_commit=False).delay(1, 2)
+        assert connection.unavailable(raised.value.__cause__)
+    finally:
+        owner.execute_command("CLUSTER ADDSLOTS", slot)
+        on_cluster.wait_ok()
+    assert admin_client.get("/admin/django_resque/overview/").status_code == 200
