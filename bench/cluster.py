@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""What RESQUE["CLUSTER"] costs: `.delay()` and a no-fork worker on a Redis Cluster and on one Redis.
+"""What RESQUE["CLUSTER"] costs: `.delay()` and a no-fork worker, on a Redis Cluster and one Redis.
 
 Starts a private single redis-server and a private Redis Cluster of three primaries
 (`tests/cluster_set.py`: loopback, free ports, joined through redis-py; no replicas, so that
@@ -106,7 +106,9 @@ def summary(results: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     out: dict[str, Any] = {"rounds": len(results)}
     for field in fields:
         for target in TARGETS:
-            out[f"{field}_{target}"] = round(statistics.median(r[target][field] for r in results), 1)
+            out[f"{field}_{target}"] = round(
+                statistics.median(r[target][field] for r in results), 1
+            )
         out[f"ratio_{field}"] = round(
             statistics.median(r["cluster"][field] / r["single"][field] for r in results), 3
         )

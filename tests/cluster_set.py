@@ -103,19 +103,23 @@ class ClusterSet:
         )
 
     def wait_ok(self, timeout: float = 30) -> None:
-        """Wait until every living node says cluster_state:ok and each primary has a replica."""
+        """Wait until every living node says cluster_state:ok, each replica is in sync with its
+        primary, and (with replicas) each primary has one."""
 
         def ready() -> bool:
             for node in self.alive():
                 try:
                     client = self.client(node.port)
-                    if client.info("cluster").get("cluster_enabled") != 1:
-                        return False
                     if client.execute_command("CLUSTER INFO").get("cluster_state") != "ok":
                         return False
+                    role = client.execute_command("ROLE")
                 except redis.RedisError:
                     return False
-            return not self.replicas or all(self.replicas_of(p) for p in self.primary_ports())
+                if role[0] == b"slave" and role[3] != b"connected":
+                    return False  # still syncing with its primary
+                if role[0] == b"master" and self.replicas and not role[2]:
+                    return False  # no replica has finished its sync yet
+            return True
 
         wait_until(ready, timeout=timeout, interval=0.05)
 
@@ -129,9 +133,6 @@ class ClusterSet:
             if role == b"master":
                 ports.append(node.port)
         return ports
-
-    def replicas_of(self, port: int) -> int:
-        return int(self.client(port).info("replication").get("connected_slaves", 0))
 
     def owner_of(self, key: str) -> RedisServer:
         """The node that serves `key`'s slot now, as a living node's CLUSTER SLOTS says."""

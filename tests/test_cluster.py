@@ -22,7 +22,7 @@ from django_resque.queues import lists as queues
 from django_resque.scheduler import schedules
 from django_resque.scheduler.loop import Scheduler
 from django_resque.storage import connection
-from django_resque.storage.keys import Keys, get_keys
+from django_resque.storage.keys import Keys
 from tests import jobs
 from tests.cluster_set import ClusterSet, cluster_supported, wait_for_new_owner
 from tests.helpers import ROOT, RedisServer, manage, run_command, wait_until, worker_env
@@ -379,3 +379,39 @@ def test_a_slot_no_primary_serves_is_a_503_page_and_a_wait_for_the_worker(
         owner.execute_command("CLUSTER ADDSLOTS", slot)
         on_cluster.wait_ok()
     assert admin_client.get("/admin/django_resque/overview/").status_code == 200
+
+
+def _replica_of(cluster: ClusterSet, port: int) -> int:
+    for node in cluster.alive():
+        if _follows(cluster, node.port, port):
+            return node.port
+    raise AssertionError(f"no replica follows {port}")
+
+
+def _follows(cluster: ClusterSet, replica: int, primary: int) -> bool:
+    role = cluster.client(replica).execute_command("ROLE")  # slave, host, port, state, offset
+    return role[0] == b"slave" and role[2] == primary and role[3] == b"connected"
+
+
+def test_after_a_manual_failover_the_old_primary_s_moved_reply_sends_the_client_to_the_new_one(
+    on_cluster, work_here, ledger
+):
+    jobs.record.delay(ledger, "before")  # the kept connection is on the old primary now
+    old = on_cluster.owner_of("{resque}:queues").port
+    replica = _replica_of(on_cluster, old)
+    on_cluster.client(replica).execute_command("CLUSTER FAILOVER")
+    try:
+        wait_for_new_owner(on_cluster, "{resque}:queues", old, timeout=30)
+        with pytest.raises(EnqueueError, match="slot has moved") as raised:
+            jobs.record.delay(ledger, "refused")
+        assert raised.value.outcome_unknown is False
+        jobs.record.delay(ledger, "after")
+        assert connection.get_redis().info("server")["tcp_port"] == replica
+        work_here("default")
+        assert _performed(ledger) == ["before", "after"]
+    finally:  # give the slot back, so the module's cluster is as it was
+        wait_until(lambda: _follows(on_cluster, old, replica), timeout=30)
+        # TAKEOVER: no election, which the primaries would refuse this soon after the last one
+        on_cluster.client(old).execute_command("CLUSTER FAILOVER", "TAKEOVER")
+        wait_for_new_owner(on_cluster, "{resque}:queues", replica, timeout=30)
+        on_cluster.wait_ok()

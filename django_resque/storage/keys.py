@@ -26,7 +26,7 @@ from django_resque.storage.limit_keys import LimitKeys
 from django_resque.storage.metric_keys import MetricKeys
 
 
-def key_prefix(namespace: str, cluster: bool) -> str:
+def key_prefix(namespace: str, *, cluster: bool) -> str:
     """What every key of `namespace` starts with: `resque:`, or `{resque}:` on Redis Cluster.
 
     Redis Cluster hashes only the part of a key between the first `{` and the next `}` when
@@ -42,7 +42,7 @@ class Keys(GroupKeys, LimitKeys, MetricKeys):
     prefix: str = field(init=False)  # key_prefix(namespace, cluster)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "prefix", key_prefix(self.namespace, self.cluster))
+        object.__setattr__(self, "prefix", key_prefix(self.namespace, cluster=self.cluster))
 
     def _k(self, name: str) -> str:
         return self.prefix + name
@@ -292,9 +292,9 @@ class Keys(GroupKeys, LimitKeys, MetricKeys):
 def get_keys() -> Keys:
     """Return the key map for the configured namespace (one shared instance per namespace)."""
     config = get_config()
-    return _keys_for(config["NAMESPACE"], config["CLUSTER"] is True)
+    return _keys_for(config["NAMESPACE"], cluster=config["CLUSTER"] is True)
 
 
 @cache
-def _keys_for(namespace: str, cluster: bool) -> Keys:
-    return Keys(namespace, cluster)
+def _keys_for(namespace: str, *, cluster: bool) -> Keys:
+    return Keys(namespace, cluster=cluster)
