@@ -415,3 +415,34 @@ def test_after_a_manual_failover_the_old_primary_s_moved_reply_sends_the_client_
         on_cluster.client(old).execute_command("CLUSTER FAILOVER", "TAKEOVER")
         wait_for_new_owner(on_cluster, "{resque}:queues", replica, timeout=30)
         on_cluster.wait_ok()
+
+
+CLUSTER_ACL_RULE = (
+    "~{resque}:* resetchannels -@all +@list +@hash +@set +@sortedset +@string +@keyspace "
+    "+@scripting +@connection +@transaction -@dangerous +info +time +cluster|slots +cluster|shards"
+)
+
+
+@pytest.fixture
+def acl_url(on_cluster):
+    """The documented ACL rule for Cluster, as a user on every node (ACLs are per node)."""
+    for node in on_cluster.alive():
+        on_cluster.client(node.port).execute_command(
+            "ACL", "SETUSER", "resque-app", "reset", "on", ">s3cret", *CLUSTER_ACL_RULE.split()
+        )
+    yield on_cluster.url.replace("127.0.0.1", "resque-app:s3cret@127.0.0.1")
+    for node in on_cluster.alive():
+        on_cluster.client(node.port).execute_command("ACL", "DELUSER", "resque-app")
+
+
+def test_the_documented_cluster_acl_rule_lets_delay_a_worker_and_the_admin_work(
+    acl_url, settings, work_here, ledger, admin_client
+):
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": acl_url, "ENQUEUE_ON_COMMIT": False}
+    jobs.record.delay(ledger, "done")
+    jobs.fail.delay("on purpose")
+    work_here("default", fork=False)
+    assert _performed(ledger) == ["done"]
+    assert failures.count() == 1
+    for url in ("/admin/django_resque/overview/", "/admin/django_resque/stats/"):
+        assert admin_client.get(url).status_code == 200, url
