@@ -230,10 +230,12 @@ def test_an_enqueue_waits_for_the_slot_s_replica_with_enqueue_replicas(on_cluste
 
 def test_a_cluster_that_does_not_answer_is_a_clear_enqueue_error(settings):
     nobody = RedisServer()  # never started: its port refuses
-    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": nobody.url, "CLUSTER": True}
+    url = nobody.url.replace("127.0.0.1", ":s3cret@127.0.0.1")
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": url, "CLUSTER": True}
     with pytest.raises(EnqueueError, match="Nothing was stored") as raised:
         jobs.add.delay(1, 2)
     assert raised.value.outcome_unknown is False
+    assert "s3cret" not in str(raised.value) and ":***@" in str(raised.value)
     assert connection.unavailable(raised.value.__cause__)
 
 

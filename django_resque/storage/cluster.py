@@ -58,8 +58,8 @@ def describe(url: str) -> str:
 class SlotRouter:
     """The address of the primary that owns one hash slot, asked of the cluster when needed."""
 
-    def __init__(self, url: str, slot: int, options: dict[str, Any]) -> None:
-        self.url, self.slot, self.options = url, slot, options
+    def __init__(self, url: str, slot: int, options: dict[str, Any], *, name: str) -> None:
+        self.url, self.slot, self.options, self.name = url, slot, options, name
         self._cluster: RedisCluster | None = None
         self._stale = False
         self._lock = threading.Lock()
@@ -73,8 +73,8 @@ class SlotRouter:
         except (RedisClusterException, redis.RedisError) as exc:
             self._stale = True
             raise redis.ConnectionError(
-                f"Error connecting to the Redis Cluster of {self.url!r}: no primary named for "
-                f"hash slot {self.slot} ({exc})."
+                f"Error connecting to the Redis Cluster of {self.name}: no primary named for "
+                f"hash slot {self.slot} ({exc})"
             ) from exc
         return node.host, node.port
 
@@ -140,11 +140,14 @@ class SlotOwnerSSLConnection(_SlotOwnerMixin, SSLConnection):
     pass
 
 
-def build_client(url: str, options: dict[str, Any], *, single_connection: bool) -> redis.Redis:
+def build_client(
+    url: str, options: dict[str, Any], *, name: str, single_connection: bool
+) -> redis.Redis:
     """Return a client on the primary that owns the namespace's slot, found from `url`'s node.
 
-    `options` are the connection options (timeouts, retry, health checks); the cluster's
-    topology is read with the same timeouts. ValueError for a URL that cannot name a node.
+    `name` is the URL as errors may show it (its password masked). `options` are the
+    connection options (timeouts, retry, health checks); the cluster's topology is read with
+    the same timeouts. ValueError for a URL that cannot name a node.
     """
     node = parse_url(url)
     if node.pop("db", 0) not in (0, "0"):
@@ -155,7 +158,7 @@ def build_client(url: str, options: dict[str, Any], *, single_connection: bool) 
     for unused in ("host", "port", "path"):
         node.pop(unused, None)
     topology = {k: v for k, v in options.items() if k != "health_check_interval"}
-    router = SlotRouter(url, namespace_slot(), topology)
+    router = SlotRouter(url, namespace_slot(), topology, name=name)
     pool = ConnectionPool(
         connection_class=SlotOwnerSSLConnection
         if connection_class is SSLConnection

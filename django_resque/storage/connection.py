@@ -135,7 +135,9 @@ def build_client(*, single_connection: bool = False) -> redis.Redis:
         raise ImproperlyConfigured(f"RESQUE['REDIS_URL'] must be a string, not {url!r}.")
     if cluster.configured(config):
         try:
-            return cluster.build_client(url, options, single_connection=single_connection)
+            return cluster.build_client(
+                url, options, name=_masked(url), single_connection=single_connection
+            )
         except ValueError as exc:
             raise ImproperlyConfigured(str(exc)) from exc
     try:
