@@ -135,17 +135,22 @@ class ClusterSet:
         return ports
 
     def owner_of(self, key: str) -> RedisServer:
-        """The node that serves `key`'s slot now, as a living node's CLUSTER SLOTS says."""
-        slot = self.client(self.alive()[0].port).execute_command("CLUSTER KEYSLOT", key)
+        """The node that serves `key`'s slot now, as the first node that answers says."""
         for node in self.alive():
-            for first, last, primary, *_ in self.client(node.port).execute_command("CLUSTER SLOTS"):
+            try:
+                client = self.client(node.port)
+                slot = client.execute_command("CLUSTER KEYSLOT", key)
+                ranges = client.execute_command("CLUSTER SLOTS")
+            except redis.RedisError:
+                continue  # a frozen or dying node: ask the next one
+            for first, last, primary, *_ in ranges:
                 if first <= slot <= last:
                     port = int(primary[1])
                     return next(n for n in self.nodes if n.port == port)
-        raise AssertionError(f"no node serves slot {slot}")
+        raise AssertionError(f"no node answers for the slot of {key!r}")
 
     def client(self, port: int) -> redis.Redis:
-        return redis.Redis(port=port, socket_timeout=2)
+        return redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1)
 
     def flush(self) -> None:
         """Empty every primary (a test's own keys), waiting out a failover if one is under way."""

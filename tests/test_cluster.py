@@ -448,3 +448,31 @@ def test_the_documented_cluster_acl_rule_lets_delay_a_worker_and_the_admin_work(
     assert failures.count() == 1
     for url in ("/admin/django_resque/overview/", "/admin/django_resque/stats/"):
         assert admin_client.get(url).status_code == 200, url
+
+
+def test_a_frozen_primary_is_left_for_its_promoted_replica_and_rejoins_as_its_replica(
+    on_cluster, settings, work_here, ledger
+):
+    """A frozen node accepts nothing and answers nothing: calls time out, the next connect asks
+    the cluster again, and once the replica has the slot they go there."""
+    settings.RESQUE = {**settings.RESQUE, "SOCKET_TIMEOUT": 0.5, "SOCKET_CONNECT_TIMEOUT": 0.5}
+    jobs.record.delay(ledger, "before")
+    old = on_cluster.owner_of("{resque}:queues")
+    old.process.send_signal(signal.SIGSTOP)
+    try:
+        wait_for_new_owner(on_cluster, "{resque}:queues", old.port, timeout=30)
+
+        def enqueued() -> bool:
+            try:
+                jobs.record.delay(ledger, "during")
+            except EnqueueError:
+                return False
+            return True
+
+        wait_until(enqueued, timeout=20)
+    finally:
+        old.process.send_signal(signal.SIGCONT)
+    on_cluster.wait_ok()  # the old primary is now a replica of the new one
+    jobs.record.delay(ledger, "after")
+    work_here("default")
+    assert _performed(ledger) == ["before", "during", "after"]

@@ -114,13 +114,16 @@ class _SlotOwnerMixin:
         self.host, self.port = self.router.owner()
         try:
             super().connect()  # type: ignore[misc]
-        except redis.ConnectionError:
-            self.router.forget()
+        except (redis.ConnectionError, redis.TimeoutError):
+            self.router.forget()  # dead, or hung (a frozen node answers nothing)
             raise
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().read_response(*args, **kwargs)  # type: ignore[misc]
+        except (redis.ConnectionError, redis.TimeoutError):
+            self.router.forget()  # the node may be gone: look again before reconnecting
+            raise
         except MovedError as exc:
             # The node no longer owns the slot (a failover, a resharding): the command did not
             # run. Drop the socket so the next command connects to the owner, as redis-py's
