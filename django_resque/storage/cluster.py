@@ -15,7 +15,7 @@ holds the writes, MULTI, and NOSCRIPT answered by loading on the node that answe
 Nothing is sharded here: a second namespace (another tag) is a second slot, which Redis may
 place on another primary.
 
-A failover: the owner's socket breaks (ConnectionError), reconnecting asks the cluster again,
+A failover: the owner's socket breaks or times out, reconnecting asks the cluster again,
 and until a replica is promoted that names the dead node (refused, ConnectionError again) or
 the node answers CLUSTERDOWN; callers see errors connection.unavailable() counts as "wait and
 retry". An old primary that comes back as a replica answers MOVED: the connection is dropped
