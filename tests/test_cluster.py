@@ -476,3 +476,33 @@ def test_a_frozen_primary_is_left_for_its_promoted_replica_and_rejoins_as_its_re
     jobs.record.delay(ledger, "after")
     work_here("default")
     assert _performed(ledger) == ["before", "during", "after"]
+
+
+def test_while_the_namespace_s_slot_moves_calls_wait_and_then_follow_it_to_its_new_primary(
+    on_cluster, work_here, ledger
+):
+    jobs.record.delay(ledger, "before")  # the kept connection is on the slot's primary now
+    slot = key_slot(b"resque")
+    source = on_cluster.client(on_cluster.owner_of("{resque}:queues").port)
+    target_port = on_cluster.owner_of("{search}:x").port  # not billing's: another test's
+    target = on_cluster.client(target_port)
+    source_id, target_id = (c.execute_command("CLUSTER MYID") for c in (source, target))
+    target.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
+    source.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+    source.execute_command(
+        "MIGRATE", "127.0.0.1", target_port, "", 0, 5000, "KEYS", "{resque}:queues"
+    )
+    with pytest.raises(EnqueueError, match="Nothing was stored") as raised:  # keys split: TRYAGAIN
+        jobs.record.delay(ledger, "refused")
+    assert connection.unavailable(raised.value.__cause__)
+    rest = source.execute_command("CLUSTER GETKEYSINSLOT", slot, 1000)
+    source.execute_command("MIGRATE", "127.0.0.1", target_port, "", 0, 5000, "KEYS", *rest)
+    for port in on_cluster.primary_ports():  # replicas learn it from their primaries
+        on_cluster.client(port).execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+    on_cluster.wait_ok()
+    with pytest.raises(EnqueueError, match="slot has moved"):  # MOVED, on the kept connection
+        jobs.record.delay(ledger, "moved")
+    jobs.record.delay(ledger, "after")
+    assert connection.get_redis().info("server")["tcp_port"] == target_port
+    work_here("default")
+    assert _performed(ledger) == ["before", "after"]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import redis
-from redis.exceptions import ClusterDownError, TryAgainError
+from redis.exceptions import AskError, ClusterDownError, TryAgainError
 
-# A Redis Cluster answers CLUSTERDOWN while a failover is under way and TRYAGAIN while a slot
-# moves: for a page, the same as a Redis that does not answer yet.
-_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, ClusterDownError, TryAgainError)
+# A Redis Cluster answers CLUSTERDOWN while a failover is under way and TRYAGAIN or ASK while a
+# slot moves: for a page, the same as a Redis that does not answer yet.
+_UNREACHABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    AskError,
+)
 
 
 def connection_error(exc: BaseException) -> redis.RedisError | None:

@@ -58,13 +58,15 @@ def unavailable(exc: redis.RedisError) -> bool:
     A Redis at maxmemory with noeviction refuses writes that would grow it with an OOM error
     (inside a script, Redis 6 wraps it in the script's error), which passes once workers drain it.
     A replica refuses writes with READONLY, which passes once clients reach the new primary.
-    A Redis Cluster answers CLUSTERDOWN while a failover is under way, TRYAGAIN while a slot
-    moves; a MOVED reply is a ConnectionError already (cluster.py).
+    A Redis Cluster answers CLUSTERDOWN while a failover is under way, TRYAGAIN and ASK while a
+    slot moves; a MOVED reply is a ConnectionError already (cluster.py).
     """
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         return True
     if isinstance(exc, redis.exceptions.ClusterDownError | redis.exceptions.TryAgainError):
         return True
+    if isinstance(exc, redis.exceptions.AskError):
+        return True  # a key of the slot has moved to the node importing it; the rest follow
     if isinstance(exc, redis.exceptions.OutOfMemoryError | redis.exceptions.ReadOnlyError):
         return True  # READONLY: a primary demoted by a failover; its successor takes writes
     return isinstance(exc, redis.ResponseError) and any(
