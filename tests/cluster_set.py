@@ -13,6 +13,7 @@ from functools import cache
 
 import redis
 
+from tests import jobs
 from tests.helpers import RedisServer, wait_until  # also puts scripts/ on sys.path
 
 from private_redis import find_binary, free_port  # isort: skip
@@ -174,3 +175,13 @@ def wait_for_new_owner(cluster: ClusterSet, key: str, old_port: int, timeout: fl
 
     wait_until(moved, timeout=timeout, interval=0.02)
     return time.monotonic()
+
+
+def cluster_env(cluster: ClusterSet, **extra: str) -> dict[str, str]:
+    """The environment that points a worker or scheduler process at `cluster`, CLUSTER on."""
+    return {"RESQUE_TEST_REDIS_URL": cluster.url, "RESQUE_TEST_CLUSTER": "1", **extra}
+
+
+def performed(ledger: str) -> list[str]:
+    """The tokens of the record jobs performed, in order."""
+    return [row[0] for row in jobs.read_ledger(ledger)]

@@ -6,7 +6,7 @@ django_resque, live in one slot, on one primary. redis-py's `RedisCluster` route
 by its key; here every command has the same route, so the client is a plain `redis.Redis`
 whose connections connect to the primary that owns that slot. That owner is found through
 redis-py's `RedisCluster` (its `NodesManager` reads CLUSTER SLOTS from REDIS_URL's node, or
-any node it has seen since), and found again after a connect fails or a node answers MOVED.
+any node seen since), and found again after a connect fails or a node answers MOVED.
 
 This keeps what a `RedisCluster` client lacks and the rest of the package relies on: a
 connection pool whose connections channel.py and wake_wait.py keep, single-connection
@@ -28,7 +28,7 @@ import threading
 from typing import Any
 
 import redis
-from redis.cluster import RedisCluster
+from redis.cluster import ClusterNode, RedisCluster
 from redis.connection import Connection, ConnectionPool, SSLConnection, parse_url
 from redis.crc import key_slot
 from redis.exceptions import MovedError, RedisClusterException
@@ -61,6 +61,7 @@ class SlotRouter:
     def __init__(self, url: str, slot: int, options: dict[str, Any], *, name: str) -> None:
         self.url, self.slot, self.options, self.name = url, slot, options, name
         self._cluster: RedisCluster | None = None
+        self._seen: set[tuple[str, int]] = set()  # (host, port) of every node seen
         self._stale = False
         self._lock = threading.Lock()
 
@@ -83,16 +84,22 @@ class SlotRouter:
         self._stale = True
 
     def _topology(self) -> RedisCluster:
-        if self._cluster is None:
-            # Built on first use, not with the client: a cluster that is down when a worker
-            # starts is then a ConnectionError the worker waits out, like a down Redis.
-            self._cluster = RedisCluster.from_url(
-                self.url, require_full_coverage=False, **self.options
-            )
-            self._stale = False
-        elif self._stale:
-            self._stale = False
-            self._cluster.nodes_manager.initialize()
+        if self._cluster is not None and not self._stale:
+            return self._cluster
+        # A new client each time the slot map is read again, seeded with every node seen so
+        # far beside REDIS_URL's (which may be the node that died): a refresh by the old
+        # client's NodesManager could keep failing after a failover, on state it keeps.
+        # Built on first use, not with the client: a cluster that is down when a worker
+        # starts is then a ConnectionError the worker waits out, like a down Redis.
+        old, self._cluster = self._cluster, None
+        if old is not None:
+            old.close()
+        seeds = [ClusterNode(host, port) for host, port in sorted(self._seen)]
+        self._cluster = RedisCluster.from_url(
+            self.url, startup_nodes=seeds, require_full_coverage=False, **self.options
+        )
+        self._stale = False
+        self._seen.update((node.host, node.port) for node in self._cluster.get_nodes())
         return self._cluster
 
 
