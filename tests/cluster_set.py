@@ -79,6 +79,15 @@ class ClusterSet:
         return self.nodes[0].url
 
     def start(self) -> ClusterSet:
+        """Start and join the nodes; a failure stops every node started so far, by pid."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
         for node in self.nodes:
             node.start()
         first = self.client(self.nodes[0].port)
@@ -95,7 +104,6 @@ class ClusterSet:
             node_id = self.client(primary.port).execute_command("CLUSTER MYID")
             self.client(replica.port).execute_command("CLUSTER REPLICATE", node_id)
         self.wait_ok()
-        return self
 
     def _knows_all(self, port: int) -> bool:
         known = self.client(port).execute_command("CLUSTER NODES")  # parsed: address -> node
