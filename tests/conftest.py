@@ -14,6 +14,8 @@ from django.conf import settings
 
 from tests.helpers import ROOT, RedisServer, call_here, manage, run_burst_worker, worker_env
 
+pytest_plugins = ["tests.coverage_share"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under RESQUE_TEST_LEG (scripts/test's Django legs), skip the other leg's one_leg tests.

@@ -97,6 +97,31 @@ def leave_reply_unread(key: str) -> None:
     client.connection.send_command("ECHO", "unread")  # type: ignore[union-attr]
 
 
+@job
+def push_when_told(ledger: str, key: str, path: str) -> str:
+    """Ledger `start`, wait (30 s at most) for the file `path`, then RPUSH on get_redis(), trying
+    again for 15 s while Redis is unavailable: a job that rides out a failover in its child."""
+    import redis
+
+    from django_resque.storage.connection import get_redis, unavailable
+
+    write_ledger(ledger, "start", key, os.getpid())
+    for _ in range(3000):
+        if os.path.exists(path):
+            break
+        time.sleep(0.01)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            get_redis().rpush(key, "pushed")
+            return key
+        except redis.RedisError as exc:
+            write_ledger(ledger, "error", key, type(exc).__name__)
+            if not unavailable(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 # --- worker faults ------------------------------------------------------------------------
 @job
 def slow_record(ledger: str, token: str, seconds: float) -> str:
@@ -118,7 +143,7 @@ def slow_once(ledger: str, token: str, seconds: float) -> None:
     write_ledger(ledger, "end", token, os.getpid())
 
 
-@job(timeout=1)
+@job(timeout=2)
 def hang_with_grandchild(ledger: str) -> None:
     """Ignore SIGALRM, leave a grandchild, and hang: only the parent's kill can end this."""
     import signal

@@ -20,6 +20,8 @@ import redis as redis_py
 from django_resque.exceptions import EnqueueError
 from django_resque.jobs.outcome import Outcome
 from django_resque.jobs.payload import decode_or_none
+from django_resque.jobs.perform import perform
+from django_resque.storage import scripts
 from django_resque.worker.loop import Worker
 from django_resque.worker.registration import register
 from tests import jobs
@@ -248,6 +250,73 @@ def test_a_lost_reply_to_the_reserve_that_counted_a_job_does_not_count_it_again(
     assert worker.slot.reserve() is None
     assert redis.get("resque:stat:processed") == b"2"
     assert second.status == "succeeded"
+
+
+@pytest.mark.parametrize("sent_again_by", ["next-reserve", "same-outcome-again"])
+@pytest.mark.parametrize("job", ["final-failure", "retried-failure"])
+def test_a_lost_reply_to_the_call_that_records_a_failure_records_it_once(
+    redis, proxy, settings, ledger, job, sent_again_by
+):
+    """A forking worker sends the call again before its next reserve; the threaded loop records
+    the same outcome again. Either way the attempt is recorded once and the job not run again."""
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": proxy.url}
+    if job == "final-failure":
+        handle = jobs.fail.delay("on purpose")
+    else:
+        handle = jobs.always_fails.delay(ledger)
+    redis.script_load(scripts.source("job_finish"))  # the reply dropped is the script's run
+    worker = Worker(["default"])
+    register(worker.id, worker.slot.token)
+    queue, raw = worker.slot.reserve()
+    failed = perform(raw)
+    proxy.drop_next_reply()  # job_finish runs; its reply never comes
+    with pytest.raises(redis_py.ConnectionError):
+        worker.slot.record(queue, raw, decode_or_none(raw), failed)
+    assert proxy.replies_dropped == 1
+    recorded = {"final-failure": "resque:stat:failed", "retried-failure": "resque:stat:retried"}
+    assert redis.get(recorded[job]) == b"1"  # it ran, its reply was lost
+    if sent_again_by == "same-outcome-again":
+        worker.slot.record(queue, raw, decode_or_none(raw), failed)
+    assert worker.slot.reserve() is None  # nothing put back: the job was performed
+    assert redis.get(recorded[job]) == b"1"
+    assert redis.get("resque:stat:processed") == b"1"
+    assert len(handle.info().errors) == 1
+    if job == "final-failure":
+        assert redis.llen("resque:failed") == 1
+        assert redis.get(f"resque:stat:failed:{worker.id}") == b"1"
+        assert handle.status == "failed"
+    else:
+        assert redis.zcard("resque:dj:retry") == 1  # one next attempt, due now
+        assert redis.llen("resque:failed") == 0 and redis.get("resque:stat:failed") is None
+        assert handle.status == "retrying"
+
+
+@pytest.mark.parametrize("threads", [[], ["--threads", "1"]], ids=["forking", "threaded"])
+def test_a_worker_that_loses_the_reply_recording_a_failure_records_it_once_and_runs_it_once(
+    redis, ledger, tmp_path, proxy, start_worker, threads
+):
+    log = tmp_path / "worker.log"
+    # No heartbeat falls due while a job runs: the next request is the failure's job_finish.
+    beats = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "30", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "300"}
+    with log.open("w") as out:
+        env = {"RESQUE_TEST_REDIS_URL": proxy.url, **beats}
+        worker = start_worker("--queues", "default", "-v", "2", *threads, env=env, stdout=out)
+    wait_until(lambda: redis.smembers("resque:workers"), timeout=30)
+    runs = 4
+    for n in range(1, runs + 1):
+        jobs.slow_fail.delay(ledger, 0.5)
+        wait_until(lambda n=n: len(started(ledger)) == n, timeout=30)
+        proxy.drop_next_reply()
+        wait_until(lambda n=n: proxy.replies_dropped == n, timeout=30)
+        wait_until(lambda n=n: redis.get("resque:stat:failed") == str(n).encode(), timeout=30)
+    time.sleep(1)  # time enough to run one again, if it were put back
+    output = stop(worker, log)
+    assert len(started(ledger)) == runs  # none ran twice
+    assert redis.get("resque:stat:failed") == str(runs).encode()
+    assert redis.llen("resque:failed") == runs
+    assert redis.get("resque:stat:processed") == str(runs).encode()
+    assert output.count("event=failed") == runs and "Traceback" not in output
+    assert "event=redis-unavailable" in output  # the lost replies were seen
 
 
 def test_a_slow_link_delays_jobs_but_loses_and_repeats_none(

@@ -21,7 +21,7 @@ from django.test import override_settings
 from django_resque import EnqueueError, EnqueueOutcomeUnknown
 from django_resque.checks import deploy
 from django_resque.queues import lists as queues
-from django_resque.storage import connection
+from django_resque.storage import connection, sentinel
 from tests import jobs as test_jobs
 from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
 from tests.sentinel_set import MASTER, SentinelSet, sentinel_supported
@@ -62,6 +62,30 @@ def test_sentinel_settings_give_a_client_on_the_primary_the_sentinels_name(senti
         where = connection.describe()
     assert f"primary '{MASTER}' (db 0)" in where
     assert f"127.0.0.1:{sentinels.sentinels[0].port}" in where and "secret" not in where
+
+
+def test_a_kept_connection_that_reconnects_asks_the_sentinels_where_the_primary_is(sentinels):
+    with with_resque(REDIS_URL=sentinels.url):
+        client = connection.build_client(single_connection=True)  # as a forked child's
+    try:
+        conn = client.connection
+        conn.disconnect()
+        conn.port = RedisServer().port  # the address it had: a primary gone since (refused)
+        assert client.ping()
+        assert conn.port == sentinels.primary.port
+    finally:
+        client.close()
+
+
+def test_a_rediss_url_under_sentinel_gives_tls_connections_that_follow_the_primary(sentinels):
+    resque = {"SENTINELS": sentinels.addresses, "SENTINEL_MASTER": MASTER}
+    with with_resque(**resque, REDIS_URL="rediss://unused/0?ssl_cert_reqs=none"):
+        tls = connection.get_redis().connection_pool
+    with with_resque(**resque, REDIS_URL="redis://unused/0"):
+        plain = connection.get_redis().connection_pool
+    assert tls.connection_class is sentinel.FollowingSSLConnection
+    assert tls.connection_kwargs["ssl_cert_reqs"] == "none"
+    assert plain.connection_class is sentinel.FollowingConnection
 
 
 def test_a_redis_sentinel_url_names_the_sentinels_the_primary_and_the_db(sentinels, redis):
@@ -125,9 +149,9 @@ def test_a_worker_pointed_at_a_replica_waits_and_logs_instead_of_crashing(
 class Producer(threading.Thread):
     """Enqueue record jobs one after another; keep the tokens Redis acknowledged, and errors."""
 
-    def __init__(self, ledger: str) -> None:
+    def __init__(self, ledger: str, prefix: str = "p") -> None:
         super().__init__(daemon=True)
-        self.ledger, self.stop = ledger, threading.Event()
+        self.ledger, self.prefix, self.stop = ledger, prefix, threading.Event()
         self.acknowledged: list[tuple[float, str]] = []
         self.errors: list[Exception] = []
 
@@ -135,14 +159,14 @@ class Producer(threading.Thread):
         n = 0
         while not self.stop.is_set():
             n += 1
-            token = f"p{n}"
+            token = f"{self.prefix}{n}"
             try:
                 test_jobs.record.delay(self.ledger, token)
                 self.acknowledged.append((time.monotonic(), token))
             except Exception as exc:  # every kind is kept: the test asserts they are EnqueueErrors
                 self.errors.append(exc)
                 time.sleep(0.02)
-            # About 20 jobs a second: a forking worker under coverage keeps up, so a job
+            # About 20 jobs a second each: forking workers under coverage keep up, so a job
             # acknowledged after the failover is not stuck behind a backlog of earlier ones.
             time.sleep(0.05)
 
@@ -176,80 +200,169 @@ def start_scheduler(tmp_path):
         proc.wait(timeout=10)
 
 
-@pytest.mark.one_leg(leg=2)  # six redis-servers and two processes: the subject is Redis
-@pytest.mark.parametrize(
-    ("replicas", "worker_args"),
-    [(1, ()), (0, ("--threads", "4"))],
-    ids=["enqueue-replicas-1-fork", "enqueue-replicas-0-threads"],
-)
-def test_after_the_primary_is_killed_producers_a_worker_and_the_scheduler_follow_the_new_primary(
-    failover_set, start_worker, start_scheduler, ledger, tmp_path, replicas, worker_args
+def _processed_by_process(port: int) -> dict[str, int]:
+    """Jobs each worker process counted (its slots summed), as the Redis on `port` holds them."""
+    client = _direct(port)
+    ids = [w.decode() for w in client.smembers("resque:workers")]
+    counts = client.mget([f"resque:stat:processed:{w}" for w in ids]) if ids else []
+    by_process: dict[str, int] = {}
+    for worker_id, count in zip(ids, counts, strict=True):
+        pid = worker_id.split(":")[1].split("+")[0]  # host:pid+slot:queues
+        by_process[pid] = by_process.get(pid, 0) + int(count or 0)
+    return by_process
+
+
+@pytest.mark.one_leg(leg=2)  # six redis-servers and five processes: the subject is Redis
+@pytest.mark.parametrize("replicas", [1, 0], ids=["enqueue-replicas-1", "enqueue-replicas-0"])
+def test_after_the_primary_is_killed_producers_four_workers_and_the_scheduler_follow_it(
+    failover_set, start_worker, start_scheduler, ledger, tmp_path, replicas
 ):
-    """With ENQUEUE_REPLICAS=1 nothing acknowledged is lost; without, the loss is only counted
-    (replication is asynchronous: on loopback it is usually none, but nothing promises that)."""
-    log = tmp_path / "worker.log"
+    """Three forking workers (`--count 3`) and a `--threads 2` one, two producers and a
+    scheduler. With ENQUEUE_REPLICAS=1 nothing acknowledged is lost; without, the loss is only
+    counted (replication is asynchronous: on loopback it is usually none, but nothing promises
+    that)."""
+    logs = [tmp_path / "forking.log", tmp_path / "threaded.log"]
     old_port = failover_set.primary.port
-    with log.open("w") as out:
-        env = {"RESQUE_TEST_REDIS_URL": failover_set.url}
-        worker = start_worker("--queues", "default", *worker_args, env=env, stdout=out)
+    env = {"RESQUE_TEST_REDIS_URL": failover_set.url}
+    for log, args in zip(logs, [("--count", "3"), ("--threads", "2")], strict=True):
+        with log.open("w") as out:
+            start_worker("--queues", "default", *args, env=env, stdout=out)
     scheduler = start_scheduler(failover_set.url)
-    wait_until(lambda: _direct(old_port).smembers("resque:workers"), timeout=30)
+    wait_until(lambda: len(_processed_by_process(old_port)) == 4, timeout=60)
     with with_resque(REDIS_URL=failover_set.url, ENQUEUE_REPLICAS=replicas):
-        producer = Producer(ledger)
-        producer.start()
+        producers = [Producer(ledger, prefix) for prefix in ("a", "b")]
+        for producer in producers:
+            producer.start()
         try:
-            wait_until(lambda: len(_performed(ledger)) >= 20, timeout=20)  # load is flowing
+            wait_until(lambda: len(_performed(ledger)) >= 40, timeout=30)  # load is flowing
             killed = time.monotonic()
             os.kill(failover_set.primary.pid, signal.SIGKILL)
             wait_until(lambda: failover_set.master_port() not in (None, old_port), timeout=20)
             promoted = time.monotonic()
-            mark = len(producer.acknowledged)
-            wait_until(lambda: len(producer.acknowledged) > mark, timeout=20)
-            first_after = producer.acknowledged[mark][1]
+            new_port = failover_set.master_port()
+            marks = [len(p.acknowledged) for p in producers]
+            wait_until(lambda: len(producers[0].acknowledged) > marks[0], timeout=20)
+            first_after = producers[0].acknowledged[marks[0]][1]
             wait_until(lambda: first_after in _performed(ledger), timeout=20, interval=0.01)
             resumed = time.monotonic()
+            # Each of the four worker processes performs jobs on the new primary (the counts it
+            # started from are what it had replicated).
+            before = _processed_by_process(new_port)
+            wait_until(
+                lambda: _all_moved_on(before, _processed_by_process(new_port)),
+                timeout=30,
+                interval=0.05,
+            )
+            all_resumed = time.monotonic()
             # Delayed on the new primary, so the scheduler must follow it to promote the job. (One
             # delayed before the kill could be promoted on the old primary first, by a scheduler
             # whose pushes no replica acknowledged, and be lost with it.)
             wait_until(lambda: _enqueue_delayed(ledger), timeout=20)
-            producer.stop.set()
-            producer.join(timeout=10)  # what it acknowledged is final from here
-            acknowledged = [token for _, token in producer.acknowledged]
+            for producer in producers:
+                producer.stop.set()
+                producer.join(timeout=10)  # what it acknowledged is final from here
+            acknowledged = [token for p in producers for _, token in p.acknowledged]
+            # The scheduler promoted the delayed job on the new primary, with or without WAIT.
+            wait_until(lambda: "delayed" in _performed(ledger), timeout=30)
             if replicas:
-                # "delayed" too: the scheduler promoted it on the new primary
-                expected = {*acknowledged, "delayed"}
+                expected = set(acknowledged)
                 with contextlib.suppress(AssertionError):
                     wait_until(lambda: expected <= set(_performed(ledger)), timeout=60)
                 missing = expected - set(_performed(ledger))
                 assert not missing, f"acknowledged but never performed: {sorted(missing)}"
             else:  # what is lost never comes: wait for the queue to drain instead
                 wait_until(lambda: queues.size("default") == 0, timeout=20)
-                time.sleep(0.5)  # the last reserved job finishes
-        finally:  # a failed wait must not leave the producer enqueueing into later tests
-            producer.stop.set()
-            producer.join(timeout=10)
-            print(f"--- worker log ---\n{log.read_text()[-4000:]}")  # shown if the test fails
+                time.sleep(0.5)  # the last reserved jobs finish
+        finally:  # a failed wait must not leave the producers enqueueing into later tests
+            for producer in producers:
+                producer.stop.set()
+                producer.join(timeout=10)
+            for log in logs:  # shown if the test fails
+                print(f"--- {log.name} ---\n{log.read_text()[-3000:]}")
         assert queues.size("default") == 0
     performed = _performed(ledger)
+    errors = [e for p in producers for e in p.errors]
+    load = os.getloadavg()[0]
     print(
-        f"\nfailover (ENQUEUE_REPLICAS={replicas}): new primary named "
-        f"{promoted - killed:.1f} s after the kill; the worker "
-        f"performed a job enqueued on it {resumed - promoted:.1f} s later; "
+        f"\nfailover (ENQUEUE_REPLICAS={replicas}, load average {load:.1f}): new primary named "
+        f"{promoted - killed:.1f} s after the kill; a job enqueued on it was performed "
+        f"{resumed - promoted:.1f} s later, and all four workers had performed jobs on it "
+        f"{all_resumed - promoted:.1f} s after it; "
         f"acknowledged={len(acknowledged)} lost={len(set(acknowledged) - set(performed))} "
         f"performed twice={len(performed) - len(set(performed))} "
-        f"errors={len(producer.errors)} (outcome unknown: "
-        f"{sum(isinstance(e, EnqueueOutcomeUnknown) for e in producer.errors)})"
+        f"errors={len(errors)} (outcome unknown: "
+        f"{sum(isinstance(e, EnqueueOutcomeUnknown) for e in errors)})"
     )
-    assert all(isinstance(e, EnqueueError) for e in producer.errors), producer.errors[:3]
-    assert resumed - promoted < 10
-    assert worker.poll() is None and scheduler.poll() is None
-    assert "event=redis-unavailable" in log.read_text()  # it noticed, logged, and went on
+    assert all(isinstance(e, EnqueueError) for e in errors), errors[:3]
+    assert resumed - promoted < 10 and all_resumed - promoted < 20
+    assert scheduler.poll() is None
+    assert len(_processed_by_process(new_port)) == 4  # no worker died or was replaced
+    for log in logs:
+        assert "event=redis-unavailable" in log.read_text()  # noticed, logged, went on
+        assert "Traceback" not in log.read_text()
+
+
+def _all_moved_on(before: dict[str, int], now: dict[str, int]) -> bool:
+    """True once each worker process of `before` has counted more jobs than it had then."""
+    return len(before) == 4 and all(now.get(pid, 0) > count for pid, count in before.items())
 
 
 def _enqueue_delayed(ledger: str) -> bool:
     try:
         test_jobs.record.enqueue_in(timedelta(seconds=1), ledger, "delayed")
     except EnqueueError:  # the producer's client may still be finding the new primary
+        return False
+    return True
+
+
+@pytest.mark.one_leg(leg=2)  # six redis-servers and two workers: the subject is Redis
+@pytest.mark.parametrize("old_primary", ["killed", "demoted"])
+def test_forked_children_reach_the_new_primary_after_a_failover(
+    failover_set, start_worker, ledger, tmp_path, old_primary
+):
+    """Worker A's child for its next job was forked ahead, with the worker's kept connection,
+    before the failover; worker B's child runs a job across it and tries its command again.
+    A demoted primary (SENTINEL FAILOVER) lives on as a replica that answers writes READONLY."""
+    old_port, release = failover_set.primary.port, tmp_path / "release"
+    env = {"RESQUE_TEST_REDIS_URL": failover_set.url}
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    for log, queue in zip(logs, ("qa", "qb"), strict=True):
+        with log.open("w") as out:
+            start_worker("--queues", queue, env=env, stdout=out)
+    with with_resque(REDIS_URL=failover_set.url, ENQUEUE_REPLICAS=1):
+        test_jobs.note_client.using(queue="qa").delay("ids")
+        wait_until(lambda: _direct(old_port).llen("ids") == 1, timeout=30)
+        test_jobs.push_when_told.using(queue="qb").delay(ledger, "across", str(release))
+        wait_until(lambda: test_jobs.read_ledger(ledger), timeout=30)  # started, waiting
+        time.sleep(0.5)  # worker A's next child is forked ahead by now, with the connection
+        if old_primary == "killed":
+            os.kill(failover_set.primary.pid, signal.SIGKILL)
+        else:
+            failover_set.sentinels[0].client().execute_command("SENTINEL", "FAILOVER", MASTER)
+        wait_until(lambda: failover_set.master_port() not in (None, old_port), timeout=20)
+        if old_primary == "demoted":  # until the sentinels turn it into a replica (and close
+            # its clients), the old primary takes writes that its resync then loses
+            wait_until(lambda: _role(old_port) == "slave", timeout=30)
+        new = _direct(failover_set.master_port())
+        release.touch()  # B's job sends its command now, over its child's connection
+        wait_until(lambda: _enqueue_on("qa"), timeout=20)
+        try:
+            wait_until(lambda: new.llen("ids") == 2 and new.llen("across") == 1, timeout=30)
+        finally:
+            for log in logs:
+                print(f"--- {log.name} ---\n{log.read_text()[-3000:]}")  # shown if it fails
+    assert new.llen("resque:failed") == 0, new.lrange("resque:failed", 0, -1)
+    assert new.get("resque:stat:failed") is None
+
+
+def _role(port: int) -> str:
+    return str(_direct(port).info("replication")["role"])
+
+
+def _enqueue_on(queue: str) -> bool:
+    try:
+        test_jobs.note_client.using(queue=queue).delay("ids")
+    except EnqueueError:  # the test's client may still be finding the new primary
         return False
     return True
 

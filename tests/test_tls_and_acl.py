@@ -8,6 +8,7 @@ a worker, a scheduler, .delay(), the admin pages and `check --deploy` run under 
 from __future__ import annotations
 
 import shutil
+import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 import redis as redis_py
 from private_redis import find_binary, free_port  # scripts/, on sys.path by tests.helpers
 
-from django_resque.exceptions import EnqueueError
+from django_resque.exceptions import EnqueueError, EnqueueOutcomeUnknown
 from django_resque.scheduler import schedules
 from django_resque.storage import connection
 from tests import jobs
@@ -131,13 +132,36 @@ def test_tls_with_a_wrong_ca_or_a_foreign_client_certificate_is_a_clear_enqueue_
     settings.RESQUE = {**settings.RESQUE, "REDIS_URL": untrusted}
     with pytest.raises(EnqueueError, match="certificate verify failed.* Nothing was stored"):
         jobs.add.delay(1, 2)
-    # The server refuses a client certificate of another CA after the TLS 1.3 handshake, at
-    # the first write: to the client that looks like a link cut after sending.
+    assert redis_py.Redis.from_url(server.url).llen("resque:queue:default") == 0
+
+
+def test_a_client_certificate_the_server_refuses_is_not_enqueued_and_says_why(
+    tls_server, settings, tmp_path
+):
+    # The server refuses a client certificate of another CA once the TLS 1.3 handshake is
+    # over: the client meets it at the connection's first write, before any command of ours.
+    server, port, files = tls_server
+    other = make_ca(tmp_path)
     foreign = {**files, "client.crt": other["client.crt"], "client.key": other["client.key"]}
     settings.RESQUE = {**settings.RESQUE, "REDIS_URL": tls_url(port, foreign)}
-    with pytest.raises(EnqueueError):
+    with pytest.raises(EnqueueError) as refused:
         jobs.add.delay(1, 2)
+    assert refused.value.outcome_unknown is False, refused.value
+    assert not isinstance(refused.value, EnqueueOutcomeUnknown)
+    message = str(refused.value)
+    assert "Error connecting to rediss://127.0.0.1" in message and "Nothing was stored" in message
+    (tls_error,) = [e for e in _chain(refused.value) if isinstance(e, ssl.SSLError)]
+    assert str(tls_error.args[-1]) in message  # the TLS error, in its own words
     assert redis_py.Redis.from_url(server.url).llen("resque:queue:default") == 0
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    """`exc` and the errors it was raised from, outermost first."""
+    chain = []
+    while exc is not None:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
 
 
 def test_a_tls_url_naming_a_missing_ca_file_fails_saying_the_file_is_missing(tls_server, settings):
@@ -187,6 +211,17 @@ def test_the_documented_acl_rule_lets_a_worker_a_scheduler_and_delay_do_everythi
     assert worker.returncode == 0, output
     assert "NOPERM" not in output + log.read_text(), output + log.read_text()
     assert "Traceback" not in output + log.read_text()
+
+
+def test_a_wrong_password_is_not_enqueued_and_nothing_is_stored(acl_url, redis, settings):
+    wrong = acl_url.replace(":s3cret@", ":not-the-password@")
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": wrong}
+    with pytest.raises(EnqueueError, match="invalid username-password pair") as refused:
+        jobs.add.delay(1, 2)
+    assert refused.value.outcome_unknown is False
+    message = str(refused.value)
+    assert "Nothing was stored" in message and "not-the-password" not in message
+    assert redis.llen("resque:queue:default") == 0
 
 
 def test_the_acl_user_cannot_flush_configure_or_list_all_keys(acl_url):

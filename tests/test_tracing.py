@@ -225,3 +225,28 @@ def test_without_opentelemetry_nothing_of_it_is_loaded_and_payloads_and_jobs_are
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [False, ["queue_time"], True, 3, []]  # no trace fields
+
+
+API_ONLY = """
+import json
+import django
+django.setup()
+from opentelemetry import trace
+from django_resque.jobs.perform import perform
+from tests import jobs
+assert type(trace.get_tracer_provider()) is trace.ProxyTracerProvider  # no SDK configured
+plain = jobs.current_span_ids.payload((), {}).encode()
+carried = json.dumps({**json.loads(plain), "traceparent": "00-%s-%s-01"}).encode()
+print(json.dumps([perform(raw, queue="default").result for raw in (plain, carried)]))
+"""
+
+
+def test_with_only_the_api_a_carried_trace_passes_through_and_none_is_made_up():
+    code = API_ONLY % (TRACE_ID, PARENT_ID)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=worker_env(), cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    plain, carried = json.loads(done.stdout.splitlines()[-1])
+    assert plain == ["0" * 32, "0" * 16]  # no span is current: nothing would record it
+    assert carried == [TRACE_ID, PARENT_ID]  # the job's own enqueues carry the caller's trace

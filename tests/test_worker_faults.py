@@ -81,7 +81,7 @@ def test_a_hung_job_ignoring_sigalrm_is_killed_at_its_timeout_with_its_grandchil
     jobs.record.delay(ledger, "after")
     work_here()
     (failure,) = failures(redis)
-    assert failure["exception"] == "JobTimeout" and "timeout of 1 s" in failure["error"]
+    assert failure["exception"] == "JobTimeout" and "timeout of 2 s" in failure["error"]
     grandchild, child = (int(x) for x in rows(ledger, "grandchild")[0][1:])
     assert gone(grandchild) and gone(child)
     assert rows(ledger, "after")

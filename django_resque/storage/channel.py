@@ -13,18 +13,25 @@ checks, parser and exceptions. A call that fails other than with a Redis error r
 its connection disconnected, so a half-read reply can never reach the next caller.
 
 A client that holds a single connection (a forked child's, see child_redis.py) is used as is.
+
+A failure while a connection is set up (TCP, TLS, AUTH, the handshake's first commands) is
+raised saying "Error connecting to": the command it was for never went out, and that is how
+EnqueueError tells "nothing was stored" from "outcome unknown".
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import redis
 from redis.connection import AbstractConnection
 from redis.exceptions import ResponseError
+from redis.sentinel import MasterNotFoundError
 
-from django_resque.storage.connection import READONLY, get_redis
+from django_resque.storage.connection import READONLY, describe, get_redis
 
 
 class Channel:
@@ -73,7 +80,8 @@ class Channel:
         try:
             conn = self._idle.pop()
         except IndexError:
-            conn = self.client.connection_pool.get_connection()  # kept: never released
+            with _setting_up():
+                conn = self.client.connection_pool.get_connection()  # kept: never released
         if getattr(conn, "_sock", None) is not None and _stale(conn):  # connected: check it
             conn.disconnect()  # the next send connects afresh
         return conn
@@ -87,7 +95,25 @@ def connect(conn: AbstractConnection) -> None:
     the primary is now, so after a failover it reaches the new one.
     """
     if getattr(conn, "_sock", None) is None:
-        conn.connect()
+        with _setting_up():
+            conn.connect()
+
+
+@contextlib.contextmanager
+def _setting_up() -> Iterator[None]:
+    """Raise an error met while connecting as redis-py's "Error connecting to ...".
+
+    redis-py says so for a refused connect or a failed TLS handshake, but not for what fails
+    after them and before any command of ours: a TLS 1.3 server refuses a client certificate
+    only once the handshake is over (the handshake's first write then meets EOF), a wrong
+    password fails at AUTH. None of our command was sent then, which the words tell.
+    """
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        if "connecting to" in str(exc) or isinstance(exc, MasterNotFoundError):
+            raise
+        raise type(exc)(f"Error connecting to {describe()}: {exc}") from exc
 
 
 def _stale(conn: AbstractConnection) -> bool:

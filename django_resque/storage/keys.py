@@ -128,6 +128,11 @@ class Keys(GroupKeys, LimitKeys, MetricKeys):
         removed at unregister and by prune, so a pruned-but-alive process is fenced out."""
         return self._k("dj:incarnations")
 
+    def recorded(self, worker_id: str) -> str:
+        """string (TTL one day): the id of the last attempt whose outcome job_finish.lua recorded
+        for this worker, so a call sent again after its reply was lost records nothing twice."""
+        return self._k(f"dj:recorded:{worker_id}")
+
     def recoveries(self, digest: str) -> str:
         """string integer (TTL): how often the payload with this SHA-1 was recovered from dead
         workers; over RESQUE["MAX_RECOVERIES"] it is failed as a poison pill. Written by prune."""

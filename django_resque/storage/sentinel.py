@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.connection import SSLConnection, parse_url
-from redis.sentinel import Sentinel, SentinelConnectionPool
+from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 
 SCHEME = "redis+sentinel"
 DEFAULT_PORT = 26379
@@ -40,6 +40,26 @@ class SentinelConfig:
         hosts = ",".join(f"{host}:{port}" for host, port in self.sentinels)
         db = self.node_options.get("db", 0)
         return f"the primary {self.master!r} (db {db}) of the Sentinels {hosts}"
+
+
+class FollowingConnection(SentinelManagedConnection):
+    """A connection to the primary that asks the sentinels where it is whenever it connects.
+
+    redis-py's own asks only in connect(): a command on a connection that was dropped (the
+    primary died, or was demoted and closed it) reconnects to the address it last had, which
+    is the old primary. A client that keeps one connection (a forked child's, child_redis.py)
+    would never leave it.
+    """
+
+    # redis-py's signature, positional flag and all
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:  # noqa: FBT001, FBT002
+        if self._sock is None:
+            self.connect()  # the sentinels' lookup, then the handshake
+        super().send_packed_command(command, check_health)
+
+
+class FollowingSSLConnection(FollowingConnection, SSLConnection):
+    """FollowingConnection over TLS."""
 
 
 def configured(config: dict[str, Any]) -> bool:
@@ -87,8 +107,13 @@ def build_client(
         sentinel.sentinels,
         sentinel_kwargs={**timeouts, "retry": options["retry"], **sentinel.sentinel_auth},
     )
+    node_options = dict(sentinel.node_options)
+    tls = node_options.pop("ssl", False)
     pool = SentinelConnectionPool(
-        sentinel.master, manager, **{**sentinel.node_options, **options, "is_master": True}
+        sentinel.master,
+        manager,
+        **{**node_options, **options, "is_master": True},
+        connection_class=FollowingSSLConnection if tls else FollowingConnection,
     )
     client = redis.Redis(connection_pool=pool, single_connection_client=single_connection)
     client.auto_close_connection_pool = True
@@ -126,7 +151,7 @@ def _node_options(url: Any) -> dict[str, Any]:
         raise ValueError(f"RESQUE['REDIS_URL'] must be a string, not {url!r}.")
     options = parse_url(url)
     if options.pop("connection_class", None) is SSLConnection:
-        options["ssl"] = True  # SentinelConnectionPool picks its TLS connection class for it
+        options["ssl"] = True  # build_client picks the TLS connection class for it
     for unused in ("host", "port", "path"):
         options.pop(unused, None)
     return options

@@ -62,9 +62,14 @@ class Consumer:
 def consuming(
     job_name: str, job_id: str | None, queue: str | None, attempt: int, extras: dict[str, Any]
 ) -> Consumer | None:
-    """Open the span for one attempt and make it current; None without OpenTelemetry."""
+    """Open the span for one attempt and make it current; None without OpenTelemetry, and
+    None when no tracer provider is set and the payload carries no trace context (the span
+    would record nothing, and making it current costs a forked child pages of its own)."""
     if not otel.INSTALLED:
         return None
+    parent = _parent(extras)
+    if not parent and not otel.recording():
+        return None  # nothing would record the span, and there is no trace to carry on
     attributes: dict[str, str | int] = {
         SYSTEM: RESQUE,
         OPERATION: "process",
@@ -77,7 +82,7 @@ def consuming(
         attributes[MESSAGE_ID] = job_id
     span = otel.tracer().start_span(
         f"{job_name} process",
-        context=_parent(extras),
+        context=parent,
         kind=otel.trace.SpanKind.CONSUMER,
         attributes=attributes,
     )

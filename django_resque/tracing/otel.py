@@ -39,3 +39,9 @@ def tracer() -> Tracer:
     from django_resque import __version__
 
     return trace.get_tracer("django_resque", __version__)
+
+
+def recording() -> bool:
+    """Whether the application has set a tracer provider; until it does, the API's global is a
+    proxy whose spans record nothing."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)

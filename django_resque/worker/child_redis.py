@@ -9,6 +9,11 @@ command half done). The parent never sends on it before a child's report is in, 
 reconnects it after any child that did not report it clean, so a reply meant for one child can
 never reach the next. A child whose report is in may still be exiting (fork.py): it sends nothing
 more, and the kernel closing its copy of the socket does not shut the connection down.
+
+Before each fork the parent also drops a connection the server has closed meanwhile (readable
+at EOF: no round trip), such as one to a primary that died or that Sentinel demoted, so no
+child, not even one forked ahead, starts its job on it: the next connection asks the sentinels
+where the primary is now.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class ChildRedis:
         if get_config()["CONNECTION"]:
             return  # a django-redis pool is the user's to manage; children use get_redis()
         try:
+            if self.client is not None and self._unread_reply():
+                self.discard()  # closed by the server (a primary that died or was demoted)
             if self.client is None:
                 self.client = connection.build_client(single_connection=True)
             if time.monotonic() - self._used_at > _IDLE_CHECK_SECONDS:

@@ -92,6 +92,16 @@ def store_success(done: Success, worker_id: str, tally: Tally | None = None) -> 
         tally.sent(metrics)
 
 
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """One attempt's job_finish call, built once; sent again as is when its reply was lost."""
+
+    keys: list[str]
+    args: list[Any]
+    outcome: Outcome  # as finally decided (a retry or not)
+    metrics: list[Any]  # the sums of the worker's tally that the call carries
+
+
 def record(
     raw: bytes,
     outcome: Outcome,
@@ -105,6 +115,26 @@ def record(
 
     A worker passes its `tally` and the `attempt` it measured: the same call records them.
     """
+    call = prepare(raw, outcome, queue=queue, worker_id=worker_id, tally=tally, attempt=attempt)
+    return outcome if call is None else send(call, tally)
+
+
+def prepare(
+    raw: bytes,
+    outcome: Outcome,
+    *,
+    queue: str,
+    worker_id: str,
+    tally: Tally | None = None,
+    attempt: Attempt | None = None,
+    attempt_id: str = "",
+) -> Recording | None:
+    """Decide the outcome and build its job_finish call; None when there is nothing to write.
+
+    Deciding runs a dead child's on_failure hooks and schedules a retry, so it is done once
+    per attempt. With an `attempt_id` the script records that attempt once, however often
+    the call is sent (worker/slot.py sends it again after a lost reply).
+    """
     payload, definition = _resolve(raw)
     if not outcome.ok and outcome.exception == "DirtyExit" and outcome.retry_in is None:
         outcome = after_dirty_exit(raw, outcome)
@@ -115,39 +145,44 @@ def record(
     group, member_id = member_of(raw, payload)
     limits = limit_records.field_json(payload.extras) if payload is not None else ""
     if outcome.ok and job_id == _NO_STATUS and group is None and not limits:
-        return outcome  # nothing to write: success costs no round trip without a status
+        return None  # nothing to write: success costs no round trip without a status
     mode, extra = _mode_args(raw, payload, outcome, queue=queue, worker_id=worker_id)
     metrics = _metrics(tally, attempt, queue, mode)
     now = status.now_iso()
-    scripts.run(
-        "job_finish",
-        [
-            keys.job(job_id),
-            keys.failed(),
-            keys.failed_data(),
-            keys.failed_seq(),
-            keys.stat("failed"),
-            keys.stat("failed", worker_id),
-            keys.retries(),
-            keys.stat("retried"),
-            keys.failed_index(),
-            keys.minute_stat("failed", timeline.minute_of()),
-        ],
-        [
-            mode,
-            keys.failed_index_prefix(),
-            now,
-            status.result_ttl(),
-            *extra,
-            *[""] * (3 - len(extra)),
-            *_held(limits, worker_id, payload.id if payload is not None else None),
-            *_membership(group, member_id, now),
-            *metrics,
-        ],
-    )
+    script_keys = [
+        keys.job(job_id),
+        keys.failed(),
+        keys.failed_data(),
+        keys.failed_seq(),
+        keys.stat("failed"),
+        keys.stat("failed", worker_id),
+        keys.retries(),
+        keys.stat("retried"),
+        keys.failed_index(),
+        keys.minute_stat("failed", timeline.minute_of()),
+        keys.recorded(worker_id),
+    ]
+    args = [
+        mode,
+        keys.failed_index_prefix(),
+        now,
+        status.result_ttl(),
+        *extra,
+        *[""] * (3 - len(extra)),
+        *_held(limits, worker_id, payload.id if payload is not None else None),
+        *_membership(group, member_id, now),
+        *(metrics or recording.OFF_ARGS),
+        attempt_id,
+    ]
+    return Recording(script_keys, args, outcome, metrics)
+
+
+def send(call: Recording, tally: Tally | None = None) -> Outcome:
+    """Run a prepared job_finish call; return its outcome. `tally` forgets the sums it carried."""
+    scripts.run("job_finish", call.keys, call.args)
     if tally is not None:
-        tally.sent(metrics)
-    return outcome
+        tally.sent(call.metrics)
+    return call.outcome
 
 
 def _held(limits: str, worker_id: str, job_id: str | None) -> list[Any]:

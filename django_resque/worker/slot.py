@@ -9,6 +9,11 @@ The slot keeps the bookkeeping between its reserve script calls: jobs finished b
 counted, the last success (stored by the next reserve, in the same round trip), the attempts it
 measured and has not recorded (metrics/recording.py: they travel in the same calls), and whether
 a payload may linger in its record because a reply was lost.
+
+A failure is recorded by a job_finish call built once per attempt, with an id of its own. When
+that call's reply is lost, the call goes out again as it was before anything else (the next
+reserve, or the same outcome recorded again by the threaded loop), and the script, finding that
+id already recorded, records nothing twice. The job is not put back: it was performed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django_resque.jobs.outcome import Outcome
@@ -39,6 +45,17 @@ logger = logging.getLogger(__name__)
 Reserved = tuple[str, bytes]  # (queue, payload)
 
 
+@dataclass(frozen=True, slots=True)
+class Unrecorded:
+    """A failure whose job_finish call got no reply: it may have run, or not."""
+
+    reported: Outcome  # as the job reported it; recording this same outcome again resends `call`
+    call: finish.Recording
+    queue: str
+    raw: bytes
+    payload: Payload | None
+
+
 class Slot:
     """One worker identity: registration, heartbeat, reserve and record."""
 
@@ -52,6 +69,7 @@ class Slot:
         self.success: finish.Success | None = None  # last job's success, stored by next reserve
         self.reclaim = False  # a reserve failed: its reply may be lost and our record hold a job
         self.finished_raw: bytes | None = None  # the last job recorded, whose record may linger
+        self.unrecorded: Unrecorded | None = None  # a failure's call whose reply was lost
         self.tally = recording.Tally()  # attempts measured, recorded by the next script call
         self.unconfirmed: list[Any] = recording.OFF_ARGS  # the metrics of the last reserve call
         self.taken_at = 0.0  # monotonic time the payload held was taken: its duration starts
@@ -77,6 +95,7 @@ class Slot:
         explain_lost_registration(self.id, redis_run_id)
         self.finished = 0  # those jobs were put back by the pruner; not ours to count
         self.success = None  # nor to record: the job runs again
+        self.unrecorded = None
         self.tally.clear()
         self.token = uuid.uuid4().hex
         self.heartbeat = Heartbeat(self.id, self.token)
@@ -85,6 +104,10 @@ class Slot:
 
     def release(self, *, crashed: bool) -> None:
         """At shutdown: put back a job that never ran, count what is uncounted, unregister."""
+        try:
+            self.record_unrecorded()
+        except Pruned:
+            self.unrecorded = None  # its job was put back and runs elsewhere
         if self.reclaim:
             self._reclaim(crashed=crashed)
         self.store_success()  # and the attempts measured
@@ -97,6 +120,7 @@ class Slot:
 
         The script also marks the job running in its status hash (attempts + 1, worker id).
         """
+        self.record_unrecorded()
         if self.reclaim:  # the last reserve's reply may be lost: its payload is in our record
             self._reclaim()
         self.reclaim = True
@@ -151,6 +175,7 @@ class Slot:
     def store_success(self) -> None:
         """Store the last job's success and the attempts measured now, when no reserve call
         will carry them soon (one call, or none when there is nothing to store)."""
+        self.record_unrecorded()
         if self.success is not None:
             finish.store_success(self.success, self.id, self.tally)
             self.success = None
@@ -162,16 +187,47 @@ class Slot:
         """Record what came of one job: the one place an Outcome becomes Redis state.
 
         A success is stored by the next reserve call (which follows at once, or by shutdown or
-        a pause), in the same round trip as the count of processed jobs.
+        a pause), in the same round trip as the count of processed jobs. A failure's call is
+        built once: the same outcome recorded again (its reply was lost) sends it again.
         """
-        attempt = self._measured(payload)
         if outcome.ok:
             self.success = finish.success(payload, outcome)
-            self.tally.add(attempt, queue, recording.SUCCEEDED)
-        else:
-            outcome = finish.record(
-                raw, outcome, queue=queue, worker_id=self.id, tally=self.tally, attempt=attempt
+            self.tally.add(self._measured(payload), queue, recording.SUCCEEDED)
+            self._recorded(queue, raw, payload, outcome)
+            return
+        if self.unrecorded is None or self.unrecorded.reported is not outcome:
+            attempt, attempt_id = self._measured(payload), uuid.uuid4().hex
+            call = finish.prepare(
+                raw,
+                outcome,
+                queue=queue,
+                worker_id=self.id,
+                tally=self.tally,
+                attempt=attempt,
+                attempt_id=attempt_id,
             )
+            assert call is not None  # a failure always has something to write
+            self.unrecorded = Unrecorded(outcome, call, queue, raw, payload)
+        self._send_unrecorded()
+
+    def record_unrecorded(self) -> None:
+        """Send a failure's call whose reply was lost again, once Redis says we are alive.
+
+        Raises Pruned if this worker was pruned meanwhile: its job ran elsewhere, and nothing
+        of this run is recorded over it.
+        """
+        if self.unrecorded is not None:
+            self.heartbeat.confirm()
+            self._send_unrecorded()
+
+    def _send_unrecorded(self) -> None:
+        pending = self.unrecorded
+        assert pending is not None
+        outcome = finish.send(pending.call, self.tally)
+        self.unrecorded = None
+        self._recorded(pending.queue, pending.raw, pending.payload, outcome)
+
+    def _recorded(self, queue: str, raw: bytes, payload: Payload | None, outcome: Outcome) -> None:
         finish.log(self.id, queue, payload, outcome)
         self.finished += 1
         self.finished_raw = raw

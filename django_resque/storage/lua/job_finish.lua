@@ -29,13 +29,21 @@
 -- ARGV[16] the job's group ('' = none) and ARGV[17] its member id: mode ok records it as a
 --          member that succeeded, mode fail as one that failed (_groups.lua group_done; a
 --          retry keeps it pending); ARGV[18 .. 25] the group settings ('' each without a group)
+-- KEYS[11] <ns>:dj:recorded:<worker>     string  the attempt recorded last (optional, with
+--                                                 ARGV[30]); SET, EX one day
 -- ARGV[26 .. 29]  the metrics arguments (_metrics.lua; absent when the caller sends none): the
 --          sums of the attempt this call records and of those the worker still held
+-- ARGV[30] the attempt's id ('' or absent = do not check): a call the worker sends again after
+--          its reply was lost finds it in KEYS[11] and records nothing twice (returns 0)
 --#include _failures
 --#include _groups
 --#include _limits
 --#include _metrics
 local mode = ARGV[1]
+if KEYS[11] and ARGV[30] and ARGV[30] ~= '' then
+  if redis.call('GET', KEYS[11]) == ARGV[30] then return 0 end
+  redis.call('SET', KEYS[11], ARGV[30], 'EX', 86400)
+end
 metrics_record(metrics_settings(ARGV, 26))
 if ARGV[8] and ARGV[8] ~= '' then
   local spec, l = limits_of(ARGV[8]), limit_settings(ARGV, 11)
