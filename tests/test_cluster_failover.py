@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import redis as redis_py
 from redis.crc import key_slot
 
 from django_resque import EnqueueError, EnqueueOutcomeUnknown
@@ -184,6 +185,7 @@ def test_after_a_manual_failover_the_old_primary_s_moved_reply_sends_the_client_
     on_cluster, work_here, ledger
 ):
     jobs.record.delay(ledger, "before")  # the kept connection is on the old primary now
+    child = connection.build_client(single_connection=True)  # as forked children get one
     old = on_cluster.owner_of("{resque}:queues").port
     replica = _replica_of(on_cluster, old)
     on_cluster.client(replica).execute_command("CLUSTER FAILOVER")
@@ -194,6 +196,9 @@ def test_after_a_manual_failover_the_old_primary_s_moved_reply_sends_the_client_
         assert raised.value.outcome_unknown is False
         jobs.record.delay(ledger, "after")
         assert connection.get_redis().info("server")["tcp_port"] == replica
+        with pytest.raises(redis_py.ConnectionError, match="slot has moved"):
+            child.llen("{resque}:queue:default")
+        assert child.llen("{resque}:queue:default") == 2  # reconnected to the new owner
         work_here("default")
         assert performed(ledger) == ["before", "after"]
     finally:  # give the slot back, so the module's cluster is as it was

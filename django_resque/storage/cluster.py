@@ -115,12 +115,17 @@ class _SlotOwnerMixin:
         self.router = kwargs.pop("router")
         super().__init__(**kwargs)
 
-    def connect(self) -> None:
+    def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        """Connect to the slot's owner as the router names it now.
+
+        redis-py's connect() comes here, and so does a command sent on a connection that was
+        dropped, which would otherwise reconnect to the address it last had.
+        """
         if self._sock:
             return
         self.host, self.port = self.router.owner()
         try:
-            super().connect()  # type: ignore[misc]
+            super().connect_check_health(*args, **kwargs)  # type: ignore[misc]
         except (redis.ConnectionError, redis.TimeoutError):
             self.router.forget()  # dead, or hung (a frozen node answers nothing)
             raise
