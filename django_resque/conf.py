@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "SENTINEL_MASTER": None,
     "SENTINEL_USERNAME": None,
     "SENTINEL_PASSWORD": None,
+    # Redis Cluster (docs/scale-out.md): REDIS_URL names any node, and every key of the
+    # namespace carries the hash tag {NAMESPACE}, so the namespace lives in one slot.
+    "CLUSTER": False,
     # Prefix of every key, without the colon; "resque" is what Ruby, PHP and Node use.
     "NAMESPACE": "resque",
     # Queues a worker listens to when neither --queues nor QUEUE is given, in priority order.

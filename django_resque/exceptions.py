@@ -5,7 +5,9 @@ from __future__ import annotations
 import redis
 from redis.sentinel import MasterNotFoundError
 
-_NOT_SENT = ("connecting to", "previous master is now a slave")
+# redis-py's words for a failed connect and a demoted primary's refusal, and storage/cluster.py's
+# for a MOVED reply: the command did not run.
+_NOT_SENT = ("connecting to", "previous master is now a slave", "slot has moved")
 
 
 class ResqueError(Exception):

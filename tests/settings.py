@@ -81,6 +81,9 @@ RESQUE = {
 for _key in ("HEARTBEAT_INTERVAL", "HEARTBEAT_TIMEOUT", "JOB_TIMEOUT", "SOCKET_TIMEOUT"):
     if os.environ.get(f"RESQUE_TEST_{_key}"):
         RESQUE[_key] = float(os.environ[f"RESQUE_TEST_{_key}"])
+# Redis Cluster tests (tests/test_cluster.py) start workers on a cluster node's URL.
+if os.environ.get("RESQUE_TEST_CLUSTER"):
+    RESQUE["CLUSTER"] = os.environ["RESQUE_TEST_CLUSTER"] == "1"
 if os.environ.get("RESQUE_TEST_MAX_RECOVERIES"):
     RESQUE["MAX_RECOVERIES"] = int(os.environ["RESQUE_TEST_MAX_RECOVERIES"])
 

@@ -27,6 +27,13 @@ def test_sentinels_with_a_master_name_pass_every_settings_check():
         assert setting_checks.check_settings() == []
 
 
+def test_a_cluster_node_url_with_enqueue_replicas_passes_every_settings_check():
+    """ENQUEUE_REPLICAS works on a cluster: WAIT goes to the primary that holds the slot."""
+    with with_resque(CLUSTER=True, REDIS_URL="redis://10.0.0.5:7000/0", ENQUEUE_REPLICAS=1):
+        assert scale_out.check_scale_out() == []
+        assert setting_checks.check_settings() == []
+
+
 def test_a_redis_sentinel_url_passes_the_url_check_and_needs_no_other_setting():
     with with_resque(REDIS_URL="redis+sentinel://:pw@127.0.0.1:26379,127.0.0.1/mymaster/2"):
         assert scale_out.check_scale_out() == []
@@ -47,6 +54,21 @@ def test_a_redis_sentinel_url_passes_the_url_check_and_needs_no_other_setting():
         ({"ENQUEUE_REPLICAS_TIMEOUT": 0}, "django_resque.E094", "milliseconds"),
         ({"ENQUEUE_REPLICAS": 1, "ENQUEUE_REPLICAS_TIMEOUT": 5000}, "django_resque.E095", "5.0"),
         ({"JOB_ID_TTL": 0}, "django_resque.E096", "seconds"),
+        ({"CLUSTER": "yes"}, "django_resque.E097", "True"),
+        ({"CLUSTER": 1}, "django_resque.E097", "True"),
+        (
+            {"CLUSTER": True, "SENTINELS": SENTINELS, "SENTINEL_MASTER": "m"},
+            "django_resque.E098",
+            "SENTINELS",
+        ),
+        (
+            {"CLUSTER": True, "REDIS_URL": "redis+sentinel://127.0.0.1/mymaster"},
+            "django_resque.E098",
+            "SENTINELS",
+        ),
+        ({"CLUSTER": True, "CONNECTION": "default"}, "django_resque.E098", "CONNECTION"),
+        ({"CLUSTER": True, "REDIS_URL": "redis://127.0.0.1:7000/3"}, "django_resque.E099", "0"),
+        ({"CLUSTER": True, "REDIS_URL": "redis://h:7000/?db=2"}, "django_resque.E099", "0"),
     ],
 )
 def test_bad_scale_out_settings_are_numbered_errors_that_say_what_to_write(

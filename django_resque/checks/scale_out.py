@@ -1,4 +1,4 @@
-"""System checks for Redis behind Sentinel and acknowledged enqueues, django_resque.E090-E099."""
+"""System checks for Redis behind Sentinel or Cluster and acknowledged enqueues, E090-E099."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error, register
+from redis.connection import parse_url
 
 from django_resque.conf import get_config
-from django_resque.storage import sentinel
+from django_resque.storage import cluster, sentinel
 
 
 @register()
 def check_scale_out(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Report Sentinel, ENQUEUE_REPLICAS and JOB_ID_TTL settings that cannot work."""
+    """Report Sentinel, Cluster, ENQUEUE_REPLICAS and JOB_ID_TTL settings that cannot work."""
     config = get_config()
-    return _check_sentinel(config) + _check_replicas(config) + _check_job_ids(config)
+    return (
+        _check_sentinel(config)
+        + _check_cluster(config)
+        + _check_replicas(config)
+        + _check_job_ids(config)
+    )
 
 
 def _check_sentinel(config: dict[str, Any]) -> list[CheckMessage]:
@@ -54,6 +60,47 @@ def _check_sentinel(config: dict[str, Any]) -> list[CheckMessage]:
     except ValueError as exc:
         messages.append(Error(str(exc), id="django_resque.E090"))
     return messages
+
+
+def _check_cluster(config: dict[str, Any]) -> list[CheckMessage]:
+    if not isinstance(config["CLUSTER"], bool):
+        return [
+            Error(
+                f"RESQUE['CLUSTER'] is {config['CLUSTER']!r}; give True (REDIS_URL names a "
+                "node of a Redis Cluster) or False (the default).",
+                id="django_resque.E097",
+            )
+        ]
+    if not cluster.configured(config):
+        return []
+    for other, why in (
+        ("SENTINELS", "a Redis Cluster fails over by itself, without sentinels"),
+        ("CONNECTION", "django_resque builds its own client on the node that owns its slot"),
+    ):
+        if config[other] or (other == "SENTINELS" and sentinel.configured(config)):
+            return [
+                Error(
+                    f"RESQUE['CLUSTER'] and RESQUE[{other!r}] are both set.",
+                    hint=f"Use one: {why}.",
+                    id="django_resque.E098",
+                )
+            ]
+    url = config["REDIS_URL"]
+    try:
+        db = int(parse_url(url).get("db", 0)) if isinstance(url, str) else 0
+    except ValueError:
+        return []  # E003 says what is wrong with the URL
+    if db != 0:
+        return [
+            Error(
+                f"RESQUE['REDIS_URL'] names database {db}, but a Redis Cluster has only "
+                "database 0.",
+                hint="Drop the /db part of the URL; give each application its own "
+                "RESQUE['NAMESPACE'] instead.",
+                id="django_resque.E099",
+            )
+        ]
+    return []
 
 
 def _check_replicas(config: dict[str, Any]) -> list[CheckMessage]:

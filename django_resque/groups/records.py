@@ -66,7 +66,7 @@ def member(mode: str, group_id: str, member_id: str, *, hold: bool = False) -> l
     """Record a member's join ("join") or final outcome ("ok", "failed") on its own; return
     the callbacks held back (`hold`) if that ended the group."""
     args = [*script_args(hold=hold), mode, group_id, member_id]
-    return _callbacks(scripts.run("group_member", [], args))
+    return _callbacks(scripts.run("group_member", [get_keys().group(group_id)], args))
 
 
 def _callbacks(held: bytes | str) -> list[Callback]:

@@ -129,7 +129,7 @@ class Tally:
         """Record the sums held now, in one call (a pause or a shutdown: no call follows)."""
         if self.jobs or self.waits:
             args = self.script_args(now=True)
-            scripts.run("metrics_flush", [], args)
+            scripts.run("metrics_flush", [get_keys().metrics_totals()], args)
             self.sent(args)
 
     def _due(self) -> bool:

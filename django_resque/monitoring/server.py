@@ -133,7 +133,7 @@ class KeyDetail:
 
 def key_detail(name: str, limit: int = ITEMS_SHOWN) -> KeyDetail | None:
     """Return one of our keys' first `limit` items (bounded), or None if it is not ours or gone."""
-    if not name.startswith(f"{get_keys().namespace}:"):  # never read another app's keys
+    if not name.startswith(get_keys().prefix):  # never read another app's keys
         return None
     client = get_redis()
     kind = _text(client.type(name))

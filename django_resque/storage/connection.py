@@ -14,7 +14,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from django_resque.conf import get_config
-from django_resque.storage import sentinel
+from django_resque.storage import cluster, sentinel
 
 # A replica's answer to a write (READONLY, also inside a script's error): a demoted primary.
 READONLY = "You can't write against a read only replica"
@@ -58,9 +58,15 @@ def unavailable(exc: redis.RedisError) -> bool:
     A Redis at maxmemory with noeviction refuses writes that would grow it with an OOM error
     (inside a script, Redis 6 wraps it in the script's error), which passes once workers drain it.
     A replica refuses writes with READONLY, which passes once clients reach the new primary.
+    A Redis Cluster answers CLUSTERDOWN while a failover is under way, TRYAGAIN and ASK while a
+    slot moves; a MOVED reply is a ConnectionError already (cluster.py).
     """
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         return True
+    if isinstance(exc, redis.exceptions.ClusterDownError | redis.exceptions.TryAgainError):
+        return True
+    if isinstance(exc, redis.exceptions.AskError):
+        return True  # a key of the slot has moved to the node importing it; the rest follow
     if isinstance(exc, redis.exceptions.OutOfMemoryError | redis.exceptions.ReadOnlyError):
         return True  # READONLY: a primary demoted by a failover; its successor takes writes
     return isinstance(exc, redis.ResponseError) and any(
@@ -78,6 +84,8 @@ def describe() -> str:
             return sentinel.read(config).describe()
         except ValueError:
             return "Sentinel (RESQUE['SENTINELS'] is not valid; see manage.py check)"
+    if cluster.configured(config):
+        return cluster.describe(_masked(str(config["REDIS_URL"])))
     return _masked(str(config["REDIS_URL"]))
 
 
@@ -103,7 +111,8 @@ def _build() -> redis.Redis:
 
 
 def build_client(*, single_connection: bool = False) -> redis.Redis:
-    """Return a new client for RESQUE["REDIS_URL"], or on the primary behind RESQUE["SENTINELS"].
+    """Return a new client for RESQUE["REDIS_URL"], or on the primary behind RESQUE["SENTINELS"],
+    or, with RESQUE["CLUSTER"], on the cluster primary that owns the namespace's slot.
 
     No client-side retries: redis-py re-sends a command after a read timeout even when Redis
     already ran it, which would push a payload twice or move two jobs. A single-connection
@@ -126,6 +135,13 @@ def build_client(*, single_connection: bool = False) -> redis.Redis:
     url = config["REDIS_URL"]
     if not isinstance(url, str):
         raise ImproperlyConfigured(f"RESQUE['REDIS_URL'] must be a string, not {url!r}.")
+    if cluster.configured(config):
+        try:
+            return cluster.build_client(
+                url, options, name=_masked(url), single_connection=single_connection
+            )
+        except ValueError as exc:
+            raise ImproperlyConfigured(str(exc)) from exc
     try:
         return redis.Redis.from_url(url, **options, single_connection_client=single_connection)
     except ValueError as exc:

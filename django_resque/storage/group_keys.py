@@ -9,10 +9,10 @@ from __future__ import annotations
 
 
 class GroupKeys:
-    """Key names of groups; mixed into Keys, which supplies `namespace`."""
+    """Key names of groups; mixed into Keys, which supplies `prefix`."""
 
     __slots__ = ()
-    namespace: str
+    prefix: str  # keys.key_prefix: `<ns>:`, or `{<ns>}:` under RESQUE["CLUSTER"]
 
     def group(self, group_id: str) -> str:
         """hash: a group's name, created_at, open, counts, parent, callbacks, fired and
@@ -22,7 +22,7 @@ class GroupKeys:
     def group_prefix(self) -> str:
         """prefix `<ns>:dj:group:`; prefix .. id = group(id), and prefix .. id .. one of the
         suffixes below is one of its sets (scripts learn a group only from a payload)."""
-        return f"{self.namespace}:dj:group:"
+        return self.prefix + "dj:group:"
 
     def group_pending(self, group_id: str) -> str:
         """set: ids of members not yet done (SADD at enqueue, SREM once done)."""
@@ -42,4 +42,4 @@ class GroupKeys:
 
     def groups(self) -> str:
         """zset group id -> created (epoch): the admin's list (expired ids leave on read)."""
-        return f"{self.namespace}:dj:groups"
+        return self.prefix + "dj:groups"

@@ -4,6 +4,11 @@ The Resque keys are exactly those Ruby resque, resque-scheduler, php-resque and 
 (`namespace:` + name), so workers in any of those languages can share the Redis. Keys that only
 django_resque uses live under `namespace:dj:`, a prefix no Resque implementation writes.
 
+Under RESQUE["CLUSTER"] the namespace becomes the hash tag `{namespace}`: every key starts with
+`{resque}:` instead of `resque:` (key_prefix, the one place that decides it), so every key of a
+namespace, and every key a script builds from a prefix below, hashes to one Redis Cluster slot.
+That layout is no longer the one the other Resques read.
+
 Lua scripts get their keys in KEYS[]. A script that learns a queue name, a failure facet or a
 job id only from data it reads gets a *prefix* from here instead (the methods named `*_prefix`)
 and appends that name to it, which is the same string the matching method returns: the rule is
@@ -12,7 +17,7 @@ written beside each prefix, and no script spells a key name itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from django_resque.conf import get_config
@@ -21,12 +26,26 @@ from django_resque.storage.limit_keys import LimitKeys
 from django_resque.storage.metric_keys import MetricKeys
 
 
+def key_prefix(namespace: str, *, cluster: bool) -> str:
+    """What every key of `namespace` starts with: `resque:`, or `{resque}:` on Redis Cluster.
+
+    Redis Cluster hashes only the part of a key between the first `{` and the next `}` when
+    there is one, so the tagged prefix puts the whole namespace in one slot.
+    """
+    return f"{{{namespace}}}:" if cluster else f"{namespace}:"
+
+
 @dataclass(frozen=True, slots=True)
 class Keys(GroupKeys, LimitKeys, MetricKeys):
     namespace: str
+    cluster: bool = False
+    prefix: str = field(init=False)  # key_prefix(namespace, cluster)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prefix", key_prefix(self.namespace, cluster=self.cluster))
 
     def _k(self, name: str) -> str:
-        return f"{self.namespace}:{name}"
+        return self.prefix + name
 
     # --- Resque: queues -------------------------------------------------------------------
     def queues(self) -> str:
@@ -277,9 +296,10 @@ class Keys(GroupKeys, LimitKeys, MetricKeys):
 
 def get_keys() -> Keys:
     """Return the key map for the configured namespace (one shared instance per namespace)."""
-    return _keys_for(get_config()["NAMESPACE"])
+    config = get_config()
+    return _keys_for(config["NAMESPACE"], cluster=config["CLUSTER"] is True)
 
 
 @cache
-def _keys_for(namespace: str) -> Keys:
-    return Keys(namespace)
+def _keys_for(namespace: str, *, cluster: bool) -> Keys:
+    return Keys(namespace, cluster=cluster)

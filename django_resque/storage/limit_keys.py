@@ -9,16 +9,16 @@ from __future__ import annotations
 
 
 class LimitKeys:
-    """Key names of the limits; mixed into Keys, which supplies `namespace`."""
+    """Key names of the limits; mixed into Keys, which supplies `prefix`."""
 
     __slots__ = ()
-    namespace: str
+    prefix: str  # keys.key_prefix: `<ns>:`, or `{<ns>}:` under RESQUE["CLUSTER"]
 
     def limit_prefix(self) -> str:
         """prefix `<ns>:dj:limit:`; scripts learn a limit's key `k` from a payload's `limits`
         field and append `lock:` .. k, `slots:` .. k, `rate:` .. k or `wait:<kind>:` .. k,
         the names the methods below return."""
-        return f"{self.namespace}:dj:limit:"
+        return self.prefix + "dj:limit:"
 
     def limit_lock(self, k: str) -> str:
         """string, PX: the id of the job holding unique lock `k`; SET NX by enqueue.lua and

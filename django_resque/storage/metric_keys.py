@@ -18,15 +18,15 @@ from __future__ import annotations
 
 
 class MetricKeys:
-    """Key names of the metrics; mixed into Keys, which supplies `namespace`."""
+    """Key names of the metrics; mixed into Keys, which supplies `prefix`."""
 
     __slots__ = ()
-    namespace: str
+    prefix: str  # keys.key_prefix: `<ns>:`, or `{<ns>}:` under RESQUE["CLUSTER"]
 
     def metrics_prefix(self) -> str:
         """prefix `<ns>:dj:metrics:`; _metrics.lua appends `job:<step>:<period>:` .. job name,
         `wait:<step>:<period>:` .. queue name and `duration:` .. job name (the names below)."""
-        return f"{self.namespace}:dj:metrics:"
+        return self.prefix + "dj:metrics:"
 
     def metrics_job(self, step: str, period: int, job_name: str) -> str:
         """hash with TTL: one job's attempts in one minute (`m`) or hour (`h`): n, f, r, us and

@@ -11,7 +11,6 @@ import redis
 from redis.exceptions import NoScriptError
 
 from django_resque.storage import channel
-from django_resque.storage.connection import get_redis
 
 _INCLUDE = b"--#include "
 
@@ -53,13 +52,25 @@ def run(name: str, keys: list[str], args: list[Any], client: redis.Redis | None 
     try:
         return _evalsha(client, sha, keys, args)
     except NoScriptError:
-        _load(client, source)
-        return _evalsha(client, sha, keys, args)
+        return _load_and_run(client, source, sha, keys, args)
 
 
-def _load(client: redis.Redis | None, source: bytes) -> None:
-    """Load a script after NOSCRIPT (the server's script cache was empty or flushed)."""
-    (client or get_redis()).script_load(source)
+def _load_and_run(
+    client: redis.Redis | None, source: bytes, sha: str, keys: list[str], args: list[Any]
+) -> Any:
+    """After NOSCRIPT (an empty or flushed script cache, a new primary): SCRIPT LOAD, then
+    EVALSHA, in one write on one connection, so the script is loaded on the node that runs it.
+
+    Loading over another pooled connection could reach another server: after a failover, a
+    pooled connection may still be open to the old primary, which accepts SCRIPT LOAD.
+    """
+    loaded, result = channel.call_many(
+        [("SCRIPT", "LOAD", source), _command(sha, keys, args)], client
+    )
+    for reply in (loaded, result):
+        if isinstance(reply, Exception):
+            raise reply
+    return result
 
 
 def _evalsha(client: redis.Redis | None, sha: str, keys: list[str], args: list[Any]) -> Any:
@@ -88,8 +99,7 @@ def run_after_blpop(
     commands = [("BLPOP", *wait_keys, timeout), _command(sha, keys, args)]
     waited, result = channel.call_many(commands, client)
     if isinstance(result, NoScriptError):
-        _load(client, source)
-        return _evalsha(client, sha, keys, args)
+        return _load_and_run(client, source, sha, keys, args)
     for reply in (waited, result):
         if isinstance(reply, Exception):
             raise reply
@@ -115,8 +125,7 @@ def run_many(
     after = results.pop() if then is not None else None
     missing = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
     if missing:
-        _load(client, source)
-        retried = _pipelined(client, sha, [calls[i] for i in missing], then)
+        retried = _pipelined(client, sha, [calls[i] for i in missing], then, load=source)
         after = retried.pop() if then is not None else None
         for i, result in zip(missing, retried, strict=True):
             results[i] = result
@@ -137,9 +146,19 @@ def _pipelined(
     sha: str,
     calls: list[tuple[list[str], list[Any]]],
     then: tuple[Any, ...] | None = None,
+    *,
+    load: bytes | None = None,
 ) -> list[Any]:
+    """Send the calls (and `then`) in one write; with `load`, a SCRIPT LOAD of it first, on the
+    same connection (as _load_and_run), whose reply is checked and left out."""
     commands = [_command(sha, keys, args) for keys, args in calls]
-    return channel.call_many([*commands, then] if then is not None else commands, client)
+    first = [("SCRIPT", "LOAD", load)] if load is not None else []
+    replies = channel.call_many([*first, *commands, *([then] if then is not None else [])], client)
+    if load is not None:
+        loaded = replies.pop(0)
+        if isinstance(loaded, Exception):
+            raise loaded
+    return replies
 
 
 def source(name: str) -> bytes:
