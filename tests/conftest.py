@@ -150,3 +150,24 @@ def start_worker() -> Iterator[Callable[..., subprocess.Popen[str]]]:
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A real Redis Cluster for the module (tests/cluster_set.py); stopped by pid at its end."""
+    from tests.cluster_set import ClusterSet  # imports tests.jobs: Django must be set up first
+
+    started = ClusterSet().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def on_cluster(cluster: Any, settings: Any) -> Iterator[Any]:
+    """Settings on the module's cluster, with CLUSTER=True; its primaries emptied first."""
+    from django_resque.storage import connection
+
+    cluster.flush()
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": cluster.url, "CLUSTER": True}
+    yield cluster
+    connection.reset()

@@ -28,23 +28,6 @@ _unsupported = cluster_supported()
 pytestmark = pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """One cluster for the tests that leave its primaries alive."""
-    started = ClusterSet().start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def on_cluster(cluster, settings):
-    """Settings on the module's cluster, with CLUSTER=True; its primaries emptied first."""
-    cluster.flush()
-    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": cluster.url, "CLUSTER": True}
-    yield cluster
-    connection.reset()
-
-
 def _namespace_keys(cluster: ClusterSet) -> dict[int, list[bytes]]:
     """Every key on every primary, by the primary's port."""
     return {port: sorted(cluster.client(port).keys("*")) for port in cluster.primary_ports()}

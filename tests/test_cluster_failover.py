@@ -8,7 +8,6 @@ namespace's primary has two replicas, so that the promoted one still has a repli
 import contextlib
 import signal
 import subprocess
-import threading
 import time
 from datetime import timedelta
 
@@ -28,49 +27,10 @@ from tests.cluster_set import (
     wait_for_new_owner,
 )
 from tests.helpers import ROOT, manage, wait_until, worker_env
+from tests.producers import Producer
 
 _unsupported = cluster_supported()
 pytestmark = pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported")
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """One cluster for the tests that move the slot but leave every node running."""
-    started = ClusterSet().start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def on_cluster(cluster, settings):
-    """Settings on the module's cluster, with CLUSTER=True; its primaries emptied first."""
-    cluster.flush()
-    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": cluster.url, "CLUSTER": True}
-    yield cluster
-    connection.reset()
-
-
-class Producer(threading.Thread):
-    """Enqueue record jobs one after another; keep the tokens Redis acknowledged, and errors."""
-
-    def __init__(self, ledger: str) -> None:
-        super().__init__(daemon=True)
-        self.ledger, self.stop = ledger, threading.Event()
-        self.acknowledged: list[tuple[float, str]] = []
-        self.errors: list[Exception] = []
-
-    def run(self) -> None:
-        n = 0
-        while not self.stop.is_set():
-            n += 1
-            token = f"p{n}"
-            try:
-                jobs.record.delay(self.ledger, token)
-                self.acknowledged.append((time.monotonic(), token))
-            except Exception as exc:  # every kind is kept: the test asserts they are EnqueueErrors
-                self.errors.append(exc)
-                time.sleep(0.02)
-            time.sleep(0.05)  # about 20 jobs a second, which four forking workers keep up with
 
 
 @pytest.fixture

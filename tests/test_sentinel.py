@@ -9,7 +9,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import threading
 import time
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from django_resque.queues import lists as queues
 from django_resque.storage import connection, sentinel
 from tests import jobs as test_jobs
 from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
+from tests.producers import Producer
 from tests.sentinel_set import MASTER, SentinelSet, sentinel_supported
 
 _unsupported = sentinel_supported()
@@ -144,31 +144,6 @@ def test_a_worker_pointed_at_a_replica_waits_and_logs_instead_of_crashing(
     wait_until(lambda: "event=redis-unavailable" in log.read_text(), timeout=30)
     assert "read only replica" in log.read_text()
     assert worker.poll() is None  # waiting for a primary, not crashed
-
-
-class Producer(threading.Thread):
-    """Enqueue record jobs one after another; keep the tokens Redis acknowledged, and errors."""
-
-    def __init__(self, ledger: str, prefix: str = "p") -> None:
-        super().__init__(daemon=True)
-        self.ledger, self.prefix, self.stop = ledger, prefix, threading.Event()
-        self.acknowledged: list[tuple[float, str]] = []
-        self.errors: list[Exception] = []
-
-    def run(self) -> None:
-        n = 0
-        while not self.stop.is_set():
-            n += 1
-            token = f"{self.prefix}{n}"
-            try:
-                test_jobs.record.delay(self.ledger, token)
-                self.acknowledged.append((time.monotonic(), token))
-            except Exception as exc:  # every kind is kept: the test asserts they are EnqueueErrors
-                self.errors.append(exc)
-                time.sleep(0.02)
-            # About 20 jobs a second each: forking workers under coverage keep up, so a job
-            # acknowledged after the failover is not stuck behind a backlog of earlier ones.
-            time.sleep(0.05)
 
 
 def _performed(ledger: str) -> list[str]:
