@@ -19,6 +19,7 @@ from django_resque.queues import lists as queues
 from django_resque.scheduler import schedules
 from django_resque.scheduler.loop import Scheduler
 from django_resque.storage import connection
+from django_resque.storage.cluster import SlotRouter, namespace_slot
 from django_resque.storage.keys import Keys
 from tests import jobs
 from tests.cluster_set import ClusterSet, cluster_env, cluster_supported, performed
@@ -188,6 +189,21 @@ def test_a_client_on_a_node_that_does_not_own_the_slot_is_sent_to_the_owner(on_c
     jobs.add.delay(1, 2)
     assert on_cluster.client(owner.port).llen("{resque}:queue:default") == 1
     assert connection.get_redis().info("server")["tcp_port"] == owner.port
+
+
+def test_a_moved_reply_s_address_is_used_before_the_slot_map_is_read_again(on_cluster):
+    """Right after a failover a node's slot map may still name the old owner; the old owner's
+    MOVED names the new one, so the next connect goes there."""
+    owner = on_cluster.owner_of("{resque}:queues").port
+    other = next(p for p in on_cluster.primary_ports() if p != owner)
+    router = SlotRouter(f"redis://127.0.0.1:{owner}/0", namespace_slot(), {}, name="test")
+    assert router.owner() == ("127.0.0.1", owner)
+    router.moved("127.0.0.1", other)
+    assert router.owner() == ("127.0.0.1", other)
+    router.forget()  # that node failed in turn: the map is read again
+    assert router.owner() == ("127.0.0.1", owner)
+    router.moved("?", other)  # a reply that names no address: read the map
+    assert router.owner() == ("127.0.0.1", owner)
 
 
 def test_an_enqueue_waits_for_the_slot_s_replica_with_enqueue_replicas(on_cluster, settings):

@@ -18,8 +18,8 @@ place on another primary.
 A failover: the owner's socket breaks or times out, reconnecting asks the cluster again,
 and until a replica is promoted that names the dead node (refused, ConnectionError again) or
 the node answers CLUSTERDOWN; callers see errors connection.unavailable() counts as "wait and
-retry". An old primary that comes back as a replica answers MOVED: the connection is dropped
-and the next command goes to the new owner.
+retry". An old primary that comes back as a replica answers MOVED, naming the new owner: the
+connection is dropped and the next command goes there.
 """
 
 from __future__ import annotations
@@ -63,10 +63,13 @@ class SlotRouter:
         self._cluster: RedisCluster | None = None
         self._seen: set[tuple[str, int]] = set()  # (host, port) of every node seen
         self._stale = False
+        self._moved_to: tuple[str, int] | None = None
         self._lock = threading.Lock()
 
     def owner(self) -> tuple[str, int]:
         """Return (host, port) of the slot's primary; ConnectionError if none can be found."""
+        if self._moved_to is not None:
+            return self._moved_to
         try:
             with self._lock:
                 cluster = self._topology()
@@ -80,8 +83,22 @@ class SlotRouter:
         return node.host, node.port
 
     def forget(self) -> None:
-        """Ask the cluster again before the next connect (the owner failed or moved)."""
-        self._stale = True
+        """Ask the cluster again before the next connect (the owner failed)."""
+        self._stale, self._moved_to = True, None
+
+    def moved(self, host: str, port: int) -> None:
+        """Connect next to the node a MOVED reply named.
+
+        The old owner's MOVED is the cluster's own word on the new one; a slot map read
+        from another node right after a failover may still name the old owner until gossip
+        reaches it. The map is read again when that node fails in turn, or now when the reply
+        names no address (an endpoint the node does not know is `?` or empty).
+        """
+        if host in ("", "?"):
+            self.forget()
+            return
+        self._moved_to = (host, port)
+        self._seen.add((host, port))
 
     def _topology(self) -> RedisCluster:
         if self._cluster is not None and not self._stale:
@@ -140,7 +157,7 @@ class _SlotOwnerMixin:
             # The node no longer owns the slot (a failover, a resharding): the command did not
             # run. Drop the socket so the next command connects to the owner, as redis-py's
             # Sentinel connections do with a demoted primary's READONLY.
-            self.router.forget()
+            self.router.moved(exc.host, exc.port)
             self.disconnect()  # type: ignore[attr-defined]
             raise redis.ConnectionError(
                 f"The namespace's {SLOT_MOVED} ({exc}); the next command follows it."
