@@ -7,7 +7,9 @@ binds 127.0.0.1 only and never uses port 6379.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -54,6 +56,7 @@ class RedisServer:
         extra: list[str] | None = None,
     ) -> None:
         self.port = port or free_port()
+        self._port_chosen = port is None  # ours to choose again if another process takes it
         self.dir = directory or tempfile.mkdtemp(prefix="resque-redis-")
         self.appendonly = appendonly
         self.extra = extra or []
@@ -64,6 +67,27 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
+        """Start redis-server and wait until it answers on its port.
+
+        free_port() finds a port free at that moment only: another process (a sibling test
+        process's server, an outgoing connection) may bind it before redis-server does. So
+        the server is ready when the pid that answers INFO is ours, and a port we chose
+        that was taken meanwhile is chosen again.
+        """
+        for _ in range(5):
+            self._launch()
+            if self._wait_until_ours_answers():
+                return self
+            self.port = free_port()
+        raise RuntimeError(f"redis-server found no free port in 5 tries; see {self.log_path}")
+
+    @property
+    def log_path(self) -> str:
+        return os.path.join(self.dir, "redis.log")
+
+    def _launch(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.log_path)  # what _wait_until_ours_answers reads is this start's
         args = [
             find_binary(),
             "--bind",
@@ -83,26 +107,51 @@ class RedisServer:
             "--daemonize",
             "no",
             "--logfile",
-            os.path.join(self.dir, "redis.log"),
+            self.log_path,
             *self.extra,
         ]
         # A session of its own: a terminal's Ctrl-C goes to the processes that use this Redis,
         # which need it to shut down cleanly, and not to Redis; its owner stops it, by pid, last.
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def _wait_until_ours_answers(self) -> bool:
+        """True once this process answers; False if it exited because a port we chose was
+        taken; RuntimeError for any other exit, or no answer within 10 s."""
+        assert self.process is not None
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if self._port_chosen and self._port_taken():
+                    return False
                 raise RuntimeError(
-                    f"redis-server exited with {self.process.returncode}; see {self.dir}/redis.log"
+                    f"redis-server exited with {self.process.returncode}; see {self.log_path}"
                 )
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                time.sleep(0.02)
+            if self._answering_pid() == self.process.pid:
+                return True
+            time.sleep(0.02)
         raise RuntimeError(f"redis-server did not answer on port {self.port} within 10 s")
+
+    def _port_taken(self) -> bool:
+        try:
+            with open(self.log_path) as log:
+                return f":{self.port}: bind: Address already in use" in log.read()
+        except FileNotFoundError:
+            return False
+
+    def _answering_pid(self) -> int | None:
+        """The process_id of the server that answers PING on our port, None if none does yet
+        (nothing listens, or a server still loading its data answers -LOADING)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\nINFO server\r\n")
+                reply = b""
+                while not (found := re.search(rb"process_id:(\d+)\r\n", reply)):
+                    if reply.startswith(b"-") or not (chunk := conn.recv(4096)):
+                        return None
+                    reply += chunk
+        except OSError:
+            return None
+        return int(found.group(1)) if reply.startswith(b"+PONG") else None
 
     @property
     def pid(self) -> int:

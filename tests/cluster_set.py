@@ -68,7 +68,7 @@ class ClusterSet:
     def __init__(
         self, *, node_timeout_ms: int = 1000, extra_replicas: int = 0, replicas: bool = True
     ) -> None:
-        self.replicas = replicas
+        self.replicas, self.node_timeout_ms = replicas, node_timeout_ms
         count = 6 + extra_replicas if replicas else 3
         self.bus_ports = [free_port() for _ in range(count)]
         self.nodes = [RedisServer(extra=_cluster_args(node_timeout_ms, p)) for p in self.bus_ports]
@@ -88,8 +88,8 @@ class ClusterSet:
         return self
 
     def _start(self) -> None:
-        for node in self.nodes:
-            node.start()
+        for i in range(len(self.nodes)):
+            self._start_node(i)
         first = self.client(self.nodes[0].port)
         for node, bus_port in zip(self.nodes[1:], self.bus_ports[1:], strict=True):
             first.execute_command("CLUSTER MEET", "127.0.0.1", node.port, bus_port)
@@ -104,6 +104,23 @@ class ClusterSet:
             node_id = self.client(primary.port).execute_command("CLUSTER MYID")
             self.client(replica.port).execute_command("CLUSTER REPLICATE", node_id)
         self.wait_ok()
+
+    def _start_node(self, i: int) -> None:
+        """Start node i; a bus port another process bound since free_port() is chosen again
+        (RedisServer does the same for the client port)."""
+        for _ in range(3):
+            try:
+                self.nodes[i].start()
+                return
+            except RuntimeError:
+                with open(self.nodes[i].log_path) as log:
+                    if f":{self.bus_ports[i]}: bind: Address already in use" not in log.read():
+                        raise
+            self.bus_ports[i] = free_port()
+            self.nodes[i] = RedisServer(
+                extra=_cluster_args(self.node_timeout_ms, self.bus_ports[i])
+            )
+        raise RuntimeError(f"no free cluster bus port in 3 tries; see {self.nodes[i].log_path}")
 
     def _knows_all(self, port: int) -> bool:
         known = self.client(port).execute_command("CLUSTER NODES")  # parsed: address -> node
