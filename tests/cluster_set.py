@@ -12,6 +12,8 @@ import time
 from functools import cache
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests import jobs
 from tests.helpers import RedisServer, wait_until  # also puts scripts/ on sys.path
@@ -35,6 +37,9 @@ def _cluster_args(node_timeout_ms: int, bus_port: int) -> list[str]:
         # A replica may always take over, however long it was out of touch: the tests kill
         # primaries on purpose and want the failover, not a cluster that waits for a human.
         "--cluster-replica-validity-factor",
+        "0",
+        # A replica's full sync starts at once, not after the default 5 s wait for others.
+        "--repl-diskless-sync-delay",
         "0",
     ]
 
@@ -176,7 +181,11 @@ class ClusterSet:
         raise AssertionError(f"no node answers for the slot of {key!r}")
 
     def client(self, port: int) -> redis.Redis:
-        return redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1)
+        """A client on one node that gives up after one try: redis-py's default retries with
+        backoff would spend seconds on each call to a frozen or dead node."""
+        return redis.Redis(
+            port=port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
 
     def flush(self) -> None:
         """Empty every primary (a test's own keys), waiting out a failover if one is under way."""

@@ -14,12 +14,17 @@ from functools import cache
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.helpers import RedisServer  # also puts scripts/ on sys.path, for private_redis
 
 from private_redis import find_binary, free_port  # isort: skip
 
 MASTER = "mymaster"
+# The tests' own clients try once: redis-py's default retries with backoff would spend
+# seconds on each call to a node the test killed.
+ONE_TRY = Retry(NoBackoff(), 0)
 
 
 @cache
@@ -85,7 +90,11 @@ class SentinelProcess:
 
     def client(self) -> redis.Redis:
         return redis.Redis(
-            port=self.port, password=self.password, socket_timeout=1, decode_responses=True
+            port=self.port,
+            password=self.password,
+            socket_timeout=1,
+            decode_responses=True,
+            retry=ONE_TRY,
         )
 
     def stop(self) -> None:
@@ -147,14 +156,14 @@ class SentinelSet:
     def _protect(self, server: RedisServer) -> RedisServer:
         """Set the node password once the server answered (RedisServer.start PINGs without it)."""
         if self.node_password:
-            client = redis.Redis(port=server.port, socket_timeout=2)
+            client = redis.Redis(port=server.port, socket_timeout=2, retry=ONE_TRY)
             client.config_set("masterauth", self.node_password)
             client.config_set("requirepass", self.node_password)
         return server
 
     def node(self, port: int) -> redis.Redis:
         """A direct client on the data node at `port`."""
-        return redis.Redis(port=port, password=self.node_password, socket_timeout=2)
+        return redis.Redis(port=port, password=self.node_password, socket_timeout=2, retry=ONE_TRY)
 
     def wait_ready(self, timeout: float = 20.0) -> None:
         """Wait until every sentinel sees the primary, its replicas and the other sentinels."""

@@ -26,7 +26,10 @@ from tests.cluster_set import ClusterSet, cluster_env, cluster_supported, perfor
 from tests.helpers import ROOT, RedisServer, manage, run_command, wait_until, worker_env
 
 _unsupported = cluster_supported()
-pytestmark = pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported")
+pytestmark = [
+    pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported"),
+    pytest.mark.one_leg(leg=2),  # Redis Cluster is the subject, not Django
+]
 
 
 def _namespace_keys(cluster: ClusterSet) -> dict[int, list[bytes]]:

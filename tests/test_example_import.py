@@ -89,6 +89,9 @@ print(json.dumps({"code": status.status_code, "status": status.json(), "result":
 """
 
 
+# Each test runs its worker and commands as processes of the example project: the example runs
+# on both Django versions, one test on each leg of scripts/test.
+@pytest.mark.one_leg(leg=2)
 def test_a_csv_import_runs_as_one_group_and_its_callback_writes_the_summary(redis, example):
     out = example("demo_import", "--rows", "150", "--chunk-size", "50")
     group_id = re.search(r"group=(\w+)", out).group(1)
@@ -113,6 +116,7 @@ def test_a_csv_import_runs_as_one_group_and_its_callback_writes_the_summary(redi
     assert polled["result"]["state"] == "done" and polled["result"]["summary"]["products"] == 150
 
 
+@pytest.mark.one_leg(leg=1)
 def test_a_bad_row_fails_the_import_and_retrying_it_after_a_fix_reopens_the_group(redis, example):
     out = example("demo_import", "--rows", "60", "--chunk-size", "30", "--bad-rows", "1")
     group_id = re.search(r"group=(\w+)", out).group(1)

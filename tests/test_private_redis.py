@@ -1,4 +1,4 @@
-"""scripts/private_redis.py, which starts every redis-server of the suite, the example and the bench."""
+"""scripts/private_redis.py: every redis-server of the suite, the example and the bench."""
 
 from __future__ import annotations
 
