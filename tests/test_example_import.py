@@ -93,27 +93,27 @@ print(json.dumps({"code": status.status_code, "status": status.json(), "result":
 # on both Django versions, one test on each leg of scripts/test.
 @pytest.mark.one_leg(leg=2)
 def test_a_csv_import_runs_as_one_group_and_its_callback_writes_the_summary(redis, example):
-    out = example("demo_import", "--rows", "150", "--chunk-size", "50")
+    out = example("demo_import", "--rows", "60", "--chunk-size", "20")
     group_id = re.search(r"group=(\w+)", out).group(1)
     assert not Group(group_id).status().finished
     example("resque_work", "--burst", "--queues", "default")
     state = Group(group_id).status()
     assert state.finished and (state.failed, state.pending) == (0, 0)
-    assert state.total == 3 + 150 and state.succeeded == 153  # chunks, and a price job per row
+    assert state.total == 3 + 60 and state.succeeded == 63  # chunks, and a price job per row
     assert len(state.children) == 3 and state.fired == ["on_success"]
     for child_id in state.children:
         child = Group(child_id).status()
-        assert child.finished and child.parent == group_id and child.succeeded == 50
+        assert child.finished and child.parent == group_id and child.succeeded == 20
     found = shell(example, RUN)
-    assert found["state"] == "done" and found["stored"] == found["rows"] == 150
-    assert found["priced"] == found["summarised"] == 150
+    assert found["state"] == "done" and found["stored"] == found["rows"] == 60
+    assert found["priced"] == found["summarised"] == 60
     products, categories, total = found["summary"]
-    assert products == 150 and 1 <= categories <= 6 and total > 0
+    assert products == 60 and 1 <= categories <= 6 and total > 0
     polled = shell(example, PAGE)
     assert polled["code"] == 200 and polled["status"]["id"] == group_id
     assert polled["status"]["finished"] and polled["status"]["progress"] == 1.0
     assert polled["status"]["children_total"] == 3 and len(polled["status"]["children"]) == 3
-    assert polled["result"]["state"] == "done" and polled["result"]["summary"]["products"] == 150
+    assert polled["result"]["state"] == "done" and polled["result"]["summary"]["products"] == 60
 
 
 @pytest.mark.one_leg(leg=1)

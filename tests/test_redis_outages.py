@@ -12,8 +12,8 @@ from tests import jobs
 from tests.helpers import RedisServer, wait_until
 
 # Worker processes against redis-servers that stop, restart empty, flush or fill up: about Redis
-# and processes, not about Django's version, so scripts/test runs them on its second leg only.
-pytestmark = pytest.mark.one_leg(leg=2)
+# and processes, not about Django's version, so scripts/test runs them on one leg only.
+pytestmark = pytest.mark.one_leg(leg=1)
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "3"}
 
