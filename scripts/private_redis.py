@@ -7,7 +7,6 @@ binds 127.0.0.1 only and never uses port 6379.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -61,6 +60,7 @@ class RedisServer:
         self.appendonly = appendonly
         self.extra = extra or []
         self.process: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
 
     @property
     def url(self) -> str:
@@ -86,8 +86,10 @@ class RedisServer:
         return os.path.join(self.dir, "redis.log")
 
     def _launch(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(self.log_path)  # what _wait_until_ours_answers reads is this start's
+        try:  # _port_taken reads what this start adds to a log that may already exist
+            self._log_offset = os.path.getsize(self.log_path)
+        except FileNotFoundError:
+            self._log_offset = 0
         args = [
             find_binary(),
             "--bind",
@@ -134,6 +136,7 @@ class RedisServer:
     def _port_taken(self) -> bool:
         try:
             with open(self.log_path) as log:
+                log.seek(self._log_offset)
                 return f":{self.port}: bind: Address already in use" in log.read()
         except FileNotFoundError:
             return False
