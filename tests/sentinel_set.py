@@ -65,9 +65,8 @@ class SentinelProcess:
         self.password = password
         self.dir = tempfile.mkdtemp(prefix="resque-sentinel-")
         self.conf = Path(self.dir) / "sentinel.conf"
-        self.conf.write_text(
-            f"port {self.port}\nbind 127.0.0.1\ndaemonize no\ndir {self.dir}\n"
-            f"logfile {self.dir}/sentinel.log\n"
+        self.log = Path(self.dir) / "sentinel.log"
+        self._settings = (
             f"sentinel monitor {MASTER} 127.0.0.1 {primary_port} {quorum}\n"
             f"sentinel down-after-milliseconds {MASTER} {down_after_ms}\n"
             f"sentinel failover-timeout {MASTER} 3000\n"
@@ -80,13 +79,42 @@ class SentinelProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SentinelProcess:
-        self.process = subprocess.Popen(
-            [find_binary(), str(self.conf), "--sentinel"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        return self
+        """Start the sentinel and wait until it listens; a port another process bound since
+        free_port() chose it is chosen again (as RedisServer does)."""
+        for _ in range(5):
+            self.conf.write_text(
+                f"port {self.port}\nbind 127.0.0.1\ndaemonize no\ndir {self.dir}\n"
+                f"logfile {self.log}\n{self._settings}"
+            )
+            self.log.unlink(missing_ok=True)  # the log is this start's alone
+            self.process = subprocess.Popen(
+                [find_binary(), str(self.conf), "--sentinel"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            if self._listening():
+                return self
+            self.port = free_port()
+        raise RuntimeError(f"no free port for a sentinel in 5 tries; see {self.log}")
+
+    def _listening(self) -> bool:
+        """True once the sentinel logged its id (after it bound its port); False if it exited
+        because its port was taken; RuntimeError if it exited otherwise or took over 10 s."""
+        assert self.process is not None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            log = self.log.read_text() if self.log.exists() else ""
+            if "Sentinel ID is" in log:
+                return True
+            if self.process.poll() is not None:
+                if f":{self.port}: bind: Address already in use" in log:
+                    return False
+                raise RuntimeError(
+                    f"redis-server --sentinel exited with {self.process.returncode}: {log[-500:]}"
+                )
+            time.sleep(0.02)
+        raise RuntimeError(f"the sentinel did not start within 10 s; see {self.log}")
 
     def client(self) -> redis.Redis:
         return redis.Redis(

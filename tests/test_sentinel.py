@@ -24,7 +24,7 @@ from django_resque.storage import connection, sentinel
 from tests import jobs as test_jobs
 from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
 from tests.producers import Producer
-from tests.sentinel_set import MASTER, ONE_TRY, SentinelSet, sentinel_supported
+from tests.sentinel_set import MASTER, ONE_TRY, SentinelProcess, SentinelSet, sentinel_supported
 
 _unsupported = sentinel_supported()
 pytestmark = pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported")
@@ -52,6 +52,19 @@ def failover_set():
 
 def _direct(port: int, db: int = 0) -> redis_py.Redis:
     return redis_py.Redis(port=port, db=db, socket_timeout=2, retry=ONE_TRY)
+
+
+def test_a_sentinel_whose_port_another_server_took_first_starts_on_another(sentinels):
+    taken = RedisServer().start()
+    sentinel = SentinelProcess(sentinels.primary.port, quorum=2, down_after_ms=1000)
+    sentinel.port = taken.port  # as if bound by another process after free_port() chose it
+    try:
+        sentinel.start()
+        assert sentinel.port != taken.port
+        assert sentinel.client().info("server")["process_id"] == sentinel.process.pid
+    finally:
+        sentinel.stop()
+        taken.stop()
 
 
 def test_sentinel_settings_give_a_client_on_the_primary_the_sentinels_name(sentinels):
