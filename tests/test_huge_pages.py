@@ -14,6 +14,9 @@ import pytest
 from django_resque.worker.huge_pages import heap_ranges
 from tests.helpers import ROOT, wait_until, worker_env
 
+# The worker's heap and its forks: the operating system is the subject, not Django.
+pytestmark = pytest.mark.one_leg(leg=1)
+
 MiB = 1024 * 1024
 HUGE = 2 * MiB
 

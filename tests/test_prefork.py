@@ -1,9 +1,13 @@
 import signal
 
 import psutil
+import pytest
 
 from tests import jobs
 from tests.helpers import process_title, wait_until
+
+# Children forked ahead and their signals: processes are the subject, not Django.
+pytestmark = pytest.mark.one_leg(leg=1)
 
 
 def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it(

@@ -3,9 +3,13 @@
 import signal
 
 import psutil
+import pytest
 
 from tests import jobs
 from tests.helpers import process_title, wait_until
+
+# Supervised worker processes and their signals: processes are the subject, not Django.
+pytestmark = pytest.mark.one_leg(leg=1)
 
 
 def test_a_supervised_worker_that_dies_is_restarted_and_term_stops_them_all(

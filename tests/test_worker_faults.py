@@ -10,9 +10,13 @@ import signal
 import time
 
 import psutil
+import pytest
 
 from tests import jobs
 from tests.helpers import process_title, run_command, wait_until
+
+# Signals and crashes of worker processes: Redis and processes are the subject, not Django.
+pytestmark = pytest.mark.one_leg(leg=1)
 
 
 def burst(*args: str, env=None):

@@ -12,6 +12,10 @@ import pytest
 from tests import jobs
 from tests.helpers import wait_until
 
+# Signals to worker processes: processes and Redis are the subject, not Django (the tests
+# marked leg 2 below run on the other leg, to share the time).
+pytestmark = pytest.mark.one_leg(leg=1)
+
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "1.5"}
 
 
