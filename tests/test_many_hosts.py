@@ -13,7 +13,7 @@ import pytest
 from tests import jobs
 from tests.helpers import ROOT, wait_until, worker_env
 
-pytestmark = pytest.mark.one_leg(leg=1)  # worker processes racing over Redis
+pytestmark = pytest.mark.one_leg(leg=2)  # worker processes racing over Redis
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "3"}
 CLOCK_SKEW = str(ROOT / "tests" / "clock_skew")

@@ -13,7 +13,7 @@ from tests.helpers import RedisServer, wait_until
 
 # Worker processes against redis-servers that stop, restart empty, flush or fill up: about Redis
 # and processes, not about Django's version, so scripts/test runs them on one leg only.
-pytestmark = pytest.mark.one_leg(leg=1)
+pytestmark = pytest.mark.one_leg(leg=2)
 
 FAST = {"RESQUE_TEST_HEARTBEAT_INTERVAL": "0.3", "RESQUE_TEST_HEARTBEAT_TIMEOUT": "3"}
 
