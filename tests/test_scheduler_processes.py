@@ -85,7 +85,7 @@ def stop(proc: subprocess.Popen[str]) -> int:
     return proc.wait(timeout=30)
 
 
-@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
+@pytest.mark.one_leg(leg=1)  # several processes racing over Redis; one Django leg is enough
 def test_three_schedulers_on_a_one_second_cron_enqueue_each_slot_exactly_once(
     redis, start_scheduler
 ):
@@ -98,7 +98,7 @@ def test_three_schedulers_on_a_one_second_cron_enqueue_each_slot_exactly_once(
     assert redis.hget("resque:delayed:last_enqueued_at", "tick")
 
 
-@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
+@pytest.mark.one_leg(leg=1)  # several processes racing over Redis; one Django leg is enough
 def test_when_the_leader_is_killed_a_follower_takes_over_without_losing_a_slot(
     redis, start_scheduler
 ):
@@ -114,7 +114,7 @@ def test_when_the_leader_is_killed_a_follower_takes_over_without_losing_a_slot(
     assert_each_slot_once(fired_slots(redis))
 
 
-@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
+@pytest.mark.one_leg(leg=1)  # several processes racing over Redis; one Django leg is enough
 def test_a_leader_stopped_past_its_lease_enqueues_nothing_when_it_wakes(redis, start_scheduler):
     every_second()
     procs = {p.pid: p for p in (start_scheduler(), start_scheduler())}
@@ -136,7 +136,7 @@ def test_a_leader_stopped_past_its_lease_enqueues_nothing_when_it_wakes(redis, s
     assert_each_slot_once(fired_slots(redis))
 
 
-@pytest.mark.one_leg(leg=2)  # several processes racing over Redis; one Django leg is enough
+@pytest.mark.one_leg(leg=1)  # several processes racing over Redis; one Django leg is enough
 def test_schedulers_whose_host_clocks_are_minutes_off_follow_redis_time(redis, start_scheduler):
     every_second()
     delayed.enqueue_in(timedelta(minutes=2), "tests.jobs.add", 1, 2, queue="later")
@@ -151,7 +151,7 @@ def test_schedulers_whose_host_clocks_are_minutes_off_follow_redis_time(redis, s
 
 
 @pytest.mark.chaos
-@pytest.mark.one_leg(leg=2)
+@pytest.mark.one_leg(leg=1)
 def test_kill_9_while_promoting_ten_thousand_due_jobs_loses_and_duplicates_none(
     redis, start_scheduler
 ):
