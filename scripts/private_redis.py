@@ -33,6 +33,12 @@ def find_binary() -> str:
     return str(binary)
 
 
+def port_taken(log: str, port: int) -> bool:
+    """True if a redis-server log (its text) says it could not bind `port`: another process
+    bound it after free_port() chose it."""
+    return f":{port}: bind: Address already in use" in log
+
+
 def free_port() -> int:
     """Return a loopback port nobody listens on (never 6379)."""
     while True:
@@ -137,7 +143,7 @@ class RedisServer:
         try:
             with open(self.log_path) as log:
                 log.seek(self._log_offset)
-                return f":{self.port}: bind: Address already in use" in log.read()
+                return port_taken(log.read(), self.port)
         except FileNotFoundError:
             return False
 

@@ -12,13 +12,11 @@ import time
 from functools import cache
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from tests import jobs
-from tests.helpers import RedisServer, wait_until  # also puts scripts/ on sys.path
+from tests.helpers import ONE_TRY, RedisServer, wait_until  # also puts scripts/ on sys.path
 
-from private_redis import find_binary, free_port  # isort: skip
+from private_redis import find_binary, free_port, port_taken  # isort: skip
 
 SLOTS = 16384
 
@@ -119,7 +117,7 @@ class ClusterSet:
                 return
             except RuntimeError:
                 with open(self.nodes[i].log_path) as log:
-                    if f":{self.bus_ports[i]}: bind: Address already in use" not in log.read():
+                    if not port_taken(log.read(), self.bus_ports[i]):
                         raise
             self.bus_ports[i] = free_port()
             self.nodes[i] = RedisServer(
@@ -181,11 +179,8 @@ class ClusterSet:
         raise AssertionError(f"no node answers for the slot of {key!r}")
 
     def client(self, port: int) -> redis.Redis:
-        """A client on one node that gives up after one try: redis-py's default retries with
-        backoff would spend seconds on each call to a frozen or dead node."""
-        return redis.Redis(
-            port=port, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
-        )
+        """A client on one node that gives up after one try (a node may be frozen or dead)."""
+        return redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1, retry=ONE_TRY)
 
     def flush(self) -> None:
         """Empty every primary (a test's own keys), waiting out a failover if one is under way."""

@@ -18,12 +18,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from private_redis import RedisServer  # noqa: E402
 
+# For the tests' own clients on Redis nodes a test kills or freezes: one try, where redis-py's
+# default retries with backoff would spend seconds on each call.
+ONE_TRY = Retry(NoBackoff(), 0)
+
 __all__ = [
+    "ONE_TRY",
     "ROOT",
     "RedisServer",
     "call_here",

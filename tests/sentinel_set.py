@@ -14,17 +14,12 @@ from functools import cache
 from pathlib import Path
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from tests.helpers import RedisServer  # also puts scripts/ on sys.path, for private_redis
+from tests.helpers import ONE_TRY, RedisServer  # also puts scripts/ on sys.path, for private_redis
 
-from private_redis import find_binary, free_port  # isort: skip
+from private_redis import find_binary, free_port, port_taken  # isort: skip
 
 MASTER = "mymaster"
-# The tests' own clients try once: redis-py's default retries with backoff would spend
-# seconds on each call to a node the test killed.
-ONE_TRY = Retry(NoBackoff(), 0)
 
 
 @cache
@@ -108,7 +103,7 @@ class SentinelProcess:
             if "Sentinel ID is" in log:
                 return True
             if self.process.poll() is not None:
-                if f":{self.port}: bind: Address already in use" in log:
+                if port_taken(log, self.port):
                     return False
                 raise RuntimeError(
                     f"redis-server --sentinel exited with {self.process.returncode}: {log[-500:]}"

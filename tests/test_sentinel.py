@@ -22,9 +22,9 @@ from django_resque.checks import deploy
 from django_resque.queues import lists as queues
 from django_resque.storage import connection, sentinel
 from tests import jobs as test_jobs
-from tests.helpers import ROOT, RedisServer, manage, wait_until, worker_env
+from tests.helpers import ONE_TRY, ROOT, RedisServer, manage, wait_until, worker_env
 from tests.producers import Producer
-from tests.sentinel_set import MASTER, ONE_TRY, SentinelProcess, SentinelSet, sentinel_supported
+from tests.sentinel_set import MASTER, SentinelProcess, SentinelSet, sentinel_supported
 
 _unsupported = sentinel_supported()
 pytestmark = pytest.mark.skipif(bool(_unsupported), reason=_unsupported or "supported")
