@@ -337,8 +337,13 @@ def kill_my_worker(ledger: str) -> None:
     """A poison pill: takes its worker down with it (the child dies by PR_SET_PDEATHSIG)."""
     import signal
 
+    import psutil
+
     write_ledger(ledger, "start", os.getpid())
-    os.kill(os.getppid(), signal.SIGKILL)
+    parent = psutil.Process(os.getppid())
+    if "Zygote" in " ".join(parent.cmdline()):  # forked by the worker's zygote (prefork.py)
+        parent = parent.parent()
+    os.kill(parent.pid, signal.SIGKILL)
     time.sleep(60)
 
 

@@ -1,3 +1,5 @@
+import json
+import os
 import signal
 
 import psutil
@@ -18,7 +20,11 @@ def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it
     wait_until(lambda: jobs.read_ledger(ledger))
     parent = psutil.Process(worker.pid)
     spare = wait_until(
-        lambda: [c.pid for c in parent.children() if "waiting for a job" in process_title(c.pid)]
+        lambda: [
+            c.pid
+            for c in parent.children(recursive=True)
+            if "waiting for a job" in process_title(c.pid)
+        ]
     )
     jobs.record.delay(ledger, "second")
     wait_until(lambda: len(jobs.read_ledger(ledger)) == 2)
@@ -27,17 +33,64 @@ def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it
     assert redis.get("resque:stat:processed") in (b"1", b"2")  # counted at the next reserve
 
 
+def zygotes(worker_pid: int) -> list[psutil.Process]:
+    return [c for c in psutil.Process(worker_pid).children() if "Zygote" in process_title(c.pid)]
+
+
+def test_one_zygote_forks_every_job_s_child_and_the_worker_forks_nothing_else(
+    redis, ledger, start_worker
+):
+    worker = start_worker()
+    for token in "abc":
+        jobs.record.delay(ledger, token)
+    wait_until(lambda: len(jobs.read_ledger(ledger)) == 3)
+    [zygote] = wait_until(lambda: zygotes(worker.pid))
+    spare = wait_until(lambda: zygote.children())
+    assert "waiting for a job" in process_title(spare[0].pid)
+    jobs.record.delay(ledger, "d")
+    wait_until(lambda: len(jobs.read_ledger(ledger)) == 4)
+    assert len({pid for _, pid in jobs.read_ledger(ledger)}) == 4  # a fresh child per job
+    assert int(jobs.read_ledger(ledger)[-1][1]) == spare[0].pid  # the one forked ahead
+    assert psutil.Process(worker.pid).children() == [zygote]  # the same zygote all along
+
+
+def test_a_killed_zygote_fails_the_running_job_and_a_new_zygote_takes_over(
+    redis, ledger, start_worker
+):
+    worker = start_worker()
+    jobs.slow_record.delay(ledger, "t", 30)
+    wait_until(lambda: jobs.read_ledger(ledger))
+    child = int(jobs.read_ledger(ledger)[0][2])
+    [zygote] = zygotes(worker.pid)
+    zygote.kill()
+    wait_until(lambda: redis.llen("resque:failed") == 1)
+    failure = json.loads(redis.lindex("resque:failed", 0))
+    assert failure["exception"] == "DirtyExit"
+    assert f"Child pid {child} was killed by signal 9" in failure["error"]
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    jobs.record.delay(ledger, "after")
+    wait_until(lambda: len(jobs.read_ledger(ledger)) == 2)
+    [new] = wait_until(lambda: zygotes(worker.pid))
+    assert new.pid != zygote.pid and worker.poll() is None
+
+
 def test_a_stopping_worker_takes_its_waiting_child_with_it(redis, ledger, start_worker):
     worker = start_worker()
     jobs.record.delay(ledger, "only")
     wait_until(lambda: jobs.read_ledger(ledger))
     parent = psutil.Process(worker.pid)
     spare = wait_until(
-        lambda: [c for c in parent.children() if "waiting for a job" in process_title(c.pid)]
+        lambda: [
+            c
+            for c in parent.children(recursive=True)
+            if "waiting for a job" in process_title(c.pid)
+        ]
     )[0]
+    [zygote] = zygotes(worker.pid)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
-    wait_until(lambda: not spare.is_running() or spare.status() == psutil.STATUS_ZOMBIE)
+    for process in (spare, zygote):
+        wait_until(lambda p=process: not p.is_running() or p.status() == psutil.STATUS_ZOMBIE)
     assert redis.smembers("resque:workers") == set()
 
 
@@ -96,3 +149,21 @@ def test_the_warm_up_of_a_child_forked_ahead_sends_nothing_to_redis_and_no_signa
             signal_.disconnect(receiver)
     assert calls() == before
     assert sent == []
+
+
+def test_a_zygote_that_stops_answering_is_killed_and_replaced(redis, monkeypatch):
+    from django_resque.worker import prefork, zygote
+
+    monkeypatch.setattr(zygote, "_ANSWER_SECONDS", 0.5)
+    payload = b'{"class":"tests.jobs.add","args":[1,2]}'
+    try:
+        assert prefork.perform_in_spare(payload, title="test").ok
+        stopped = prefork._zygote
+        assert stopped is not None
+        os.kill(stopped.pid, signal.SIGSTOP)  # the child it forked ahead still takes this job
+        assert prefork.perform_in_spare(payload, title="test").ok
+        assert prefork.perform_in_spare(payload, title="test").ok  # no answer: a new zygote
+        assert prefork._zygote is not None and prefork._zygote.pid != stopped.pid
+        assert not psutil.pid_exists(stopped.pid)  # killed and reaped
+    finally:
+        prefork.discard_spare()

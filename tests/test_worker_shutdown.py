@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from tests import jobs
-from tests.helpers import wait_until
+from tests.helpers import process_title, wait_until
 
 # Signals to worker processes: processes and Redis are the subject, not Django (the tests
 # marked leg 2 below run on the other leg, to share the time).
@@ -116,8 +116,11 @@ def test_kill_9_of_the_worker_alone_takes_the_child_with_it(redis, ledger, start
     jobs.slow_record.delay(ledger, "t", 2)
     first = start_worker(env=FAST)
     child = started_child(ledger)
+    # the child and the zygote that forked it (prefork.py)
+    tree = [p.pid for p in psutil.Process(first.pid).children(recursive=True)]
+    assert child in tree and any("Zygote" in process_title(pid) for pid in tree)
     os.kill(first.pid, signal.SIGKILL)
-    wait_until(lambda: gone(child))  # PR_SET_PDEATHSIG: no orphan keeps running the job
+    wait_until(lambda: all(gone(pid) for pid in tree))  # PR_SET_PDEATHSIG: no orphan goes on
     start_worker(env=FAST)
     wait_until(lambda: rows(ledger, "end"), timeout=60)
     assert len(rows(ledger, "start")) == 2 and len(rows(ledger, "end")) == 1

@@ -67,17 +67,26 @@ def perform_in_child(
     if on_fork is not None:
         on_fork(pid)
     report, status = wait_for_child(pid, read_end, tick, tick_seconds)
+    if status is None:  # reported before its exit was visible: reap_exiting reaps it later
+        _exiting.add(pid)
+        status = 0
     child_redis.settle(clean=status == 0 and report[:1] == CLEAN)
     return outcome_of(pid, report[1:], status)
 
 
 def wait_for_child(
-    pid: int, read_end: int, tick: Callable[[int], None] | None, tick_seconds: float
-) -> tuple[bytes, int]:
+    pid: int,
+    read_end: int,
+    tick: Callable[[int], None] | None,
+    tick_seconds: float,
+    *,
+    exit_status: Callable[[int], int] | None = None,
+) -> tuple[bytes, int | None]:
     """Collect the child's report; return it with the child's exit status.
 
-    A complete report at EOF counts as exit status 0 at once, and the child is left to
-    reap_exiting. Otherwise wait for the exit (a grandchild holding the pipe does not matter).
+    A complete report at EOF comes with status None at once: the child's exit is not waited
+    for. Otherwise wait for the exit (a grandchild holding the pipe does not matter):
+    `exit_status(pid)` says its status, os.waitpid by default (a child of this process).
     """
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
@@ -94,9 +103,8 @@ def wait_for_child(
         os.close(pidfd)
         os.close(read_end)
     if ended == _REPORTED:
-        _exiting.add(pid)
-        return b"".join(chunks), 0
-    _, status = os.waitpid(pid, 0)
+        return b"".join(chunks), None
+    status = exit_status(pid) if exit_status is not None else os.waitpid(pid, 0)[1]
     return b"".join(chunks), status
 
 

@@ -31,7 +31,7 @@ from django_resque.worker.in_process import warn_of_unenforced_timeouts
 from django_resque.worker.limits import Recycling
 from django_resque.worker.os_signals import Signals
 from django_resque.worker.outages import start_up_when_redis_answers, wait_for_redis
-from django_resque.worker.prefork import discard_spare
+from django_resque.worker.prefork import discard_spare, release_finished
 from django_resque.worker.slot import Reserved, Slot
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class Worker:
 
     def _work_once(self) -> bool:
         reap_exiting()  # children whose report came before their exit; only the worker reaps
+        release_finished()  # the same, for children its zygote forked (prefork.py)
         self.slot.heartbeat.beat_if_due()
         if self.signals.paused:
             self.slot.store_success()  # no reserve call comes while paused

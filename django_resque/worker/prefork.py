@@ -14,10 +14,11 @@ exiting then, and fork.reap_exiting reaps it later.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.db import connections
 from setproctitle import setproctitle
@@ -28,16 +29,18 @@ from django_resque.jobs.perform import perform
 from django_resque.jobs.registry import get_job
 from django_resque.worker import fork
 from django_resque.worker.db_connections import database_connections
+from django_resque.worker.zygote import Zygote, ZygoteGone
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Child:
-    pid: int
     job_w: int  # the parent writes the framed title and payload here, then closes it
     report_r: int  # the child writes its report here (see fork.py)
-    generation: int  # of the Redis connection it inherited (fork.child_redis)
+    zygote: Zygote  # which forked it
+    pid: int = 0  # known once the zygote has said it (_ready)
 
 
+_zygote: Zygote | None = None  # forks every child; forked anew with a new Redis connection
 _spare: _Child | None = None
 
 
@@ -76,20 +79,34 @@ def perform_in_spare(
     if on_fork is not None:
         on_fork(child.pid)
     if overlap:
-        _spare = _fork(child_setup)  # the next job's child, forked while this one works
-    report, status = fork.wait_for_child(child.pid, child.report_r, tick, tick_seconds)
+        _spare = _fork(child_setup, ready=False)  # the next job's child, forked while this works
+    report, status = fork.wait_for_child(
+        child.pid, child.report_r, tick, tick_seconds, exit_status=child.zygote.exit_status
+    )
     if not overlap:
-        _spare = _fork(child_setup)
+        _spare = _fork(child_setup, ready=False)
+    if status is None:  # reported before its exit: the zygote reaps it once released
+        child.zygote.release(child.pid)
+        status = 0
     fork.child_redis.settle(clean=status == 0 and report[:1] == fork.CLEAN)
     return fork.outcome_of(child.pid, report[1:], status)
 
 
 def discard_spare() -> None:
-    """Stop the child waiting for a job, if any (the worker is leaving)."""
+    """Stop the child waiting for a job, if any, and the zygote (the worker is leaving)."""
     global _spare
     child, _spare = _spare, None
     if child is not None:
-        _kill(child)
+        _close(child)
+    _stop_zygote()
+
+
+def release_finished() -> None:
+    """Let the zygote reap the children of finished jobs (the worker calls this on every turn
+    of its loop, after it has killed what those children left behind)."""
+    if _zygote is not None:
+        with contextlib.suppress(ZygoteGone):  # gone: so are its children
+            _zygote.send_releases()
 
 
 def _take() -> _Child | None:
@@ -97,24 +114,70 @@ def _take() -> _Child | None:
     child, _spare = _spare, None
     if child is None:
         return None
-    if child.generation != fork.child_redis.generation:
-        _kill(child)  # it holds a connection the parent has since dropped
+    if child.zygote.generation != fork.child_redis.generation:
+        _close(child)  # it holds a connection the parent has since dropped
         return None
+    try:
+        return _ready(child)
+    except ZygoteGone:  # the zygote died, and its children with it
+        _close(child)
+        _stop_zygote()
+        return None
+
+
+def _fork(child_setup: Callable[[], None] | None, *, ready: bool = True) -> _Child:
+    """Ask the zygote for a child; `ready`: wait until it is forked (else _take does)."""
+    try:
+        return _ask_zygote(child_setup, ready=ready)
+    except ZygoteGone:  # it died, and its children with it: once more, with a new zygote
+        _stop_zygote()
+        return _ask_zygote(child_setup, ready=ready)
+
+
+def _ask_zygote(child_setup: Callable[[], None] | None, *, ready: bool) -> _Child:
+    zygote = _zygote_for(child_setup)  # first: a zygote forked now must not hold these pipes
+    job_r, job_w = os.pipe()
+    report_r, report_w = os.pipe()
+    try:
+        zygote.fork(job_r, report_w)
+    except ZygoteGone:
+        os.close(job_w)
+        os.close(report_r)
+        raise
+    finally:
+        os.close(job_r)
+        os.close(report_w)
+    child = _Child(job_w, report_r, zygote)
+    return _ready(child) if ready else child
+
+
+def _ready(child: _Child) -> _Child:
+    if not child.pid:
+        child.pid = child.zygote.spawned()
     return child
 
 
-def _fork(child_setup: Callable[[], None] | None) -> _Child:
-    job_r, job_w = os.pipe()
-    report_r, report_w = os.pipe()
-    generation = fork.child_redis.generation
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover  (runs in the child)
-        os.close(job_w)
-        os.close(report_r)
-        _run(job_r, report_w, child_setup)
-    os.close(job_r)
-    os.close(report_w)
-    return _Child(pid, job_w, report_r, generation)
+def _zygote_for(child_setup: Callable[[], None] | None) -> Zygote:
+    """The zygote; forked now if there is none, or if it holds a Redis connection the parent
+    has since dropped (its children would inherit that)."""
+    global _zygote
+    if _zygote is not None and _zygote.generation != fork.child_redis.generation:
+        _stop_zygote()
+    if _zygote is None:
+        child_main = functools.partial(_run, child_setup=child_setup)
+        _zygote = Zygote(
+            child_main,
+            fork.child_redis.generation,
+            f"{_title_prefix()}Zygote: forks each job's child",
+        )
+    return _zygote
+
+
+def _stop_zygote() -> None:
+    global _zygote
+    zygote, _zygote = _zygote, None
+    if zygote is not None:
+        zygote.stop()
 
 
 def _hand_off(child: _Child, header: tuple[str, str], raw: bytes) -> bool:
@@ -123,19 +186,19 @@ def _hand_off(child: _Child, header: tuple[str, str], raw: bytes) -> bool:
         return True
     except BrokenPipeError:
         os.close(child.report_r)
-        os.waitpid(child.pid, 0)
+        child.zygote.release(child.pid)
         return False
 
 
-def _kill(child: _Child) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(child.pid, signal.SIGKILL)
-    os.waitpid(child.pid, 0)
+def _close(child: _Child) -> None:
+    """Drop a child forked ahead: at EOF on its job pipe it exits without a job."""
     os.close(child.job_w)
     os.close(child.report_r)
+    with contextlib.suppress(ZygoteGone):
+        child.zygote.release(_ready(child).pid)
 
 
-def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> None:
+def _run(job_r: int, report_w: int, child_setup: Callable[[], None] | None) -> NoReturn:
     code = 1
     try:
         fork.become_child()
