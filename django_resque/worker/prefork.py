@@ -3,12 +3,15 @@
 Resque forks a fresh child per job, and the fork (page tables of a Django process, then
 copy-on-write faults) is most of what a job costs. Here the child for the next job is forked
 while the current one works (the two overlap on a multi-core machine) and waits, blocked on a
-pipe, until the parent hands it a payload. Every job still runs in its own fresh child forked
-from the clean parent; only the moment of the fork moves. The parent drops a waiting child that
-holds a Redis connection the last child left dirty, or that died, and forks another.
+pipe, until the parent hands it a payload. The forks are made by the worker's zygote
+(zygote.py), a clean copy of the worker forked once, so the worker's own pages are not copied
+again for every job. Every job still runs in its own fresh child forked from a clean copy of
+the worker; only the moment of the fork, and the process that makes it, move. The parent drops
+a waiting child that holds a Redis connection the last child left dirty, or that died, and has
+another forked (by a new zygote, in the first case).
 
 As in fork.py, a job is done once its child's report is complete; the child may still be
-exiting then, and fork.reap_exiting reaps it later.
+exiting then, and the zygote reaps it once the worker has released it (release_finished).
 """
 
 from __future__ import annotations
@@ -119,9 +122,9 @@ def _take() -> _Child | None:
         return None
     try:
         return _ready(child)
-    except ZygoteGone:  # the zygote died, and its children with it
+    except ZygoteGone:  # the zygote died or stopped answering, and its children go with it
         _close(child)
-        _stop_zygote()
+        _stop_zygote(kill=True)
         return None
 
 
@@ -129,8 +132,8 @@ def _fork(child_setup: Callable[[], None] | None, *, ready: bool = True) -> _Chi
     """Ask the zygote for a child; `ready`: wait until it is forked (else _take does)."""
     try:
         return _ask_zygote(child_setup, ready=ready)
-    except ZygoteGone:  # it died, and its children with it: once more, with a new zygote
-        _stop_zygote()
+    except ZygoteGone:  # it died or stopped answering: once more, with a new zygote
+        _stop_zygote(kill=True)
         return _ask_zygote(child_setup, ready=ready)
 
 
@@ -173,11 +176,11 @@ def _zygote_for(child_setup: Callable[[], None] | None) -> Zygote:
     return _zygote
 
 
-def _stop_zygote() -> None:
+def _stop_zygote(*, kill: bool = False) -> None:
     global _zygote
     zygote, _zygote = _zygote, None
     if zygote is not None:
-        zygote.stop()
+        zygote.stop(kill=kill)
 
 
 def _hand_off(child: _Child, header: tuple[str, str], raw: bytes) -> bool:

@@ -103,15 +103,16 @@ class Zygote:
         for pid in released:
             self._send(b"R%d" % pid)
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
         """End the zygote and everything it forked; return once the zygote is gone.
 
         At EOF on its socket it kills and reaps its children and exits; one that does not exit
-        in time is killed, and its children die by their parent-death signal."""
+        in time, or any with `kill` (it stopped answering), is killed, and its children die by
+        their parent-death signal."""
         self._sock.close()
         pidfd = os.pidfd_open(self.pid)
         try:
-            if not select.select([pidfd], [], [], _ANSWER_SECONDS)[0]:
+            if kill or not select.select([pidfd], [], [], _ANSWER_SECONDS)[0]:
                 os.kill(self.pid, signal.SIGKILL)
         finally:
             os.close(pidfd)
