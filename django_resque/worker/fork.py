@@ -36,7 +36,8 @@ PR_SET_PDEATHSIG = 1
 # First byte of a child's report: may the parent hand the child's Redis connection on?
 CLEAN, DIRTY = b"C", b"D"
 child_redis = ChildRedis()
-_CHILD_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+# The signals the worker handles itself: a child takes their defaults, the zygote ignores them.
+WORKER_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 _exiting: set[int] = set()  # children whose report was taken before their exit: not yet reaped
 
 
@@ -188,13 +189,18 @@ def _run_child(
 
 def become_child() -> None:
     """Die with the parent, lead a process group of our own, and take default signals."""
+    die_with_parent()
+    os.setpgid(0, 0)
+    for signum in WORKER_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when its parent dies; exit now if it already has."""
     parent = os.getppid()
     libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
-    os.setpgid(0, 0)
-    for signum in _CHILD_SIGNALS:
-        signal.signal(signum, signal.SIG_DFL)
 
 
 @cache

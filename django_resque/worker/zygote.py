@@ -35,9 +35,6 @@ from setproctitle import setproctitle
 
 from django_resque.worker import fork
 
-# The zygote takes no signal meant for the worker (a terminal's ^C reaches the whole group):
-# it ends when the worker closes the socket or dies.
-_IGNORED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 # A fork takes milliseconds: a zygote that has not answered in this long is stopped or stuck,
 # and is treated as gone (and killed) rather than waited for.
 _ANSWER_SECONDS = 10.0
@@ -148,11 +145,10 @@ def _serve(sock: socket.socket, child_main: Callable[[int, int], NoReturn], titl
 
 
 def _become_zygote(title: str) -> None:
-    parent = os.getppid()
-    fork.libc().prctl(fork.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the worker died before prctl took effect
-        os._exit(1)
-    for signum in _IGNORED:
+    """Die with the worker, and take no signal meant for it (a terminal's ^C reaches the whole
+    group): the zygote ends when the worker closes the socket or dies."""
+    fork.die_with_parent()
+    for signum in fork.WORKER_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     setproctitle(title)
 
