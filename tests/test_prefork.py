@@ -12,29 +12,28 @@ from tests.helpers import process_title, wait_until
 pytestmark = pytest.mark.one_leg(leg=1)
 
 
+def zygotes(worker_pid: int) -> list[psutil.Process]:
+    return [c for c in psutil.Process(worker_pid).children() if "Zygote" in process_title(c.pid)]
+
+
+def forked_ahead(worker_pid: int) -> list[psutil.Process]:
+    """The worker's children waiting for a job (forked by its zygote, so its grandchildren)."""
+    tree = psutil.Process(worker_pid).children(recursive=True)
+    return [c for c in tree if "waiting for a job" in process_title(c.pid)]
+
+
 def test_an_idle_worker_keeps_one_child_forked_ahead_and_the_next_job_runs_in_it(
     redis, ledger, start_worker
 ):
     worker = start_worker()
     jobs.record.delay(ledger, "first")
     wait_until(lambda: jobs.read_ledger(ledger))
-    parent = psutil.Process(worker.pid)
-    spare = wait_until(
-        lambda: [
-            c.pid
-            for c in parent.children(recursive=True)
-            if "waiting for a job" in process_title(c.pid)
-        ]
-    )
+    spare = wait_until(lambda: forked_ahead(worker.pid))
     jobs.record.delay(ledger, "second")
     wait_until(lambda: len(jobs.read_ledger(ledger)) == 2)
     first, second = jobs.read_ledger(ledger)
-    assert int(second[1]) == spare[0] != int(first[1])  # one fresh child per job, forked ahead
+    assert int(second[1]) == spare[0].pid != int(first[1])  # one fresh child per job, forked ahead
     assert redis.get("resque:stat:processed") in (b"1", b"2")  # counted at the next reserve
-
-
-def zygotes(worker_pid: int) -> list[psutil.Process]:
-    return [c for c in psutil.Process(worker_pid).children() if "Zygote" in process_title(c.pid)]
 
 
 def test_one_zygote_forks_every_job_s_child_and_the_worker_forks_nothing_else(
@@ -79,14 +78,7 @@ def test_a_stopping_worker_takes_its_waiting_child_with_it(redis, ledger, start_
     worker = start_worker()
     jobs.record.delay(ledger, "only")
     wait_until(lambda: jobs.read_ledger(ledger))
-    parent = psutil.Process(worker.pid)
-    spare = wait_until(
-        lambda: [
-            c
-            for c in parent.children(recursive=True)
-            if "waiting for a job" in process_title(c.pid)
-        ]
-    )[0]
+    spare = wait_until(lambda: forked_ahead(worker.pid))[0]
     [zygote] = zygotes(worker.pid)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
