@@ -85,6 +85,24 @@ def test_a_complete_report_is_the_outcome_while_the_child_has_not_exited_yet():
     os.waitpid(pid, 0)
 
 
+def test_a_complete_report_is_the_outcome_also_when_the_exit_is_seen_before_its_eof():
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (runs in the child)
+        os.write(write_end, WHOLE)
+        os._exit(0)
+    # This process keeps the write end open, as a grandchild may: no EOF comes, only the exit.
+    # The exit status is not asked for: a zygote that can no longer answer would say SIGKILL.
+    try:
+        report, status = fork.wait_for_child(
+            pid, read_end, None, 0.05, exit_status=lambda pid: signal.SIGKILL
+        )
+    finally:
+        os.close(write_end)
+        os.waitpid(pid, 0)
+    assert (report, status) == (WHOLE, None)
+
+
 def test_a_report_cut_short_waits_for_the_real_exit_and_is_a_dirty_exit():
     pid, read_end, release = child_that_reports(WHOLE[:-3], then=signal.SIGKILL)
 

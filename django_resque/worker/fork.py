@@ -9,9 +9,10 @@ report parses, the child has nothing left to do but os._exit(0), so the parent t
 exit status 0 and goes on without waiting for the exit: the kernel tears down the child's address
 space before its exit is visible, milliseconds of CPU for a Django process (bench/README.md). Such
 children are reaped later by reap_exiting, which the worker calls without blocking on every turn of
-its loop and blocking when it stops (loop.py). A report cut short (the child died mid-write) does
-not parse, so then the parent waits for the exit and its real status, as it does when a grandchild
-holds the pipe open and EOF never comes.
+its loop and blocking when it stops (loop.py). The same holds when the exit shows before EOF (a
+grandchild holds the pipe open, or the parent read the last bytes and the exit in one poll): a
+complete report is the job's end. A report cut short (the child died mid-write) does not parse,
+so then the parent waits for the exit and its real status.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ def wait_for_child(
 ) -> tuple[bytes, int | None]:
     """Collect the child's report; return it with the child's exit status.
 
-    A complete report at EOF comes with status None at once: the child's exit is not waited
-    for. Otherwise wait for the exit (a grandchild holding the pipe does not matter):
-    `exit_status(pid)` says its status, os.waitpid by default (a child of this process).
+    A complete report comes with status None: the child's exit is not waited for, whether the
+    report's EOF or the exit was seen first (a grandchild may hold the pipe open). Otherwise
+    wait for the exit: `exit_status(pid)` says its status, os.waitpid by default (a child of
+    this process).
     """
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
@@ -103,10 +105,11 @@ def wait_for_child(
     finally:
         os.close(pidfd)
         os.close(read_end)
-    if ended == _REPORTED:
-        return b"".join(chunks), None
+    report = b"".join(chunks)
+    if ended == _REPORTED or complete(report):
+        return report, None
     status = exit_status(pid) if exit_status is not None else os.waitpid(pid, 0)[1]
-    return b"".join(chunks), status
+    return report, status
 
 
 _EXITED, _REPORTED = "exited", "reported"
