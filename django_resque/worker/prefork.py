@@ -99,9 +99,9 @@ def discard_spare() -> None:
     """Stop the child waiting for a job, if any, and the zygote (the worker is leaving)."""
     global _spare
     child, _spare = _spare, None
+    _stop_zygote()  # which kills and reaps what it forked, the waiting child too
     if child is not None:
         _close(child)
-    _stop_zygote()
 
 
 def release_finished() -> None:
@@ -123,8 +123,8 @@ def _take() -> _Child | None:
     try:
         return _ready(child)
     except ZygoteGone:  # the zygote died or stopped answering, and its children go with it
-        _close(child)
         _stop_zygote(kill=True)
+        _close(child)
         return None
 
 
@@ -143,6 +143,8 @@ def _ask_zygote(child_setup: Callable[[], None] | None, *, ready: bool) -> _Chil
     report_r, report_w = os.pipe()
     try:
         zygote.fork(job_r, report_w)
+        child = _Child(job_w, report_r, zygote)
+        return _ready(child) if ready else child
     except ZygoteGone:
         os.close(job_w)
         os.close(report_r)
@@ -150,8 +152,6 @@ def _ask_zygote(child_setup: Callable[[], None] | None, *, ready: bool) -> _Chil
     finally:
         os.close(job_r)
         os.close(report_w)
-    child = _Child(job_w, report_r, zygote)
-    return _ready(child) if ready else child
 
 
 def _ready(child: _Child) -> _Child:
@@ -194,7 +194,8 @@ def _hand_off(child: _Child, header: tuple[str, str], raw: bytes) -> bool:
 
 
 def _close(child: _Child) -> None:
-    """Drop a child forked ahead: at EOF on its job pipe it exits without a job."""
+    """Drop a child forked ahead: at EOF on its job pipe it exits without a job. (With its
+    zygote stopped first, the release fails at once and the child is dead already.)"""
     os.close(child.job_w)
     os.close(child.report_r)
     with contextlib.suppress(ZygoteGone):
